@@ -1,0 +1,72 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { VERSION, ZeblitError } from '../contracts/index.ts';
+import type { AppDeps } from './deps.ts';
+import { fail, toZeblitError } from './envelope.ts';
+import type { AppEnv } from './env.ts';
+import { auditTrail } from './middleware/audit-trail.ts';
+import { authenticate } from './middleware/authenticate.ts';
+import { rateLimit } from './middleware/rate-limit.ts';
+import { requestId } from './middleware/request-id.ts';
+import { requestLog } from './middleware/request-log.ts';
+import { transportGuard } from './middleware/transport-guard.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { authRoutes } from './routes/auth.ts';
+import { healthRoutes } from './routes/health.ts';
+import { projectRoutes } from './routes/projects.ts';
+import { userRoutes } from './routes/users.ts';
+import { wsRoutes } from './routes/ws.ts';
+import { methodsFor } from './method-match.ts';
+
+export const API_BASE = '/api/v1';
+const PUBLIC = new Set(['GET /api/v1/health', 'GET /api/v1/openapi.json', 'POST /api/v1/auth/token']);
+
+/** The one Hono app both listeners serve. */
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+  const { logger, config } = deps;
+
+  app.use('*', requestId());
+  app.use('*', requestLog(logger));
+  app.use('*', auditTrail(deps.audit, logger));
+  app.use('*', transportGuard({ allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins }));
+  app.use(`${API_BASE}/*`, bodyLimit({ maxSize: config.maxBodyBytes, onError: () => { throw new ZeblitError('PAYLOAD_TOO_LARGE', `The request body is larger than ${config.maxBodyBytes} bytes`, { suggestion: 'Send a smaller body, or use the upload endpoint for files.' }); } }));
+  app.use('*', authenticate(deps.auth, (method, path) => PUBLIC.has(`${method} ${path}`)));
+  app.use('*', rateLimit(config.rateLimit));
+
+  const api = new OpenAPIHono<AppEnv>();
+  api.route('/', healthRoutes(deps));
+  api.route('/', userRoutes(deps));
+  api.route('/', authRoutes(deps));
+  api.route('/', projectRoutes(deps));
+  api.route('/', auditRoutes(deps));
+  api.route('/', wsRoutes());
+  api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key (zbl_…) or a JWT from POST /api/v1/auth/token. Not needed on the Unix socket.',
+  });
+  api.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Zeblit API', version: VERSION, description: 'The one API of zeblitd. Every response is an envelope { success, data, error, metadata }.' },
+    servers: [{ url: API_BASE }],
+  });
+  app.route(API_BASE, api);
+
+  const known = () => app.routes.filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, path: r.path }));
+  app.notFound((c) => {
+    const allowed = methodsFor(known(), c.req.path);
+    if (allowed.length > 0) {
+      c.header('Allow', allowed.join(', '));
+      return fail(c, new ZeblitError('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path}`, { suggestion: `Use ${allowed.join(' or ')}.` }));
+    }
+    return fail(c, new ZeblitError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`, { suggestion: 'See GET /api/v1/openapi.json for the routes.' }));
+  });
+
+  app.onError((err, c) => {
+    const { error, internal } = toZeblitError(err);
+    if (internal) logger.error({ err, request_id: c.get('requestId'), method: c.req.method, path: c.req.path }, 'unhandled error');
+    return fail(c, error);
+  });
+  return app;
+}

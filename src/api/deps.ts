@@ -1,0 +1,27 @@
+import type { Logger } from 'pino';
+import type { Audit } from '../audit/index.ts';
+import type { Auth } from '../auth/index.ts';
+import type { ZeblitPaths } from '../contracts/index.ts';
+import type { OpenedDatabase } from '../db/index.ts';
+import type { Projects } from '../projects/index.ts';
+
+export interface ApiConfig {
+  allowedOrigins: string[];
+  allowedHosts: string[];
+  rateLimit: { perSecond: number; burst: number };
+  /** Largest JSON body accepted, in bytes. */
+  maxBodyBytes: number;
+}
+
+/** Everything the HTTP layer needs, handed in by the composition root (daemon/) or a test. */
+export interface AppDeps {
+  database: OpenedDatabase;
+  auth: Auth;
+  projects: Projects;
+  audit: Audit;
+  logger: Logger;
+  paths: ZeblitPaths;
+  config: ApiConfig;
+  startedAt: number;
+  now: () => number;
+}

@@ -1,0 +1,3 @@
+export { createApp, API_BASE } from './app.ts';
+export type { AppDeps, ApiConfig } from './deps.ts';
+export type { AppEnv, AppBindings } from './env.ts';

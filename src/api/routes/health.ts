@@ -1,0 +1,27 @@
+import { Health, VERSION } from '../../contracts/index.ts';
+import type { AppDeps } from '../deps.ts';
+import { transportOf, type AppEnv } from '../env.ts';
+import { router, defineRoute } from '../route.ts';
+
+export function healthRoutes(deps: AppDeps) {
+  const app = router();
+  defineRoute(
+    app,
+    { method: 'get', path: '/health', summary: 'Daemon health', tags: ['system'], data: Health, scope: 'public' },
+    (c) => {
+      const dbOk = deps.database.ping();
+      const transport = transportOf(c.env);
+      // Anonymous TCP callers learn only that the daemon is alive, never where its files are.
+      const trusted = transport === 'unix' || c.get('principal') !== undefined;
+      return {
+        status: dbOk ? ('ok' as const) : ('degraded' as const),
+        version: VERSION,
+        uptime_seconds: Math.round((deps.now() - deps.startedAt) / 100) / 10,
+        database: { ok: dbOk },
+        transport,
+        ...(trusted ? { pid: process.pid, home: deps.paths.home } : {}),
+      };
+    },
+  );
+  return app;
+}

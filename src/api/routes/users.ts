@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { CreateUserRequest, CreatedUser, Me, User, ZeblitError } from '../../contracts/index.ts';
+import type { AppDeps } from '../deps.ts';
+import type { AppEnv } from '../env.ts';
+import { router, defineRoute, principalOf } from '../route.ts';
+
+const UserId = z.object({ id: z.string().min(1).max(64) });
+
+export function userRoutes(deps: AppDeps) {
+  const app = router();
+  const { auth, projects } = deps;
+
+  defineRoute(app, { method: 'get', path: '/users/me', summary: 'Who am I', tags: ['users'], data: Me }, (c) => {
+    const p = principalOf(c);
+    return { user: p.user, transport: p.transport, key_id: p.keyId, client_type: p.clientType, scopes: p.scopes, auth: p.auth };
+  });
+
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/users',
+      summary: 'Create a user (admin); returns their first API key, shown once',
+      tags: ['users'],
+      body: CreateUserRequest,
+      data: CreatedUser,
+      status: 201,
+      scope: 'admin',
+      role: 'admin',
+    },
+    (c, { body }) => {
+      const user = auth.users.create(body);
+      const api_key = auth.keys.create(user.id, { name: 'first key', client_type: 'cli', scopes: ['read', 'write'] });
+      c.set('resource', user.id);
+      return { user, api_key };
+    },
+  );
+
+  defineRoute(app, { method: 'get', path: '/users', summary: 'List users (admin)', tags: ['users'], data: z.array(User), scope: 'admin', role: 'admin' }, () =>
+    auth.users.list(),
+  );
+
+  defineRoute(
+    app,
+    { method: 'delete', path: '/users/{id}', summary: 'Delete a user with their keys and projects (admin)', tags: ['users'], params: UserId, data: User, scope: 'admin', role: 'admin' },
+    async (c, { params }) => {
+      const me = principalOf(c);
+      if (params.id === me.user.id) throw new ZeblitError('FORBIDDEN', 'You cannot delete yourself');
+      const user = auth.users.get(params.id);
+      await projects.deleteAllOf(user.id);
+      c.set('resource', user.id);
+      return auth.users.delete(user.id);
+    },
+  );
+  return app;
+}

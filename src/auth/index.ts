@@ -1,0 +1,62 @@
+import { unauthorized, type Transport, type User } from '../contracts/index.ts';
+import type { Db } from '../db/index.ts';
+import { Jwt } from './jwt.ts';
+import { ApiKeys } from './keys.ts';
+import type { Principal } from './principal.ts';
+import { deriveKey, loadOrCreateSecret } from './secret.ts';
+import { TelegramLinks } from './telegram.ts';
+import { Users } from './users.ts';
+
+export { hasScope, type Principal } from './principal.ts';
+export { loadOrCreateSecret, deriveKey } from './secret.ts';
+export { Jwt } from './jwt.ts';
+export * as authTables from './auth.sql.ts';
+
+export interface AuthOptions {
+  db: Db;
+  secret: Buffer;
+  now?: () => number;
+}
+
+/** The auth domain: users, API keys, JWTs and Telegram links, behind one object. */
+export class Auth {
+  readonly users: Users;
+  readonly keys: ApiKeys;
+  readonly jwt: Jwt;
+  readonly telegram: TelegramLinks;
+
+  constructor({ db, secret, now = Date.now }: AuthOptions) {
+    this.users = new Users(db, now);
+    this.keys = new ApiKeys(db, deriveKey(secret, 'api-key-hash'), now);
+    this.jwt = new Jwt(deriveKey(secret, 'jwt'), now);
+    this.telegram = new TelegramLinks(db, this.keys, deriveKey(secret, 'link-token-hash'), now);
+  }
+
+  static fromSecretFile(db: Db, secretFile: string, now?: () => number): Auth {
+    return new Auth({ db, secret: loadOrCreateSecret(secretFile), now });
+  }
+
+  socketOwner(): Principal {
+    return { user: this.users.owner(), transport: 'unix', auth: 'socket', keyId: null, clientType: null, scopes: ['read', 'write', 'admin'] };
+  }
+
+  /** Resolves a bearer token (API key or JWT) to the caller. Throws 401. */
+  async authenticate(token: string, transport: Transport): Promise<Principal> {
+    if (Jwt.looksLikeJwt(token)) {
+      const claims = await this.jwt.verify(token);
+      const key = this.keys.assertActive(claims.keyId);
+      const user = this.userOrThrow(key.userId);
+      // The token never carries more than its key has now.
+      const scopes = claims.scopes.filter((s) => key.scopes.includes(s));
+      return { user, transport, auth: 'jwt', keyId: key.keyId, clientType: key.clientType, scopes };
+    }
+    const key = this.keys.verify(token);
+    return { user: this.userOrThrow(key.userId), transport, auth: 'api_key', keyId: key.keyId, clientType: key.clientType, scopes: key.scopes };
+  }
+
+  private userOrThrow(id: string): User {
+    const user = this.users.find(id);
+    if (!user) throw unauthorized('The user of this key no longer exists');
+    return user;
+  }
+}

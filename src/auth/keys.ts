@@ -1,0 +1,112 @@
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  CreateKeyRequest,
+  newId,
+  notFound,
+  unauthorized,
+  type ApiKeyInfo,
+  type ClientType,
+  type CreatedKey,
+  type Scope,
+} from '../contracts/index.ts';
+import type { Db } from '../db/index.ts';
+import { api_keys } from './auth.sql.ts';
+import { toKeyInfo } from './rows.ts';
+
+/** `zbl_<26-char id body>_<43-char base64url secret>`; the id body is the key's id without `key_`. */
+const KEY_FORMAT = /^zbl_([0-9a-hjkmnp-tv-z]{26})_([A-Za-z0-9_-]{43})$/;
+const LAST_USED_RESOLUTION_MS = 30_000;
+
+export interface VerifiedKey {
+  keyId: string;
+  userId: string;
+  clientType: ClientType;
+  scopes: Scope[];
+}
+
+export class ApiKeys {
+  constructor(
+    private readonly db: Db,
+    private readonly hashKey: Buffer,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private hash(raw: string): string {
+    return createHmac('sha256', this.hashKey).update(raw).digest('base64url');
+  }
+
+  create(userId: string, input: CreateKeyRequest): CreatedKey {
+    const req = CreateKeyRequest.parse(input);
+    const now = this.now();
+    const id = newId('key', now);
+    const raw = `zbl_${id.slice(4)}_${randomBytes(32).toString('base64url')}`;
+    const row = {
+      id,
+      user_id: userId,
+      name: req.name,
+      client_type: req.client_type,
+      scopes: req.scopes,
+      hash: this.hash(raw),
+      prefix: raw.slice(0, 12),
+      created_at: now,
+      expires_at: req.expires_in_days ? now + req.expires_in_days * 86_400_000 : null,
+      last_used_at: null,
+      revoked_at: null,
+    };
+    this.db.insert(api_keys).values(row).run();
+    return { ...toKeyInfo(row), key: raw };
+  }
+
+  list(userId: string, includeRevoked = false): ApiKeyInfo[] {
+    const where = includeRevoked
+      ? eq(api_keys.user_id, userId)
+      : and(eq(api_keys.user_id, userId), isNull(api_keys.revoked_at));
+    return this.db.select().from(api_keys).where(where).orderBy(desc(api_keys.created_at)).all().map(toKeyInfo);
+  }
+
+  get(userId: string, keyId: string): ApiKeyInfo {
+    const row = this.db
+      .select()
+      .from(api_keys)
+      .where(and(eq(api_keys.id, keyId), eq(api_keys.user_id, userId)))
+      .get();
+    if (!row) throw notFound(`API key ${keyId}`, 'List your keys with `zeblit auth keys`.');
+    return toKeyInfo(row);
+  }
+
+  revoke(userId: string, keyId: string): ApiKeyInfo {
+    const key = this.get(userId, keyId);
+    if (key.revoked_at) return key;
+    const now = this.now();
+    this.db.update(api_keys).set({ revoked_at: now }).where(eq(api_keys.id, keyId)).run();
+    return { ...key, revoked_at: now };
+  }
+
+  /** Checks a raw key; throws 401 with a reason the caller can act on. Constant-time on the secret. */
+  verify(raw: string): VerifiedKey {
+    const m = KEY_FORMAT.exec(raw);
+    if (!m) throw unauthorized('Malformed API key', 'API keys look like zbl_<id>_<secret>; create one with `zeblit auth create-key`.');
+    const row = this.db.select().from(api_keys).where(eq(api_keys.id, `key_${m[1]}`)).get();
+    const expected = Buffer.from(row?.hash ?? this.hash('zbl_no_such_key'));
+    const actual = Buffer.from(this.hash(raw));
+    const match = expected.length === actual.length && timingSafeEqual(expected, actual);
+    if (!row || !match) throw unauthorized('Invalid API key', 'Check the key, or create a new one with `zeblit auth create-key`.');
+    const now = this.now();
+    if (row.revoked_at !== null) throw unauthorized('This API key was revoked', 'Create a new key with `zeblit auth create-key`.');
+    if (row.expires_at !== null && row.expires_at <= now)
+      throw unauthorized('This API key has expired', 'Create a new key with `zeblit auth create-key`.');
+    if (row.last_used_at === null || now - row.last_used_at > LAST_USED_RESOLUTION_MS) {
+      this.db.update(api_keys).set({ last_used_at: now }).where(eq(api_keys.id, row.id)).run();
+    }
+    return { keyId: row.id, userId: row.user_id, clientType: row.client_type as ClientType, scopes: row.scopes as Scope[] };
+  }
+
+  /** For JWTs: the key they were minted from must still be valid. */
+  assertActive(keyId: string): VerifiedKey {
+    const row = this.db.select().from(api_keys).where(eq(api_keys.id, keyId)).get();
+    if (!row || row.revoked_at !== null) throw unauthorized('The API key behind this token was revoked', 'Get a new token.');
+    if (row.expires_at !== null && row.expires_at <= this.now()) throw unauthorized('The API key behind this token has expired');
+    return { keyId: row.id, userId: row.user_id, clientType: row.client_type as ClientType, scopes: row.scopes as Scope[] };
+  }
+}

@@ -1,0 +1,13 @@
+import { z } from 'zod';
+
+export const Health = z.object({
+  status: z.enum(['ok', 'degraded']),
+  version: z.string(),
+  uptime_seconds: z.number(),
+  database: z.object({ ok: z.boolean() }),
+  transport: z.enum(['unix', 'tcp']),
+  /** Only told to authenticated or socket callers: where things live. */
+  pid: z.number().int().optional(),
+  home: z.string().optional(),
+});
+export type Health = z.infer<typeof Health>;

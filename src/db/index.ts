@@ -1,0 +1,64 @@
+/**
+ * The one place that opens SQLite. Invariant: a database handed out by
+ * openDatabase() is in WAL mode with foreign keys on and fully migrated;
+ * migrations run in one transaction each, so a crash mid-upgrade leaves the
+ * previous schema intact and the next start tries again.
+ */
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type Db = BetterSQLite3Database;
+
+export interface OpenedDatabase {
+  db: Db;
+  sqlite: Database.Database;
+  /** True when the file is readable, writable and answers a query. */
+  ping(): boolean;
+  close(): void;
+}
+
+export interface OpenOptions {
+  migrationsFolder?: string;
+  busyTimeoutMs?: number;
+}
+
+/** Migrations sit next to this module in the source tree and next to the bundle in dist/. */
+export function defaultMigrationsFolder(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, 'migrations'), join(here, '..', 'src', 'db', 'migrations')];
+  const found = candidates.find((p) => existsSync(join(p, 'meta', '_journal.json')));
+  if (!found) throw new Error(`database migrations not found (looked in ${candidates.join(', ')})`);
+  return found;
+}
+
+export function openDatabase(file: string, options: OpenOptions = {}): OpenedDatabase {
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  sqlite.pragma('synchronous = NORMAL');
+  const db = drizzle(sqlite);
+  migrate(db, { migrationsFolder: options.migrationsFolder ?? defaultMigrationsFolder() });
+  let closed = false;
+  return {
+    db,
+    sqlite,
+    ping() {
+      if (closed) return false;
+      try {
+        return sqlite.prepare('select 1 as ok').get() !== undefined;
+      } catch {
+        return false;
+      }
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      sqlite.close();
+    },
+  };
+}
