@@ -1,0 +1,40 @@
+// Bundles zeblitd and zeblit into one ESM file each under dist/, with the
+// database migrations copied beside them (resolved at run time next to the bundle).
+import { build } from 'esbuild';
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const version = readFileSync(new URL('./src/contracts/version.ts', import.meta.url), 'utf8').match(/VERSION = '([^']+)'/)?.[1];
+if (version !== pkg.version) {
+  console.error(`version mismatch: package.json ${pkg.version}, src/contracts/version.ts ${version}`);
+  process.exit(1);
+}
+
+const banner = [
+  "import { createRequire as __zCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __zFileURLToPath } from 'node:url';",
+  "import { dirname as __zDirname } from 'node:path';",
+  'const require = __zCreateRequire(import.meta.url);',
+  'const __filename = __zFileURLToPath(import.meta.url);',
+  'const __dirname = __zDirname(__filename);',
+].join('\n');
+
+rmSync('dist', { recursive: true, force: true });
+mkdirSync('dist', { recursive: true });
+const started = Date.now();
+await build({
+  entryPoints: { zeblitd: 'daemon/main.ts', zeblit: 'cli/main.ts' },
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: 'linked',
+  external: ['better-sqlite3', 'cpu-features', 'ssh2'],
+  loader: { '.node': 'empty', '.txt': 'text' },
+  banner: { js: banner },
+  logLevel: 'warning',
+  legalComments: 'none',
+});
+cpSync('src/db/migrations', 'dist/migrations', { recursive: true });
+console.log(`built dist/zeblitd.js and dist/zeblit.js in ${Date.now() - started} ms`);

@@ -1,0 +1,93 @@
+/**
+ * The composition root: builds every domain, wires them, opens the listeners.
+ * Order matters: lock first (nothing touches the home before we own it),
+ * database next (a failing migration stops the start), listeners last (no
+ * request arrives before the app is whole).
+ */
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import type { Logger } from 'pino';
+import { Audit } from '../src/audit/index.ts';
+import { Auth } from '../src/auth/index.ts';
+import { createApp } from '../src/api/index.ts';
+import { VERSION } from '../src/contracts/index.ts';
+import { openDatabase } from '../src/db/index.ts';
+import { Projects } from '../src/projects/index.ts';
+import type { DaemonConfig } from './config.ts';
+import { closeListener, listenSocket, listenTcp, tcpPort, type Listener } from './listeners.ts';
+import { acquireLock } from './lock.ts';
+import { createLogger } from './logger.ts';
+import { createShutdown } from './shutdown.ts';
+
+export interface Daemon {
+  logger: Logger;
+  listeners: Listener[];
+  stop(reason: string): Promise<void>;
+}
+
+export interface BootOptions {
+  exit?: (code: number) => void;
+  now?: () => number;
+  logToStderr?: boolean;
+}
+
+function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
+}
+
+export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promise<Daemon> {
+  const now = opts.now ?? Date.now;
+  const { paths } = config;
+  ensurePrivateDir(paths.home);
+  ensurePrivateDir(paths.logs);
+  mkdirSync(paths.projects, { recursive: true, mode: 0o700 });
+
+  let stalePid: number | undefined | null = null;
+  const lock = acquireLock(
+    paths.lock,
+    { pid: process.pid, socket: paths.socket, port: null, bind: config.bind, started_at: now(), version: VERSION },
+    (pid) => (stalePid = pid),
+  );
+  // The logger opens its file only once we own the home: a refused second daemon writes nothing there.
+  const logger = createLogger(paths.daemonLog, config.logLevel, opts.logToStderr ?? true);
+  if (stalePid !== null) logger.warn({ stale_pid: stalePid }, 'removed the lock of a daemon that is gone');
+  const shutdown = createShutdown({ logger, deadlineMs: config.shutdownTimeoutMs, exit: opts.exit });
+  const listeners: Listener[] = [];
+  try {
+    const database = openDatabase(paths.db);
+    const auth = Auth.fromSecretFile(database.db, paths.secret, now);
+    const owner = auth.users.ensureOwner(userInfo().username);
+    const projects = new Projects(database.db, paths, now);
+    const audit = new Audit(database.db, now);
+    const app = createApp({
+      database,
+      auth,
+      projects,
+      audit,
+      logger,
+      paths,
+      config: { allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts, rateLimit: config.rateLimit, maxBodyBytes: config.maxBodyBytes },
+      startedAt: now(),
+      now,
+    });
+
+    // Reverse order of acquisition: listeners, then the database, then the lock.
+    shutdown.add({ name: 'listeners', run: () => Promise.all(listeners.map((l) => closeListener(l, config.shutdownTimeoutMs))).then(() => undefined) });
+    shutdown.add({ name: 'database', run: () => database.close() });
+    shutdown.add({ name: 'lock', run: () => lock.release() });
+
+    listeners.push(await listenSocket(app, paths.socket));
+    const tcp = await listenTcp(app, config.port, config.bind);
+    listeners.push(tcp);
+    lock.update({ port: tcpPort(tcp) });
+    if (config.exposed)
+      logger.warn({ bind: config.bind }, 'zeblitd is listening beyond loopback: anyone who can reach this address may try API keys against it');
+    logger.info({ version: VERSION, socket: paths.socket, http: tcp.address, home: paths.home, owner: owner.name }, 'zeblitd ready');
+  } catch (err) {
+    for (const l of listeners) l.server.close();
+    lock.release();
+    throw err;
+  }
+  return { logger, listeners, stop: (reason) => shutdown.run(reason) };
+}

@@ -1,0 +1,121 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { zeblitPaths, type ZeblitPaths } from '../src/contracts/index.ts';
+
+/**
+ * Settings come from flags, then env, then $ZEBLIT_HOME/config.json, then
+ * defaults. The file is shared with the CLI (it keeps `host` and
+ * `current_project` there), so unknown keys are ignored, never rejected.
+ */
+export const FileConfig = z.looseObject({
+  port: z.number().int().min(0).max(65_535).optional(),
+  bind: z.string().min(1).optional(),
+  allowed_origins: z.array(z.string().url()).optional(),
+  allowed_hosts: z.array(z.string().min(1)).optional(),
+  rate_limit: z.object({ per_second: z.number().positive(), burst: z.number().int().positive() }).partial().optional(),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  max_body_bytes: z.number().int().min(1024).optional(),
+  shutdown_timeout_ms: z.number().int().min(0).optional(),
+});
+
+export interface DaemonConfig {
+  paths: ZeblitPaths;
+  port: number;
+  bind: string;
+  /** True when the user asked for a non-loopback address. */
+  exposed: boolean;
+  allowedOrigins: string[];
+  allowedHosts: string[];
+  rateLimit: { perSecond: number; burst: number };
+  logLevel: string;
+  maxBodyBytes: number;
+  shutdownTimeoutMs: number;
+}
+
+export const HELP = `zeblitd: the Zeblit daemon (runs in the foreground)
+
+Usage: zeblitd [options]
+
+Options:
+  --home <dir>        state folder (env ZEBLIT_HOME, default ~/.zeblit)
+  --port <n>          TCP port on the bind address (env ZEBLIT_PORT, default 7823; 0 = any free port)
+  --bind <addr>       TCP address (env ZEBLIT_BIND, default 127.0.0.1). Anything but loopback
+                      exposes the API to your network and is logged as a warning.
+  --log-level <lvl>   fatal|error|warn|info|debug|trace|silent (env ZEBLIT_LOG_LEVEL, default info)
+  -h, --help          this help
+  -v, --version       the version
+
+Serves the same API on $ZEBLIT_HOME/zeblitd.sock (mode 0600, no token needed) and on
+http://<bind>:<port> (Authorization: Bearer <api key> required).
+Most users start it through the CLI: \`zeblit daemon start\`.`;
+
+export type ParsedArgs = { help: true } | { version: true } | { config: DaemonConfig };
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+function num(name: string, v: string | undefined): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new Error(`${name} must be a port number (0-65535), got "${v}"`);
+  return n;
+}
+
+function readFileConfig(file: string): z.infer<typeof FileConfig> {
+  if (!existsSync(file)) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file} is not valid JSON (${(e as Error).message}); fix or remove it`);
+  }
+  const parsed = FileConfig.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`${file} has invalid settings: ${issues}`);
+  }
+  return parsed.data;
+}
+
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      home: { type: 'string' },
+      port: { type: 'string' },
+      bind: { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+    strict: true,
+  });
+  if (values.help) return { help: true };
+  if (values.version) return { version: true };
+  const paths = zeblitPaths(values.home ? { ...env, ZEBLIT_HOME: values.home } : env);
+  const file = readFileConfig(paths.config);
+  const bind = values.bind ?? env.ZEBLIT_BIND ?? file.bind ?? '127.0.0.1';
+  const port = num('--port', values.port) ?? num('ZEBLIT_PORT', env.ZEBLIT_PORT) ?? file.port ?? 7823;
+  const logLevel = values['log-level'] ?? env.ZEBLIT_LOG_LEVEL ?? file.log_level ?? 'info';
+  if (!FileConfig.shape.log_level.safeParse(logLevel).success) throw new Error(`unknown log level "${logLevel}"`);
+  const rps = env.ZEBLIT_RATE_LIMIT_RPS ? Number(env.ZEBLIT_RATE_LIMIT_RPS) : undefined;
+  const burst = env.ZEBLIT_RATE_LIMIT_BURST ? Number(env.ZEBLIT_RATE_LIMIT_BURST) : undefined;
+  const origins = env.ZEBLIT_ALLOWED_ORIGINS ? env.ZEBLIT_ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  return {
+    config: {
+      paths,
+      port,
+      bind,
+      exposed: !LOOPBACK.has(bind),
+      allowedOrigins: origins ?? file.allowed_origins ?? [],
+      allowedHosts: file.allowed_hosts ?? [],
+      rateLimit: {
+        perSecond: rps && rps > 0 ? rps : (file.rate_limit?.per_second ?? 100),
+        burst: burst && burst > 0 ? burst : (file.rate_limit?.burst ?? 200),
+      },
+      logLevel,
+      maxBodyBytes: file.max_body_bytes ?? 1 << 20,
+      shutdownTimeoutMs: file.shutdown_timeout_ms ?? 10_000,
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import pino, { type Logger } from 'pino';
+
+/** Paths pino blanks out wherever they appear: credentials never reach a log line. */
+export const REDACT_PATHS = [
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'api_key',
+  '*.api_key',
+  'apiKey',
+  '*.apiKey',
+  'token',
+  '*.token',
+  'key',
+  '*.key',
+  'secret',
+  '*.secret',
+  'password',
+  '*.password',
+  'cookie',
+  '*.cookie',
+];
+
+const ROTATE_BYTES = 20 * 1024 * 1024;
+
+/**
+ * JSON lines to $ZEBLIT_HOME/logs/zeblitd.log and to stderr. pino transports
+ * (workers) break inside a bundle, so this uses plain destinations. The file is
+ * rotated once at start when it grew past 20 MiB.
+ */
+export function createLogger(file: string, level: string, stderr = true): Logger {
+  mkdirSync(file.replace(/\/[^/]+$/, ''), { recursive: true, mode: 0o700 });
+  if (existsSync(file) && statSync(file).size > ROTATE_BYTES) renameSync(file, `${file}.1`);
+  const streams: pino.StreamEntry[] = [{ level: level as pino.Level, stream: pino.destination({ dest: file, append: true, sync: false, mode: 0o600 }) }];
+  if (stderr) streams.push({ level: level as pino.Level, stream: pino.destination({ fd: 2, sync: false }) });
+  return pino(
+    {
+      level,
+      base: { pid: process.pid },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    pino.multistream(streams),
+  );
+}
