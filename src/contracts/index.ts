@@ -8,3 +8,4 @@ export * from './projects.ts';
 export * from './audit.ts';
 export * from './health.ts';
 export * from './paths.ts';
+export * from './events.ts';
