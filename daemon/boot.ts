@@ -9,7 +9,8 @@ import { userInfo } from 'node:os';
 import type { Logger } from 'pino';
 import { Audit } from '../src/audit/index.ts';
 import { Auth } from '../src/auth/index.ts';
-import { createApp } from '../src/api/index.ts';
+import { Hub, createApp } from '../src/api/index.ts';
+import { EventBus } from '../src/events/index.ts';
 import { VERSION } from '../src/contracts/index.ts';
 import { openDatabase } from '../src/db/index.ts';
 import { Projects } from '../src/projects/index.ts';
@@ -60,11 +61,17 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     const owner = auth.users.ensureOwner(userInfo().username);
     const projects = new Projects(database.db, paths, now);
     const audit = new Audit(database.db, now);
+    const bus = new EventBus(database.db, { now, onListenerError: (err) => logger.error({ err }, 'event listener failed') });
+    const hub = new Hub(bus);
+    const pruner = setInterval(() => bus.prune(), 10 * 60_000);
+    pruner.unref();
     const app = createApp({
       database,
       auth,
       projects,
       audit,
+      bus,
+      hub,
       logger,
       paths,
       config: { allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts, rateLimit: config.rateLimit, maxBodyBytes: config.maxBodyBytes },
@@ -74,6 +81,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
 
     // Reverse order of acquisition: listeners, then the database, then the lock.
     shutdown.add({ name: 'listeners', run: () => Promise.all(listeners.map((l) => closeListener(l, config.shutdownTimeoutMs))).then(() => undefined) });
+    shutdown.add({ name: 'hub', run: () => (clearInterval(pruner), hub.close()) });
     shutdown.add({ name: 'database', run: () => database.close() });
     shutdown.add({ name: 'lock', run: () => lock.release() });
 

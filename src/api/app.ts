@@ -17,6 +17,7 @@ import { projectRoutes } from './routes/projects.ts';
 import { userRoutes } from './routes/users.ts';
 import { wsRoutes } from './routes/ws.ts';
 import { methodsFor } from './method-match.ts';
+import { Hub } from './ws/hub.ts';
 
 export const API_BASE = '/api/v1';
 const PUBLIC = new Set(['GET /api/v1/health', 'GET /api/v1/openapi.json', 'POST /api/v1/auth/token']);
@@ -40,7 +41,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   api.route('/', authRoutes(deps));
   api.route('/', projectRoutes(deps));
   api.route('/', auditRoutes(deps));
-  api.route('/', wsRoutes());
+  const ws = wsRoutes(deps, deps.hub ?? new Hub(deps.bus));
+  api.route('/', ws.stats);
+  api.route('/', ws.sockets);
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',

@@ -4,6 +4,8 @@ import type { Auth } from '../auth/index.ts';
 import type { ZeblitPaths } from '../contracts/index.ts';
 import type { OpenedDatabase } from '../db/index.ts';
 import type { Projects } from '../projects/index.ts';
+import type { EventBus } from '../events/index.ts';
+import type { Hub } from './ws/hub.ts';
 
 export interface ApiConfig {
   allowedOrigins: string[];
@@ -19,6 +21,9 @@ export interface AppDeps {
   auth: Auth;
   projects: Projects;
   audit: Audit;
+  bus: EventBus;
+  /** The WebSocket hub; created over `bus` when not given. */
+  hub?: Hub;
   logger: Logger;
   paths: ZeblitPaths;
   config: ApiConfig;

@@ -11,7 +11,7 @@ import { transportOf, type AppEnv } from '../env.ts';
 export function authenticate(auth: Auth, isPublic: (method: string, path: string) => boolean): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
     const transport = transportOf(c.env);
-    const header = c.req.header('authorization');
+    const header = c.req.header('authorization') ?? protocolToken(c.req.header('upgrade'), c.req.header('sec-websocket-protocol'));
     if (header !== undefined) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
       if (!m?.[1])
@@ -27,4 +27,18 @@ export function authenticate(auth: Auth, isPublic: (method: string, path: string
     }
     await next();
   };
+}
+
+/**
+ * Browsers cannot set headers on a WebSocket: they may offer the JWT as a
+ * subprotocol `bearer.<jwt>` next to `zeblit.v1` (which the server selects,
+ * so the token is never echoed). Never a token in the URL.
+ */
+function protocolToken(upgrade: string | undefined, protocols: string | undefined): string | undefined {
+  if (upgrade?.toLowerCase() !== 'websocket' || !protocols) return undefined;
+  const entry = protocols
+    .split(',')
+    .map((s) => s.trim())
+    .find((s) => s.startsWith('bearer.'));
+  return entry ? `Bearer ${entry.slice('bearer.'.length)}` : undefined;
 }

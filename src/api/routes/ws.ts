@@ -1,14 +1,104 @@
 import { upgradeWebSocket } from '@hono/node-server';
 import { Hono } from 'hono';
+import type { WSContext } from 'hono/ws';
+import { z } from 'zod';
+import { Topic, WsClientMessage, ZeblitError, newId, type WsServerMessage } from '../../contracts/index.ts';
+import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import { requireAccess } from '../route.ts';
+import { defineRoute, principalOf, requireAccess, router } from '../route.ts';
+import type { Hub } from '../ws/hub.ts';
+import type { SocketLike } from '../ws/connection.ts';
+
+const MAX_CLIENT_MESSAGE = 64 * 1024;
+
+const HubStatsSchema = z.object({
+  connections: z.number().int(),
+  by_client_type: z.record(z.string(), z.number().int()),
+  subscriptions: z.number().int(),
+  events_sent: z.number().int(),
+  dropped_slow: z.number().int(),
+  dropped_dead: z.number().int(),
+});
+
+function rawSocket(ws: WSContext): SocketLike {
+  return ws.raw as SocketLike;
+}
 
 /**
- * GET /api/v1/ws/echo: proves WebSocket upgrades on both listeners, behind the
- * same Host/Origin/auth checks as every request (they run before the handshake).
+ * WebSockets: /ws (multiplexed: subscribe, unsubscribe, ping), the seed's
+ * /ws/projects/{id}/console, and /ws/echo. Host, Origin and credentials were
+ * checked by the middleware BEFORE the handshake, like any request.
  */
-export function wsRoutes() {
+export function wsRoutes(deps: AppDeps, hub: Hub) {
   const app = new Hono<AppEnv>();
+  const { projects } = deps;
+
+  const session = (fixed?: { projectRef: string; topics: Topic[]; sinceSeq?: number }) =>
+    upgradeWebSocket((c) => {
+      const p = principalOf(c);
+      const clientId = newId('event').replace('evt_', 'ws_');
+      const clientType = p.clientType ?? (p.auth === 'socket' ? 'socket' : 'other');
+      const reply = (msg: WsServerMessage) => hub.sendToClient(clientId, msg);
+      const fail = (code: string, message: string, id?: string) => reply({ type: 'error', id, code, message });
+
+      const subscribe = (ref: string, topics: Topic[], sinceSeq: number | undefined, id?: string) => {
+        let projectId: string;
+        try {
+          projectId = projects.get(p.user.id, ref).id; // another user's project is simply not found
+        } catch (e) {
+          return fail(e instanceof ZeblitError ? e.code : 'INTERNAL', e instanceof Error ? e.message : 'failed', id);
+        }
+        void hub.subscribe(clientId, projectId, topics, sinceSeq, id).catch((e: unknown) => deps.logger.error({ err: e, client_id: clientId }, 'subscribe failed'));
+      };
+
+      return {
+        onOpen(_e, ws) {
+          const raw = rawSocket(ws) as SocketLike & { on?: (ev: 'pong', f: () => void) => void };
+          hub.connect(clientId, clientType, p.user.id, raw);
+          raw.on?.('pong', () => hub.markAlive(clientId));
+          reply({ type: 'hello', client_id: clientId, user: p.user.name });
+          if (fixed) subscribe(fixed.projectRef, fixed.topics, fixed.sinceSeq);
+        },
+        onMessage(e) {
+          hub.markAlive(clientId);
+          const text = typeof e.data === 'string' ? e.data : '';
+          if (!text || text.length > MAX_CLIENT_MESSAGE) return fail('BAD_REQUEST', 'Send JSON text messages of at most 64 KiB');
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            return fail('INVALID_JSON', 'Messages must be JSON');
+          }
+          const msg = WsClientMessage.safeParse(parsed);
+          if (!msg.success) {
+            const issue = msg.error.issues[0];
+            return fail('VALIDATION_FAILED', `${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'} (types: subscribe, unsubscribe, ping)`);
+          }
+          const m = msg.data;
+          if (m.type === 'ping') return reply({ type: 'pong', id: m.id, time: Date.now() });
+          if (fixed) return fail('BAD_REQUEST', 'This endpoint streams one project; use /api/v1/ws to subscribe', m.id);
+          if (m.type === 'unsubscribe') {
+            const id = projects.get(p.user.id, m.project_id).id;
+            hub.unsubscribe(clientId, id);
+            return reply({ type: 'unsubscribed', id: m.id, project_id: id });
+          }
+          subscribe(m.project_id, m.topics, m.since_seq, m.id);
+        },
+        onClose() {
+          hub.disconnect(clientId);
+        },
+      };
+    });
+
+  app.get('/ws', requireAccess('read'), session());
+  app.get('/ws/projects/:id/console', requireAccess('read'), async (c, next) => {
+    const since = c.req.query('since_seq');
+    const sinceSeq = since === undefined ? undefined : Number(since);
+    if (sinceSeq !== undefined && (!Number.isInteger(sinceSeq) || sinceSeq < 0))
+      throw new ZeblitError('VALIDATION_FAILED', 'since_seq must be a whole number ≥ 0');
+    projects.get(principalOf(c).user.id, c.req.param('id')); // 404 before the handshake
+    return session({ projectRef: c.req.param('id'), topics: ['console'], sinceSeq })(c, next);
+  });
   app.get(
     '/ws/echo',
     requireAccess('read'),
@@ -24,5 +114,8 @@ export function wsRoutes() {
       };
     }),
   );
-  return app;
+
+  const stats = router();
+  defineRoute(stats, { method: 'get', path: '/ws/stats', summary: 'WebSocket connections by client type, and drops', tags: ['events'], data: HubStatsSchema }, () => hub.stats());
+  return { sockets: app, stats };
 }
