@@ -11,6 +11,7 @@ import { Audit } from '../src/audit/index.ts';
 import { Auth } from '../src/auth/index.ts';
 import { Hub, createApp } from '../src/api/index.ts';
 import { EventBus } from '../src/events/index.ts';
+import { ConsoleService } from '../src/console/index.ts';
 import { VERSION } from '../src/contracts/index.ts';
 import { openDatabase } from '../src/db/index.ts';
 import { Projects } from '../src/projects/index.ts';
@@ -63,7 +64,11 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     const audit = new Audit(database.db, now);
     const bus = new EventBus(database.db, { now, onListenerError: (err) => logger.error({ err }, 'event listener failed') });
     const hub = new Hub(bus);
-    const pruner = setInterval(() => bus.prune(), 10 * 60_000);
+    const consoleService = new ConsoleService(database.db, bus, { now });
+    const pruner = setInterval(() => {
+      consoleService.prune();
+      bus.prune();
+    }, 60_000);
     pruner.unref();
     const app = createApp({
       database,
@@ -72,6 +77,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       audit,
       bus,
       hub,
+      console: consoleService,
       logger,
       paths,
       config: { allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts, rateLimit: config.rateLimit, maxBodyBytes: config.maxBodyBytes },
@@ -81,7 +87,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
 
     // Reverse order of acquisition: listeners, then the database, then the lock.
     shutdown.add({ name: 'listeners', run: () => Promise.all(listeners.map((l) => closeListener(l, config.shutdownTimeoutMs))).then(() => undefined) });
-    shutdown.add({ name: 'hub', run: () => (clearInterval(pruner), hub.close()) });
+    shutdown.add({ name: 'hub', run: () => (clearInterval(pruner), consoleService.capture.flush(), hub.close()) });
     shutdown.add({ name: 'database', run: () => database.close() });
     shutdown.add({ name: 'lock', run: () => lock.release() });
 

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
 import { bodyLimit } from 'hono/body-limit';
 import { VERSION, ZeblitError } from '../contracts/index.ts';
 import type { AppDeps } from './deps.ts';
@@ -11,6 +12,7 @@ import { requestId } from './middleware/request-id.ts';
 import { requestLog } from './middleware/request-log.ts';
 import { transportGuard } from './middleware/transport-guard.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { consoleRoutes } from './routes/console.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { projectRoutes } from './routes/projects.ts';
@@ -41,6 +43,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   api.route('/', authRoutes(deps));
   api.route('/', projectRoutes(deps));
   api.route('/', auditRoutes(deps));
+  api.route('/', consoleRoutes(deps));
   const ws = wsRoutes(deps, deps.hub ?? new Hub(deps.bus));
   api.route('/', ws.stats);
   api.route('/', ws.sockets);
@@ -48,6 +51,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     type: 'http',
     scheme: 'bearer',
     description: 'An API key (zbl_…) or a JWT from POST /api/v1/auth/token. Not needed on the Unix socket.',
+  });
+  api.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This OpenAPI 3.1 document (not in the envelope)',
+    tags: ['system'],
+    security: [],
+    responses: { 200: { description: 'The OpenAPI document', content: { 'application/json': { schema: z.object({ openapi: z.string(), info: z.object({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) }) } } } },
   });
   api.doc31('/openapi.json', {
     openapi: '3.1.0',
@@ -59,6 +70,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const known = () => app.routes.filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, path: r.path }));
   app.notFound((c) => {
     const allowed = methodsFor(known(), c.req.path);
+    // The route takes this method but did not answer: a WebSocket route asked without an upgrade.
+    if (allowed.includes(c.req.method))
+      return fail(c, new ZeblitError('BAD_REQUEST', `${c.req.method} ${c.req.path} answers WebSocket upgrades only`, { suggestion: 'Connect with a WebSocket client (Upgrade: websocket).' }));
     if (allowed.length > 0) {
       c.header('Allow', allowed.join(', '));
       return fail(c, new ZeblitError('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path}`, { suggestion: `Use ${allowed.join(' or ')}.` }));

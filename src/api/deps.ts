@@ -5,6 +5,7 @@ import type { ZeblitPaths } from '../contracts/index.ts';
 import type { OpenedDatabase } from '../db/index.ts';
 import type { Projects } from '../projects/index.ts';
 import type { EventBus } from '../events/index.ts';
+import type { ConsoleService } from '../console/index.ts';
 import type { Hub } from './ws/hub.ts';
 
 export interface ApiConfig {
@@ -22,6 +23,7 @@ export interface AppDeps {
   projects: Projects;
   audit: Audit;
   bus: EventBus;
+  console: ConsoleService;
   /** The WebSocket hub; created over `bus` when not given. */
   hub?: Hub;
   logger: Logger;

@@ -9,3 +9,4 @@ export * from './audit.ts';
 export * from './health.ts';
 export * from './paths.ts';
 export * from './events.ts';
+export * from './console.ts';

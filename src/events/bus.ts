@@ -66,8 +66,12 @@ export class EventBus {
     return this.publishMany([{ projectId, type, data }])[0] as TypedEvent<T>;
   }
 
-  /** Many events in one transaction (console lines come in bursts). */
-  publishMany(items: PendingEvent[]): ZeblitEvent[] {
+  /**
+   * Many events in one transaction (console lines come in bursts). `alongside`
+   * writes a domain's own rows in the SAME transaction, with the seqs known,
+   * so those rows and the events commit together or not at all.
+   */
+  publishMany(items: PendingEvent[], alongside?: (tx: Db, events: ZeblitEvent[]) => void): ZeblitEvent[] {
     if (items.length === 0) return [];
     const time = this.now();
     const staged = new Map<string, number>();
@@ -85,6 +89,7 @@ export class EventBus {
           .values(chunk.map((e) => ({ id: e.id, project_id: e.project_id, seq: e.seq, type: e.type, topic: e.topic, data: e.data, created_at: e.time })))
           .run();
       }
+      alongside?.(tx as unknown as Db, out);
     });
     for (const [projectId, seq] of staged) this.seqs.set(projectId, seq);
     for (const e of out) this.emit(e);

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { ClearResult, ConsoleHistory, ConsoleHistoryQuery, DetectedErrorInfo, ErrorsQuery } from '../../contracts/index.ts';
+import type { AppDeps } from '../deps.ts';
+import { defineRoute, principalOf, router } from '../route.ts';
+
+const ProjectRef = z.object({ id: z.string().min(1).max(100).describe('Project id (prj_…) or name') });
+
+export function consoleRoutes(deps: AppDeps) {
+  const app = router();
+  const { projects, console: con } = deps;
+
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/projects/{id}/console/history',
+      summary: 'Console lines: the newest page, or forward from since_seq; filter by run, stream, source, level, text',
+      tags: ['console'],
+      params: ProjectRef,
+      query: ConsoleHistoryQuery,
+      data: ConsoleHistory,
+    },
+    (c, { params, query }) => {
+      const project = projects.get(principalOf(c).user.id, params.id);
+      con.capture.flush();
+      return con.store.history(project.id, query);
+    },
+  );
+
+  defineRoute(
+    app,
+    { method: 'delete', path: '/projects/{id}/console/clear', summary: 'Delete the stored console lines and detected errors', tags: ['console'], params: ProjectRef, data: ClearResult },
+    (c, { params }) => {
+      const project = projects.get(principalOf(c).user.id, params.id);
+      c.set('resource', project.id);
+      con.capture.flush();
+      return con.store.clear(project.id);
+    },
+  );
+
+  defineRoute(
+    app,
+    { method: 'get', path: '/projects/{id}/console/errors', summary: 'Errors recognised in the console, newest first, repeats counted', tags: ['console'], params: ProjectRef, query: ErrorsQuery, data: z.array(DetectedErrorInfo) },
+    (c, { params, query }) => {
+      const project = projects.get(principalOf(c).user.id, params.id);
+      con.capture.flush();
+      return con.store.errors(project.id, query);
+    },
+  );
+  return app;
+}

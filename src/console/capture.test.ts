@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Auth } from '../auth/index.ts';
+import { zeblitPaths, type ZeblitEvent } from '../contracts/index.ts';
+import { openDatabase, type OpenedDatabase } from '../db/index.ts';
+import { EventBus } from '../events/index.ts';
+import { Projects } from '../projects/index.ts';
+import { ConsoleService } from './index.ts';
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('console capture', () => {
+  let home: string;
+  let database: OpenedDatabase;
+  let bus: EventBus;
+  let projectId: string;
+
+  before(() => {
+    home = mkdtempSync(join(tmpdir(), 'zeblit-console-'));
+    const paths = zeblitPaths({ ZEBLIT_HOME: home });
+    database = openDatabase(paths.db);
+    const owner = Auth.fromSecretFile(database.db, paths.secret).users.ensureOwner('o');
+    projectId = new Projects(database.db, paths).create(owner.id, { name: 'c' }).id;
+    bus = new EventBus(database.db);
+  });
+  after(() => {
+    database.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('joins lines split across chunks, including a UTF-8 character cut in half, and keeps streams apart', async () => {
+    const svc = new ConsoleService(database.db, bus);
+    const seen: ZeblitEvent[] = [];
+    const off = bus.subscribe((e) => seen.push(e));
+    const euro = Buffer.from('€');
+    const base = { projectId, runId: 'run_a', source: 'exec' as const };
+    svc.capture.write({ ...base, stream: 'stdout', data: 'hel' });
+    svc.capture.write({ ...base, stream: 'stderr', data: 'oops\n' });
+    svc.capture.write({ ...base, stream: 'stdout', data: Buffer.concat([Buffer.from('lo '), euro.subarray(0, 1)]) });
+    svc.capture.write({ ...base, stream: 'stdout', data: Buffer.concat([euro.subarray(1), Buffer.from('\r\nsecond\nthird')]) });
+    await tick();
+    svc.capture.endRun(projectId, 'run_a');
+    off();
+    const texts = seen.map((e) => `${(e.data as { stream: string }).stream}:${(e.data as { text: string }).text}`);
+    assert.deepEqual(texts, ['stderr:oops', 'stdout:hello €', 'stdout:second', 'stdout:third']);
+    const hist = svc.store.history(projectId, { run_id: 'run_a' });
+    assert.deepEqual(hist.items.map((i) => i.text), ['oops', 'hello €', 'second', 'third']);
+    assert.deepEqual(hist.items.map((i) => i.seq), seen.map((e) => e.seq));
+    assert.equal(svc.store.history(projectId, { run_id: 'run_a', stream: 'stderr' }).items.length, 1);
+  });
+
+  it('flushes a line without an end after the partial timeout', async () => {
+    const svc = new ConsoleService(database.db, bus, { partialFlushMs: 20 });
+    svc.capture.write({ projectId, runId: 'run_b', source: 'exec', stream: 'stdout', data: 'prompt> ' });
+    await new Promise((r) => setTimeout(r, 60));
+    assert.deepEqual(svc.store.history(projectId, { run_id: 'run_b' }).items.map((i) => i.text), ['prompt> ']);
+  });
+
+  it('pages history forward and backward, filters, and prunes to the retention limits', async () => {
+    const svc = new ConsoleService(database.db, bus, { retention: { maxLines: 50, maxBytes: 1 << 20 } });
+    const data = Array.from({ length: 120 }, (_, i) => `line ${i}`).join('\n') + '\n';
+    svc.capture.write({ projectId, runId: 'run_c', source: 'exec', stream: 'stdout', data });
+    svc.capture.flush();
+    const tail = svc.store.history(projectId, { run_id: 'run_c', limit: 10 });
+    assert.equal(tail.items.at(-1)?.text, 'line 119');
+    assert.equal(tail.items[0]?.text, 'line 110');
+    assert.equal(tail.has_more, true);
+    const first = svc.store.history(projectId, { run_id: 'run_c', since_seq: 0, limit: 5 });
+    assert.deepEqual(first.items.map((i) => i.text), ['line 0', 'line 1', 'line 2', 'line 3', 'line 4']);
+    assert.equal(svc.store.history(projectId, { run_id: 'run_c', q: 'line 11' }).items.length, 11);
+    svc.prune();
+    const left = svc.store.history(projectId, { limit: 5000 }).items;
+    assert.equal(left.length, 50);
+    assert.equal(left.at(-1)?.text, 'line 119');
+    const bytes = new ConsoleService(database.db, bus, { retention: { maxLines: 1000, maxBytes: 80 } });
+    bytes.prune();
+    const kept = bytes.store.history(projectId, { limit: 5000 }).items;
+    assert.ok(kept.reduce((n, i) => n + Buffer.byteLength(i.text), 0) <= 80);
+    assert.equal(kept.at(-1)?.text, 'line 119');
+    assert.deepEqual(svc.store.clear(projectId).deleted_lines, kept.length);
+  });
+});

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { ConsoleSource, ConsoleStream } from './events.ts';
+
+export const ConsoleLevel = z.enum(['info', 'warning', 'error']);
+
+export const ConsoleEntry = z.object({
+  seq: z.number().int(),
+  run_id: z.string().nullable(),
+  source: ConsoleSource,
+  stream: ConsoleStream,
+  level: ConsoleLevel,
+  text: z.string(),
+  time: z.number().int(),
+});
+export type ConsoleEntry = z.infer<typeof ConsoleEntry>;
+
+export const ConsoleHistoryQuery = z.object({
+  since_seq: z.coerce.number().int().min(0).optional().describe('Entries after this seq (oldest first)'),
+  before_seq: z.coerce.number().int().min(1).optional().describe('Entries before this seq (newest page first, returned oldest first)'),
+  run_id: z.string().max(64).optional(),
+  stream: ConsoleStream.optional(),
+  source: ConsoleSource.optional(),
+  level: ConsoleLevel.optional(),
+  q: z.string().min(1).max(200).optional().describe('Substring to look for'),
+  limit: z.coerce.number().int().min(1).max(5000).default(200),
+});
+export type ConsoleHistoryQuery = z.input<typeof ConsoleHistoryQuery>;
+
+export const ConsoleHistory = z.object({
+  items: z.array(ConsoleEntry),
+  has_more: z.boolean(),
+  /** The project's newest console seq: pass it as since_seq to a WebSocket to go on live. */
+  last_seq: z.number().int(),
+});
+export type ConsoleHistory = z.infer<typeof ConsoleHistory>;
+
+export const DetectedErrorInfo = z.object({
+  id: z.string(),
+  fingerprint: z.string(),
+  type: z.string(),
+  language: z.string(),
+  severity: z.enum(['error', 'warning', 'info']),
+  message: z.string(),
+  file: z.string().nullable(),
+  line: z.number().int().nullable(),
+  suggestion: z.string().nullable(),
+  run_id: z.string().nullable(),
+  raw: z.string(),
+  occurrences: z.number().int(),
+  first_seen: z.number().int(),
+  last_seen: z.number().int(),
+});
+export type DetectedErrorInfo = z.infer<typeof DetectedErrorInfo>;
+
+export const ErrorsQuery = z.object({
+  since: z.coerce.number().int().min(0).optional().describe('Errors last seen at or after this time (UTC ms)'),
+  severity: z.enum(['error', 'warning', 'info']).optional(),
+  run_id: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+export type ErrorsQuery = z.input<typeof ErrorsQuery>;
+
+export const AnalyzeRequest = z.strictObject({
+  since: z.number().int().min(0).optional(),
+  run_id: z.string().max(64).optional(),
+  ai: z.boolean().default(false).describe('Add an AI explanation when a provider is configured'),
+});
+
+export const AnalysisGroup = z.object({
+  type: z.string(),
+  language: z.string(),
+  severity: z.enum(['error', 'warning', 'info']),
+  errors: z.number().int().describe('Distinct errors in the group'),
+  occurrences: z.number().int(),
+  message: z.string(),
+  probable_cause: z.string(),
+  suggestion: z.string(),
+  files: z.array(z.string()),
+  error_ids: z.array(z.string()),
+});
+export const Analysis = z.object({
+  groups: z.array(AnalysisGroup),
+  total_errors: z.number().int(),
+  total_occurrences: z.number().int(),
+  summary: z.string(),
+  ai_explanation: z.string().nullable(),
+});
+export type Analysis = z.infer<typeof Analysis>;
+
+export const ClearResult = z.object({ deleted_lines: z.number().int(), deleted_errors: z.number().int() });
