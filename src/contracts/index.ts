@@ -10,3 +10,4 @@ export * from './health.ts';
 export * from './paths.ts';
 export * from './events.ts';
 export * from './console.ts';
+export * from './files.ts';
