@@ -14,6 +14,8 @@ export interface ZeblitPaths {
   daemonLog: string;
   projects: string;
   secret: string;
+  /** Content-addressed file versions too large to keep inside the database. */
+  blobs: string;
   /** Shared by the daemon (port, bind, origins, limits) and the CLI (current project, host). */
   config: string;
   cliCredentials: string;
@@ -30,6 +32,7 @@ export function zeblitPaths(env: NodeJS.ProcessEnv = process.env): ZeblitPaths {
     daemonLog: join(home, 'logs', 'zeblitd.log'),
     projects: join(home, 'projects'),
     secret: join(home, 'secret.key'),
+    blobs: join(home, 'blobs'),
     config: join(home, 'config.json'),
     cliCredentials: join(home, 'credentials.json'),
   };
