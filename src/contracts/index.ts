@@ -11,3 +11,4 @@ export * from './paths.ts';
 export * from './events.ts';
 export * from './console.ts';
 export * from './files.ts';
+export * from './containers.ts';

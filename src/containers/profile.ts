@@ -1,0 +1,88 @@
+/**
+ * The isolation profile of every project container, in one place: non-root
+ * user, no capabilities, no new privileges, read-only root with writable
+ * /workspace, /tmp and home, init, memory/CPU/pids limits, its own network,
+ * labels, ports on 127.0.0.1 only. The config hash label lets a later start
+ * see that settings changed and recreate the container.
+ */
+import { createHash } from 'node:crypto';
+import type { Project } from '../contracts/index.ts';
+import { WORKSPACE_DIR } from '../contracts/index.ts';
+import type { ContainerSpec } from './engine.ts';
+
+export const LABEL_MANAGED = 'zeblit.managed';
+export const LABEL_PROJECT = 'zeblit.project';
+export const LABEL_CONFIG = 'zeblit.config';
+export const HOME_DIR = '/home/zeblit';
+export const MANAGED = { [LABEL_MANAGED]: 'true' } as const;
+
+export const containerName = (projectId: string) => `zeblit-${projectId}`;
+export const networkName = (projectId: string) => `zeblit-net-${projectId}`;
+export const volumeName = (projectId: string) => `zeblit-home-${projectId}`;
+
+export interface ContainerUser {
+  uid: number;
+  gid: number;
+}
+
+/**
+ * The uid:gid containers run as: the daemon's own user, so workspace files
+ * stay the user's. A daemon running as root must not hand root to projects:
+ * then the user who ran sudo, else 1000:1000.
+ */
+export function defaultContainerUser(env: NodeJS.ProcessEnv = process.env, ids: { uid: number; gid: number } = { uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 }): ContainerUser {
+  if (ids.uid !== 0) return ids;
+  const su = Number(env.SUDO_UID);
+  const sg = Number(env.SUDO_GID);
+  if (Number.isInteger(su) && su > 0) return { uid: su, gid: Number.isInteger(sg) && sg > 0 ? sg : su };
+  return { uid: 1000, gid: 1000 };
+}
+
+export interface ProfileInput {
+  project: Project;
+  image: string;
+  workspace: string;
+  /** Host folder backing the home volume (local engines). */
+  user: ContainerUser;
+}
+
+/** /tmp is memory: a quarter of the container's memory, between 64 MiB and 1 GiB. */
+export function tmpSizeMb(memoryMb: number): number {
+  return Math.max(64, Math.min(1024, Math.floor(memoryMb / 4)));
+}
+
+export function buildSpec({ project, image, workspace, user }: ProfileInput): ContainerSpec {
+  const s = project.settings;
+  const labels: Record<string, string> = { ...MANAGED, [LABEL_PROJECT]: project.id, 'zeblit.template': project.template };
+  const spec: ContainerSpec = {
+    name: containerName(project.id),
+    image,
+    // Something that waits forever and dies on SIGTERM (init forwards it); works in coreutils and busybox.
+    cmd: ['sleep', '2147483647'],
+    user: `${user.uid}:${user.gid}`,
+    workdir: WORKSPACE_DIR,
+    env: { HOME: HOME_DIR, ZEBLIT_PROJECT_ID: project.id },
+    labels,
+    binds: [{ source: workspace, target: WORKSPACE_DIR }],
+    volumes: [{ name: volumeName(project.id), target: HOME_DIR }],
+    tmpfs: { '/tmp': `rw,nosuid,nodev,size=${tmpSizeMb(s.memory_mb)}m,mode=1777` },
+    limits: { memoryBytes: s.memory_mb * 1024 * 1024, nanoCpus: Math.round(s.cpus * 1e9), pids: s.pids },
+    network: s.network === 'none' ? 'none' : networkName(project.id),
+    ports: s.network === 'none' ? [] : s.ports.map((p) => ({ containerPort: p, hostIp: '127.0.0.1', hostPort: p })),
+    hardening: { capDrop: ['ALL'], noNewPrivileges: true, readonlyRootfs: true, init: true },
+    log: { maxBytes: 10 * 1024 * 1024, maxFiles: 2 },
+  };
+  spec.labels[LABEL_CONFIG] = configHash(spec);
+  return spec;
+}
+
+/** A digest of everything that needs a new container when it changes (not the labels that carry it). */
+export function configHash(spec: ContainerSpec): string {
+  const { labels: _labels, ...rest } = spec;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
+}
+
+/** The same spec with ephemeral host ports: for when the asked-for ports are taken. */
+export function withEphemeralPorts(spec: ContainerSpec): ContainerSpec {
+  return { ...spec, ports: spec.ports.map((p) => ({ ...p, hostPort: null })) };
+}

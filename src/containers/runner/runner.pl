@@ -1,0 +1,236 @@
+# zeblit runner: started once per container through one long-lived `docker exec`,
+# it runs the commands the daemon sends on stdin and sends their output back on
+# stdout, multiplexed. Only perl-base modules (present even in Debian minbase).
+#
+# Frame (both directions): type (1 byte), id (uint32 BE), length (uint32 BE), payload.
+# In:  S spawn   payload: flags \0 tag \0 cwd \0 argc \0 argv... \0 KEY=VALUE...
+#      I stdin data   C close stdin   K kill (payload: "signal command-id tag")
+#      P pause output   U resume output   H ping
+# Out: R ready ("zeblit-runner <protocol> <pid>")   O stdout   E stderr
+#      X exit ("code signal")   F spawn failed (message)   k killed (count)   h pong
+#
+# Invariants: every command runs in its own session (setsid), so a kill reaches
+# its whole process tree (group, session and the ZEBLIT_RUN_TAG it inherits);
+# an X frame comes after every byte of that command's output; when the daemon
+# goes away (stdin closes) every command still running is killed.
+use strict;
+use warnings;
+use POSIX ();
+use Fcntl qw(F_GETFL F_SETFL O_NONBLOCK);
+use Errno qw(EINTR EAGAIN EWOULDBLOCK ENOENT);
+
+binmode STDIN;
+binmode STDOUT;
+$SIG{PIPE} = 'IGNORE';
+
+my %procs;     # id => { pid, sid, tag, out, err, in, inbuf, inclose, status, paused }
+my $rbuf = '';
+my $stdin_open = 1;
+
+pipe(my $sig_r, my $sig_w) or die "pipe: $!";
+nonblock($sig_r);
+nonblock($sig_w);
+$SIG{CHLD} = sub { syswrite($sig_w, 'x') };
+
+sub nonblock {
+  my ($fh) = @_;
+  my $flags = fcntl($fh, F_GETFL, 0) or return;
+  fcntl($fh, F_SETFL, $flags | O_NONBLOCK);
+}
+
+sub out_frame {
+  my ($type, $id, $payload) = @_;
+  my $buf = pack('a1 N N', $type, $id, length $payload) . $payload;
+  while (length $buf) {
+    my $n = syswrite(STDOUT, $buf);
+    if (!defined $n) {
+      next if $! == EINTR || $! == EAGAIN || $! == EWOULDBLOCK;
+      exit 0;    # the daemon is gone
+    }
+    substr($buf, 0, $n, '');
+  }
+}
+
+sub spawn {
+  my ($id, $payload) = @_;
+  my @f = split /\0/, $payload, -1;
+  my ($flags, $tag, $cwd, $argc) = splice(@f, 0, 4);
+  my @argv = splice(@f, 0, $argc);
+  my @env = @f;
+  return out_frame('F', $id, 'empty command') unless @argv;
+  return out_frame('F', $id, "cwd $cwd: no such directory") unless -d $cwd;
+  my $with_stdin = index($flags, 'i') >= 0;
+  my ($ir, $iw, $or, $ow, $er, $ew);
+  pipe($or, $ow) && pipe($er, $ew) && (!$with_stdin || pipe($ir, $iw)) or return out_frame('F', $id, "pipe: $!");
+  my $pid = fork();
+  if (!defined $pid) {
+    my $err = "$!";
+    close $_ for grep { defined } ($ir, $iw, $or, $ow, $er, $ew);
+    return out_frame('F', $id, "fork: $err");
+  }
+  if ($pid == 0) {
+    POSIX::setsid();
+    $SIG{$_} = 'DEFAULT' for qw(PIPE CHLD INT TERM HUP QUIT);
+    if ($with_stdin) { open(STDIN, '<&', $ir) } else { open(STDIN, '<', '/dev/null') }
+    open(STDOUT, '>&', $ow);
+    open(STDERR, '>&', $ew);
+    # A command is the OOM killer's first choice, before the runner and init.
+    if (open(my $adj, '>', '/proc/self/oom_score_adj')) { print $adj '500'; close $adj }
+    chdir $cwd;
+    for my $kv (@env) {
+      my $eq = index($kv, '=');
+      $ENV{ substr($kv, 0, $eq) } = substr($kv, $eq + 1) if $eq > 0;
+    }
+    $ENV{ZEBLIT_RUN_TAG} = $tag;
+    { no warnings 'exec'; exec { $argv[0] } @argv; }
+    my $code = $! == ENOENT ? 127 : 126;
+    print STDERR "zeblit: $argv[0]: $!\n";
+    POSIX::_exit($code);
+  }
+  close $ow;
+  close $ew;
+  close $ir if $with_stdin;
+  nonblock($or);
+  nonblock($er);
+  nonblock($iw) if $with_stdin;
+  $procs{$id} = { pid => $pid, sid => $pid, tag => $tag, out => $or, err => $er, in => $iw, inbuf => '', inclose => 0, status => undef, paused => 0 };
+}
+
+# Signals every process of a command: its session and group, and anything that
+# still carries its tag (a child that called setsid itself). SIGKILL sweeps
+# until nothing is left, so a fork bomb cannot outrun it.
+sub kill_tree {
+  my ($sig, $sid, $tag) = @_;
+  my $count = 0;
+  for my $round (1 .. ($sig == 9 ? 20 : 1)) {
+    my $found = 0;
+    kill($sig, -$sid) if $sid > 1;
+    opendir(my $d, '/proc') or last;
+    for my $p (readdir $d) {
+      next unless $p =~ /^\d+$/ && $p != $$ && $p != 1;
+      my $hit = 0;
+      if (open(my $st, '<', "/proc/$p/stat")) {
+        my $line = <$st> // '';
+        close $st;
+        my ($state, $ppid, $pgrp, $sess) = (split ' ', substr($line, rindex($line, ')') + 2))[0 .. 3];
+        next if !defined $state || $state eq 'Z';
+        $hit = 1 if $sid > 1 && ($pgrp == $sid || $sess == $sid);
+      }
+      if (!$hit && $tag ne '' && open(my $en, '<', "/proc/$p/environ")) {
+        local $/;
+        my $e = <$en> // '';
+        close $en;
+        $hit = 1 if index("\0$e", "\0ZEBLIT_RUN_TAG=$tag\0") >= 0;
+      }
+      next unless $hit;
+      $found++ if kill($sig, $p);
+    }
+    closedir $d;
+    $count += $found;
+    last unless $found;
+    select(undef, undef, undef, 0.01) if $round > 1;
+  }
+  return $count;
+}
+
+sub handle {
+  my ($type, $id, $payload) = @_;
+  my $p = $procs{$id};
+  if ($type eq 'S') { spawn($id, $payload) }
+  elsif ($type eq 'I') { $p->{inbuf} .= $payload if $p && $p->{in} }
+  elsif ($type eq 'C') { $p->{inclose} = 1 if $p }
+  elsif ($type eq 'P') { $p->{paused} = 1 if $p }
+  elsif ($type eq 'U') { $p->{paused} = 0 if $p }
+  elsif ($type eq 'H') { out_frame('h', $id, $payload) }
+  elsif ($type eq 'K') {
+    my ($sig, $of, $tag) = split / /, $payload, 3;
+    my $t = $procs{ int($of || 0) };
+    out_frame('k', $id, kill_tree(int($sig || 15), $t ? $t->{sid} : 0, $tag // ''));
+  }
+}
+
+sub reap {
+  while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
+    my $st = $?;
+    for my $p (values %procs) {
+      next unless $p->{pid} == $pid;
+      $p->{status} = ($st & 127) ? (128 + ($st & 127)) . ' ' . ($st & 127) : ($st >> 8) . ' 0';
+    }
+  }
+}
+
+sub pump {
+  my ($id, $key, $type, $limit) = @_;
+  my $p = $procs{$id};
+  my $fh = $p->{$key} or return;
+  while ($limit-- > 0) {
+    my $n = sysread($fh, my $buf, 65536);
+    if (!defined $n) { return if $! == EAGAIN || $! == EWOULDBLOCK || $! == EINTR; $n = 0 }
+    if ($n == 0) { close $fh; $p->{$key} = undef; return }
+    out_frame($type, $id, $buf);
+  }
+}
+
+sub feed {
+  my ($p) = @_;
+  if (length $p->{inbuf}) {
+    my $n = syswrite($p->{in}, $p->{inbuf});
+    if (defined $n) { substr($p->{inbuf}, 0, $n, '') }
+    elsif ($! != EAGAIN && $! != EWOULDBLOCK && $! != EINTR) { $p->{inbuf} = ''; $p->{inclose} = 1 }
+  }
+  if ($p->{inclose} && !length $p->{inbuf}) { close $p->{in}; $p->{in} = undef }
+}
+
+sub finish {
+  for my $id (keys %procs) {
+    my $p = $procs{$id};
+    next unless defined $p->{status};
+    # The command is gone: what it wrote is in the pipes already. A background
+    # child still holding them does not hold up the exit record.
+    pump($id, 'out', 'O', 64);
+    pump($id, 'err', 'E', 64);
+    close $_ for grep { defined } ($p->{out}, $p->{err}, $p->{in});
+    out_frame('X', $id, $p->{status});
+    delete $procs{$id};
+  }
+}
+
+out_frame('R', 0, "zeblit-runner 1 $$");
+while (1) {
+  my ($rin, $win) = ('', '');
+  vec($rin, fileno(STDIN), 1) = 1 if $stdin_open;
+  vec($rin, fileno($sig_r), 1) = 1;
+  for my $p (values %procs) {
+    next if $p->{paused};
+    vec($rin, fileno($p->{$_}), 1) = 1 for grep { defined $p->{$_} } qw(out err);
+  }
+  for my $p (values %procs) { vec($win, fileno($p->{in}), 1) = 1 if $p->{in} && (length $p->{inbuf} || $p->{inclose}) }
+  my $n = select(my $rout = $rin, my $wout = $win, undef, 1);
+  if ($n < 0) { next if $! == EINTR; die "select: $!" }
+  sysread($sig_r, my $drop, 4096) if vec($rout, fileno($sig_r), 1);
+  if ($stdin_open && vec($rout, fileno(STDIN), 1)) {
+    my $got = sysread(STDIN, $rbuf, 262144, length $rbuf);
+    if (!defined $got) { die "read: $!" unless $! == EINTR || $! == EAGAIN }
+    elsif ($got == 0) {
+      $stdin_open = 0;
+      kill_tree(9, $_->{sid}, $_->{tag}) for values %procs;
+      exit 0;
+    }
+    while (length($rbuf) >= 9) {
+      my ($type, $id, $len) = unpack('a1 N N', $rbuf);
+      last if length($rbuf) < 9 + $len;
+      my $payload = substr($rbuf, 9, $len);
+      substr($rbuf, 0, 9 + $len, '');
+      handle($type, $id, $payload);
+    }
+  }
+  for my $id (keys %procs) {
+    my $p = $procs{$id} or next;
+    next if $p->{paused};
+    pump($id, 'out', 'O', 1) if $p->{out} && vec($rout, fileno($p->{out}), 1);
+    pump($id, 'err', 'E', 1) if $p->{err} && vec($rout, fileno($p->{err}), 1);
+  }
+  for my $p (values %procs) { feed($p) if $p->{in} && (vec($wout, fileno($p->{in}), 1) || $p->{inclose}) }
+  reap();
+  finish();
+}
