@@ -37,4 +37,6 @@ await build({
   legalComments: 'none',
 });
 cpSync('src/db/migrations', 'dist/migrations', { recursive: true });
+// The containers' in-container runner is read at run time from beside the bundle.
+cpSync('src/containers/runner/runner.pl', 'dist/runner.pl');
 console.log(`built dist/zeblitd.js and dist/zeblit.js in ${Date.now() - started} ms`);

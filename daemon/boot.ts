@@ -12,6 +12,7 @@ import { Auth } from '../src/auth/index.ts';
 import { Hub, createApp } from '../src/api/index.ts';
 import { EventBus } from '../src/events/index.ts';
 import { ConsoleService } from '../src/console/index.ts';
+import { Containers, bridgeEvents } from '../src/containers/index.ts';
 import { VERSION } from '../src/contracts/index.ts';
 import { openDatabase } from '../src/db/index.ts';
 import { Projects } from '../src/projects/index.ts';
@@ -70,6 +71,9 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       bus.prune();
     }, 60_000);
     pruner.unref();
+    const containers = new Containers(database.db, paths, { now, log: logger, images: config.images });
+    projects.onDelete((project) => containers.onProjectDeleted(project));
+    const unbridge = bridgeEvents(containers.events, { bus, capture: consoleService.capture, log: logger });
     const app = createApp({
       database,
       auth,
@@ -78,6 +82,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       bus,
       hub,
       console: consoleService,
+      containers,
       logger,
       paths,
       config: { allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts, rateLimit: config.rateLimit, maxBodyBytes: config.maxBodyBytes },
@@ -87,6 +92,8 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
 
     // Reverse order of acquisition: listeners, then the database, then the lock.
     shutdown.add({ name: 'listeners', run: () => Promise.all(listeners.map((l) => closeListener(l, config.shutdownTimeoutMs))).then(() => undefined) });
+    // Containers keep running (the next daemon adopts them); their runners and monitors stop.
+    shutdown.add({ name: 'containers', run: () => (unbridge(), containers.close()) });
     shutdown.add({ name: 'hub', run: () => (clearInterval(pruner), consoleService.capture.flush(), hub.close()) });
     shutdown.add({ name: 'database', run: () => database.close() });
     shutdown.add({ name: 'lock', run: () => lock.release() });
@@ -98,6 +105,9 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     if (config.exposed)
       logger.warn({ bind: config.bind }, 'zeblitd is listening beyond loopback: anyone who can reach this address may try API keys against it');
     logger.info({ version: VERSION, socket: paths.socket, http: tcp.address, home: paths.home, owner: owner.name }, 'zeblitd ready');
+    // After readiness, in the background: a missing engine must not hold up the API; it reconciles when the engine appears.
+    containers.startBackground();
+    containers.reconcile().catch((err: unknown) => logger.warn({ err }, 'container reconciliation postponed until the engine answers'));
   } catch (err) {
     for (const l of listeners) l.server.close();
     lock.release();

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { zeblitPaths, type ZeblitPaths } from '../src/contracts/index.ts';
+import { TemplateName, zeblitPaths, type ZeblitPaths } from '../src/contracts/index.ts';
 
 /**
  * Settings come from flags, then env, then $ZEBLIT_HOME/config.json, then
@@ -17,6 +17,8 @@ export const FileConfig = z.looseObject({
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   max_body_bytes: z.number().int().min(1024).optional(),
   shutdown_timeout_ms: z.number().int().min(0).optional(),
+  /** Template → image, instead of the template's default (python:3.12-slim, …). */
+  images: z.partialRecord(TemplateName, z.string().min(1)).optional(),
 });
 
 export interface DaemonConfig {
@@ -31,6 +33,7 @@ export interface DaemonConfig {
   logLevel: string;
   maxBodyBytes: number;
   shutdownTimeoutMs: number;
+  images: Partial<Record<TemplateName, string>>;
 }
 
 export const HELP = `zeblitd: the Zeblit daemon (runs in the foreground)
@@ -116,6 +119,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       logLevel,
       maxBodyBytes: file.max_body_bytes ?? 1 << 20,
       shutdownTimeoutMs: file.shutdown_timeout_ms ?? 10_000,
+      images: file.images ?? {},
     },
   };
 }

@@ -13,6 +13,8 @@ import { requestLog } from './middleware/request-log.ts';
 import { transportGuard } from './middleware/transport-guard.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { consoleRoutes } from './routes/console.ts';
+import { containerRoutes } from './routes/containers.ts';
+import { runRoutes } from './routes/runs.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { projectRoutes } from './routes/projects.ts';
@@ -44,6 +46,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   api.route('/', projectRoutes(deps));
   api.route('/', auditRoutes(deps));
   api.route('/', consoleRoutes(deps));
+  api.route('/', containerRoutes(deps));
+  api.route('/', runRoutes(deps));
   const ws = wsRoutes(deps, deps.hub ?? new Hub(deps.bus));
   api.route('/', ws.stats);
   api.route('/', ws.sockets);

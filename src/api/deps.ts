@@ -6,6 +6,7 @@ import type { OpenedDatabase } from '../db/index.ts';
 import type { Projects } from '../projects/index.ts';
 import type { EventBus } from '../events/index.ts';
 import type { ConsoleService } from '../console/index.ts';
+import type { Containers } from '../containers/index.ts';
 import type { Hub } from './ws/hub.ts';
 
 export interface ApiConfig {
@@ -24,6 +25,7 @@ export interface AppDeps {
   audit: Audit;
   bus: EventBus;
   console: ConsoleService;
+  containers: Containers;
   /** The WebSocket hub; created over `bus` when not given. */
   hub?: Hub;
   logger: Logger;

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { Audit } from '../audit/index.ts';
 import { EventBus } from '../events/index.ts';
 import { ConsoleService } from '../console/index.ts';
+import { Containers } from '../containers/index.ts';
 import { Auth } from '../auth/index.ts';
 import {
   ERROR_STATUS,
@@ -48,6 +49,7 @@ export function makeTestApp(config: Partial<ApiConfig> = {}, now: () => number =
     audit: new Audit(database.db, now),
     bus,
     console: new ConsoleService(database.db, bus, { now }),
+    containers: new Containers(database.db, paths, { now }),
     logger: pino({ level: 'silent' }),
     paths,
     config: { allowedOrigins: [], allowedHosts: [], rateLimit: { perSecond: 1000, burst: 1000 }, maxBodyBytes: 1 << 20, ...config },

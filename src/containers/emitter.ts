@@ -3,7 +3,10 @@ import type { BuildStatus, ContainerState, RunOutputEvent, RunStatus } from '../
 export interface ContainerStatusEvent {
   project_id: string;
   state: ContainerState;
+  previous: ContainerState | null;
   reason: string | null;
+  exit_code: number | null;
+  oom_killed: boolean;
   at: number;
 }
 

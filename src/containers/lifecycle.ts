@@ -104,9 +104,9 @@ export class Lifecycle {
 
   /** Docker said the container died (or the monitor found it so). Not a crash when Zeblit stopped it. */
   markDied(live: Live, exitCode: number | null, oomKilled: boolean, error: string | null): void {
+    if (live.stopping || live.state !== 'running') return;
     live.spawner?.close();
     live.spawner = null;
-    if (live.stopping || live.state === 'stopped' || live.state === 'stopping') return;
     const at = this.d.now();
     live.exit = { exit_code: exitCode, oom_killed: oomKilled, reason: exitReason(exitCode, oomKilled, error), at };
     live.health = 'unknown';
@@ -114,10 +114,20 @@ export class Lifecycle {
   }
 
   setState(live: Live, state: ContainerState, reason: string | null): void {
-    const changed = live.state !== state;
+    const previous = live.state;
     live.state = state;
     this.persist(live);
-    if (changed) this.d.events.emit('container.status', { project_id: live.project.id, state, reason, at: this.d.now() });
+    if (previous === state) return;
+    const exit = state === 'exited' || state === 'stopped' ? live.exit : null;
+    this.d.events.emit('container.status', {
+      project_id: live.project.id,
+      state,
+      previous,
+      reason,
+      exit_code: exit?.exit_code ?? null,
+      oom_killed: exit?.oom_killed ?? false,
+      at: this.d.now(),
+    });
   }
 
   persist(live: Live): void {

@@ -1,9 +1,11 @@
 /** Rows of the containers and runs tables: what Zeblit believes, and what ran. */
 import { and, count, desc, eq, inArray } from 'drizzle-orm';
-import type { PageOf, RunStatus, RunSummary } from '../contracts/index.ts';
+import { DEFAULT_SETTINGS, type PageOf, type Project, type RunStatus, type RunSummary } from '../contracts/index.ts';
 import type { Db } from '../db/index.ts';
-import { projects } from '../projects/projects.sql.ts';
+import { projectTables } from '../projects/index.ts';
 import { containers, runs } from './containers.sql.ts';
+
+const { projects } = projectTables;
 
 export type ContainerRow = typeof containers.$inferSelect;
 export type ContainerPatch = Partial<Omit<ContainerRow, 'project_id' | 'created_at'>>;
@@ -57,6 +59,12 @@ export class ContainerStore {
 
   remove(projectId: string): void {
     this.db.delete(containers).where(eq(containers.project_id, projectId)).run();
+  }
+
+  /** A project by id alone (the caller already checked access, or it is the daemon itself). */
+  project(projectId: string): Project | undefined {
+    const r = this.db.select().from(projects).where(eq(projects.id, projectId)).get();
+    return r ? { ...r, settings: { ...DEFAULT_SETTINGS, ...r.settings } } : undefined;
   }
 
   projectExists(projectId: string): boolean {

@@ -8,17 +8,19 @@ export function healthRoutes(deps: AppDeps) {
   defineRoute(
     app,
     { method: 'get', path: '/health', summary: 'Daemon health', tags: ['system'], data: Health, scope: 'public' },
-    (c) => {
+    async (c) => {
       const dbOk = deps.database.ping();
       const transport = transportOf(c.env);
       // Anonymous TCP callers learn only that the daemon is alive, never where its files are.
       const trusted = transport === 'unix' || c.get('principal') !== undefined;
+      const { reachable, version, endpoint, error } = await deps.containers.engineStatus();
       return {
         status: dbOk ? ('ok' as const) : ('degraded' as const),
         version: VERSION,
         uptime_seconds: Math.round((deps.now() - deps.startedAt) / 100) / 10,
         database: { ok: dbOk },
         transport,
+        engine: trusted ? { reachable, version, endpoint, ...(error ? { error } : {}) } : { reachable, version },
         ...(trusted ? { pid: process.pid, home: deps.paths.home } : {}),
       };
     },

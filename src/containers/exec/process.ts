@@ -12,6 +12,8 @@ export interface ProcessExit {
   signal: number | null;
   /** Why it could not run or finish (spawn failure, container gone). */
   error: string | null;
+  /** The kernel's OOM killer ended it (when the channel can tell). */
+  oomKilled?: boolean;
 }
 
 export interface ProcessSink {

@@ -175,8 +175,8 @@ export class RunnerChannel implements Spawner {
         this.procs.get(f.id)?.sink.output(f.type === 'O' ? 'stdout' : 'stderr', f.payload);
         return;
       case 'X': {
-        const { code, signal } = parseExit(f.payload);
-        this.procs.get(f.id)?.settle({ exitCode: code, signal, error: null });
+        const { code, signal, oom } = parseExit(f.payload);
+        this.procs.get(f.id)?.settle({ exitCode: code, signal, error: null, oomKilled: oom });
         return;
       }
       case 'F':

@@ -55,8 +55,8 @@ export function spawnPayload(r: SpawnRequest): Buffer {
   return Buffer.from(fields.join('\0'), 'utf8');
 }
 
-/** "code signal" of an X frame. */
-export function parseExit(payload: Buffer): { code: number; signal: number | null } {
-  const [code, signal] = payload.toString('latin1').split(' ').map((n) => Number.parseInt(n, 10));
-  return { code: Number.isFinite(code) ? (code as number) : -1, signal: signal ? signal : null };
+/** "code signal oom" of an X frame. */
+export function parseExit(payload: Buffer): { code: number; signal: number | null; oom: boolean } {
+  const [code, signal, oom] = payload.toString('latin1').split(' ').map((n) => Number.parseInt(n, 10));
+  return { code: Number.isFinite(code) ? (code as number) : -1, signal: signal ? signal : null, oom: oom === 1 };
 }

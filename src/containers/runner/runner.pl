@@ -7,23 +7,29 @@
 #      I stdin data   C close stdin   K kill (payload: "signal command-id tag")
 #      P pause output   U resume output   H ping
 # Out: R ready ("zeblit-runner <protocol> <pid>")   O stdout   E stderr
-#      X exit ("code signal")   F spawn failed (message)   k killed (count)   h pong
+#      X exit ("code signal oom": oom is 1 when the kernel's OOM killer ended it)   F spawn failed (message)   k killed (count)   h pong
 #
-# Invariants: every command runs in its own session (setsid), so a kill reaches
-# its whole process tree (group, session and the ZEBLIT_RUN_TAG it inherits);
-# an X frame comes after every byte of that command's output; when the daemon
-# goes away (stdin closes) every command still running is killed.
+# Invariants: every command runs in its own process group, so a kill reaches
+# its whole tree (group, session, and the ZEBLIT_RUN_TAG it inherits); an X
+# frame comes after every byte of that command's output; when the daemon goes
+# away (stdin closes) every command still running is killed.
+#
+# Speed: fork is the expensive part of starting a command (milliseconds in a
+# VM), so a spare child is forked ahead of time, waiting on a pipe for its
+# command; a spawn hands it the command and forks the next spare while the
+# first one execs. No POSIX module: a smaller perl forks faster.
 use strict;
 use warnings;
-use POSIX ();
 use Fcntl qw(F_GETFL F_SETFL O_NONBLOCK);
 use Errno qw(EINTR EAGAIN EWOULDBLOCK ENOENT);
 
 binmode STDIN;
 binmode STDOUT;
 $SIG{PIPE} = 'IGNORE';
+use constant WNOHANG => 1;
 
 my %procs;     # id => { pid, sid, tag, out, err, in, inbuf, inclose, status, paused }
+my $spare;     # { pid, ctl, in, out, err }: a forked child waiting for its command
 my $rbuf = '';
 my $stdin_open = 1;
 
@@ -51,49 +57,109 @@ sub out_frame {
   }
 }
 
-sub spawn {
-  my ($id, $payload) = @_;
+# In a freshly forked child: drop the runner's handles (other commands' pipes
+# must not be held open by a waiting spare), and default signal dispositions.
+sub child_setup {
+  setpgrp(0, 0);
+  $SIG{$_} = 'DEFAULT' for qw(PIPE CHLD INT TERM HUP QUIT);
+  for my $p (values %procs) { close $_ for grep { defined } ($p->{out}, $p->{err}, $p->{in}) }
+  close $sig_r;
+  close $sig_w;
+}
+
+# Becomes the command: never returns.
+sub become {
+  my ($payload, $ir, $ow, $ew) = @_;
   my @f = split /\0/, $payload, -1;
   my ($flags, $tag, $cwd, $argc) = splice(@f, 0, 4);
-  my @argv = splice(@f, 0, $argc);
-  my @env = @f;
-  return out_frame('F', $id, 'empty command') unless @argv;
+  my @argv = splice(@f, 0, $argc // 0);
+  if (index($flags // '', 'i') >= 0) { open(STDIN, '<&', $ir) } else { open(STDIN, '<', '/dev/null') }
+  open(STDOUT, '>&', $ow);
+  open(STDERR, '>&', $ew);
+  close $_ for ($ir, $ow, $ew);
+  # A command is the OOM killer's first choice, before the runner and init.
+  if (open(my $adj, '>', '/proc/self/oom_score_adj')) { print $adj '500'; close $adj }
+  chdir $cwd;
+  for my $kv (@f) {
+    my $eq = index($kv, '=');
+    $ENV{ substr($kv, 0, $eq) } = substr($kv, $eq + 1) if $eq > 0;
+  }
+  $ENV{ZEBLIT_RUN_TAG} = $tag;
+  { no warnings 'exec'; exec { $argv[0] } @argv; }
+  my $code = $! == ENOENT ? 127 : 126;
+  print STDERR "zeblit: $argv[0]: $!\n";
+  exit $code;
+}
+
+sub make_spare {
+  my ($cr, $cw, $ir, $iw, $or, $ow, $er, $ew);
+  pipe($cr, $cw) && pipe($ir, $iw) && pipe($or, $ow) && pipe($er, $ew) or return;
+  my $pid = fork();
+  if (!defined $pid) { close $_ for ($cr, $cw, $ir, $iw, $or, $ow, $er, $ew); return }
+  if ($pid == 0) {
+    child_setup();
+    close $_ for ($cw, $iw, $or, $er);
+    open(STDIN, '<', '/dev/null');
+    open(STDOUT, '>', '/dev/null');
+    my $payload = '';
+    while (1) {
+      my $n = sysread($cr, $payload, 65536, length $payload);
+      next if !defined $n && $! == EINTR;
+      last unless $n;
+    }
+    exit 0 unless length $payload;    # the runner went away
+    become($payload, $ir, $ow, $ew);
+  }
+  close $_ for ($cr, $ir, $ow, $ew);
+  $spare = { pid => $pid, ctl => $cw, in => $iw, out => $or, err => $er };
+}
+
+sub drop_spare {
+  my ($s) = @_;
+  kill 9, $s->{pid};
+  close $_ for grep { defined } ($s->{ctl}, $s->{in}, $s->{out}, $s->{err});
+}
+
+sub spawn {
+  my ($id, $payload) = @_;
+  my ($flags, $tag, $cwd, $argc, $argv0) = split /\0/, $payload, 6;
+  return out_frame('F', $id, 'empty command') unless $argc;
   return out_frame('F', $id, "cwd $cwd: no such directory") unless -d $cwd;
   my $with_stdin = index($flags, 'i') >= 0;
-  my ($ir, $iw, $or, $ow, $er, $ew);
-  pipe($or, $ow) && pipe($er, $ew) && (!$with_stdin || pipe($ir, $iw)) or return out_frame('F', $id, "pipe: $!");
-  my $pid = fork();
-  if (!defined $pid) {
-    my $err = "$!";
-    close $_ for grep { defined } ($ir, $iw, $or, $ow, $er, $ew);
-    return out_frame('F', $id, "fork: $err");
-  }
-  if ($pid == 0) {
-    POSIX::setsid();
-    $SIG{$_} = 'DEFAULT' for qw(PIPE CHLD INT TERM HUP QUIT);
-    if ($with_stdin) { open(STDIN, '<&', $ir) } else { open(STDIN, '<', '/dev/null') }
-    open(STDOUT, '>&', $ow);
-    open(STDERR, '>&', $ew);
-    # A command is the OOM killer's first choice, before the runner and init.
-    if (open(my $adj, '>', '/proc/self/oom_score_adj')) { print $adj '500'; close $adj }
-    chdir $cwd;
-    for my $kv (@env) {
-      my $eq = index($kv, '=');
-      $ENV{ substr($kv, 0, $eq) } = substr($kv, $eq + 1) if $eq > 0;
+  my ($pid, $in, $out, $err);
+  if (my $s = $spare) {
+    undef $spare;
+    my $buf = $payload;
+    while (length $buf) {
+      my $n = syswrite($s->{ctl}, $buf);
+      if (!defined $n) { next if $! == EINTR; last }
+      substr($buf, 0, $n, '');
     }
-    $ENV{ZEBLIT_RUN_TAG} = $tag;
-    { no warnings 'exec'; exec { $argv[0] } @argv; }
-    my $code = $! == ENOENT ? 127 : 126;
-    print STDERR "zeblit: $argv[0]: $!\n";
-    POSIX::_exit($code);
+    close $s->{ctl};
+    if (length $buf) { drop_spare($s) }    # it died: fork one now
+    else { ($pid, $in, $out, $err) = ($s->{pid}, $s->{in}, $s->{out}, $s->{err}) }
   }
-  close $ow;
-  close $ew;
-  close $ir if $with_stdin;
-  nonblock($or);
-  nonblock($er);
-  nonblock($iw) if $with_stdin;
-  $procs{$id} = { pid => $pid, sid => $pid, tag => $tag, out => $or, err => $er, in => $iw, inbuf => '', inclose => 0, status => undef, paused => 0 };
+  if (!defined $pid) {
+    my ($ir, $ow, $er, $ew);
+    pipe($ir, $in) && pipe($out, $ow) && pipe($err, $ew) or return out_frame('F', $id, "pipe: $!");
+    $pid = fork();
+    if (!defined $pid) {
+      my $e = "$!";
+      close $_ for ($ir, $in, $out, $ow, $err, $ew);
+      return out_frame('F', $id, "fork: $e");
+    }
+    if ($pid == 0) {
+      child_setup();
+      close $_ for ($in, $out, $err);
+      become($payload, $ir, $ow, $ew);
+    }
+    close $_ for ($ir, $ow, $ew);
+  }
+  if ($with_stdin) { nonblock($in) } else { close $in; undef $in }
+  nonblock($out);
+  nonblock($err);
+  $procs{$id} = { pid => $pid, sid => $pid, tag => $tag, out => $out, err => $err, in => $in, inbuf => '', inclose => 0, status => undef, paused => 0 };
+  make_spare();
 }
 
 # Signals every process of a command: its session and group, and anything that
@@ -149,12 +215,29 @@ sub handle {
   }
 }
 
+# The memory cgroup's OOM-kill counter (cgroup v2, then v1); -1 when unreadable.
+sub oom_count {
+  for my $f ('/sys/fs/cgroup/memory.events', '/sys/fs/cgroup/memory/memory.oom_control') {
+    open(my $fh, '<', $f) or next;
+    while (my $l = <$fh>) { return $1 if $l =~ /^oom_kill (\d+)/ }
+  }
+  return -1;
+}
+my $oom_seen = oom_count();
+
 sub reap {
-  while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
+  while ((my $pid = waitpid(-1, WNOHANG)) > 0) {
+    if ($spare && $spare->{pid} == $pid) { drop_spare($spare); undef $spare }
     my $st = $?;
+    my $sig = $st & 127;
+    my $oom = 0;
+    if ($sig == 9) {
+      my $n = oom_count();
+      ($oom, $oom_seen) = (1, $n) if $n > $oom_seen;
+    }
     for my $p (values %procs) {
       next unless $p->{pid} == $pid;
-      $p->{status} = ($st & 127) ? (128 + ($st & 127)) . ' ' . ($st & 127) : ($st >> 8) . ' 0';
+      $p->{status} = $sig ? (128 + $sig) . " $sig $oom" : ($st >> 8) . ' 0 0';
     }
   }
 }
@@ -195,6 +278,7 @@ sub finish {
   }
 }
 
+make_spare();
 out_frame('R', 0, "zeblit-runner 1 $$");
 while (1) {
   my ($rin, $win) = ('', '');
@@ -213,6 +297,7 @@ while (1) {
     if (!defined $got) { die "read: $!" unless $! == EINTR || $! == EAGAIN }
     elsif ($got == 0) {
       $stdin_open = 0;
+      kill(9, $spare->{pid}) if $spare;
       kill_tree(9, $_->{sid}, $_->{tag}) for values %procs;
       exit 0;
     }

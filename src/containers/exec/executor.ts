@@ -1,0 +1,238 @@
+/**
+ * Runs commands in project containers and records every run. Invariants: a
+ * run's record is written before it starts and finished exactly once; a run
+ * that times out or is killed answers only after every signal reached its
+ * whole process tree; output kept in memory is bounded per run (CappedOutput),
+ * whatever the command prints.
+ */
+import { lstatSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import {
+  WORKSPACE_DIR,
+  ZeblitError,
+  newId,
+  notFound,
+  type ClientType,
+  type ExecuteInput,
+  type ExecuteResult,
+  type PageOf,
+  type Project,
+  type Run,
+  type RunStatus,
+  type RunSummary,
+} from '../../contracts/index.ts';
+import type { ContainerEvents, Emitter } from '../emitter.ts';
+import type { Lifecycle } from '../lifecycle.ts';
+import type { Log } from '../options.ts';
+import type { Live } from '../state.ts';
+import { toRunSummary, type ContainerStore } from '../store.ts';
+import type { KillSignal, ProcessExit } from './process.ts';
+import { ActiveRun } from './run.ts';
+
+/** Who asked, for the run record. */
+export interface RunContext {
+  userId: string | null;
+  keyId: string | null;
+  clientType: ClientType | null;
+}
+
+export interface ExecutorDeps {
+  lifecycle: Lifecycle;
+  store: ContainerStore;
+  events: Emitter<ContainerEvents>;
+  workspace: (projectId: string) => string;
+  now: () => number;
+  log: Log;
+  killGraceMs: number;
+  outputCapBytes: number;
+  runTailBytes: number;
+  /** Shortest gap between two writes of last_active_at to the database. */
+  activityPersistMs?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+export class Executor {
+  readonly active = new Map<string, ActiveRun>();
+
+  constructor(private readonly d: ExecutorDeps) {}
+
+  /**
+   * Starts a run. Resolves once it has started (`run`) — the caller waits on
+   * `run.finished` for the result, listens for output, or lets it be (detach).
+   */
+  async start(ctx: RunContext, project: Project, input: ExecuteInput, signal?: AbortSignal): Promise<ActiveRun> {
+    this.checkCwd(project.id, input.cwd);
+    const argv = typeof input.command === 'string' ? ['sh', '-c', input.command] : input.command;
+    const live = await this.d.lifecycle.ensureRunning(project);
+    const spawner = live.spawner;
+    if (!spawner) throw new ZeblitError('UNAVAILABLE', 'The container has no way in right now; try again', { suggestion: 'Restart it: zeblit restart' });
+    const startedAt = this.d.now();
+    const row = {
+      id: newId('run', startedAt),
+      project_id: project.id,
+      user_id: ctx.userId,
+      key_id: ctx.keyId,
+      client_type: ctx.clientType,
+      command: typeof input.command === 'string' ? input.command : input.command.map(quote).join(' '),
+      argv,
+      cwd: input.cwd,
+      status: 'running' as const,
+      channel: spawner.kind,
+      detached: input.detach,
+      exit_code: null,
+      timed_out: false,
+      oom_killed: false,
+      error: null,
+      stdout_tail: '',
+      stderr_tail: '',
+      stdout_bytes: 0,
+      stderr_bytes: 0,
+      started_at: startedAt,
+      finished_at: null,
+      duration_ms: null,
+    };
+    this.d.store.insertRun(row);
+    const run = new ActiveRun(
+      row,
+      spawner.kind,
+      this.d.outputCapBytes,
+      this.d.runTailBytes,
+      (stream, chunk) => this.d.events.emit('run.output', { project_id: project.id, run_id: row.id, stream, chunk }),
+      () => this.d.events.has('run.output'),
+    );
+    this.active.set(run.id, run);
+    live.activeRuns.add(run.id);
+    this.touch(live);
+    const proc = spawner.spawn({ argv, env: { ...project.settings.env, ...input.env }, cwd: input.cwd, tag: run.id, stdin: input.stdin !== undefined }, run);
+    run.proc = proc;
+    if (input.stdin !== undefined) {
+      proc.write(Buffer.from(input.stdin, 'utf8'));
+      proc.endInput();
+    }
+    const timer = setTimeout(() => void this.kill(run, 'TERM', 'timeout'), input.timeout_seconds * 1000);
+    const onAbort = () => void this.kill(run, 'TERM', 'user');
+    if (!input.detach) signal?.addEventListener('abort', onAbort, { once: true });
+    void proc.done.then(async (exit) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      await run.killing;
+      this.finish(live, run, exit);
+    });
+    return run;
+  }
+
+  /** Signals a run's whole tree. TERM and INT escalate to KILL after the grace period, stragglers included. */
+  kill(run: ActiveRun, signal: KillSignal, cause: 'timeout' | 'user'): Promise<void> {
+    const proc = run.proc;
+    if (!proc || run.status !== 'running') return Promise.resolve();
+    run.killCause ??= cause;
+    const previous = run.killing ?? Promise.resolve();
+    run.killing = previous.then(async () => {
+      if (signal !== 'KILL') {
+        await proc.kill(signal);
+        await Promise.race([proc.done, sleep(this.d.killGraceMs)]);
+      }
+      await proc.kill('KILL');
+    });
+    return run.killing;
+  }
+
+  async killById(projectId: string, runId: string, signal: KillSignal): Promise<Run> {
+    const run = this.active.get(runId);
+    if (run && run.row.project_id === projectId) {
+      await this.kill(run, signal, 'user');
+      await run.finished;
+    }
+    return this.get(projectId, runId);
+  }
+
+  get(projectId: string, runId: string): Run {
+    const run = this.active.get(runId);
+    if (run && run.row.project_id === projectId && !run.result) return run.snapshot({ ...toRunSummary(run.row), status: 'running' });
+    const row = this.d.store.getRun(projectId, runId);
+    if (!row) throw notFound(`Run ${runId}`, 'List the runs of the project with GET /projects/{id}/runs.');
+    const cap = this.d.runTailBytes;
+    return {
+      ...toRunSummary(row),
+      stdout: row.stdout_tail,
+      stderr: row.stderr_tail,
+      stdout_truncated: row.stdout_bytes > Buffer.byteLength(row.stdout_tail) || row.stdout_bytes > cap,
+      stderr_truncated: row.stderr_bytes > Buffer.byteLength(row.stderr_tail) || row.stderr_bytes > cap,
+      stdout_bytes: row.stdout_bytes,
+      stderr_bytes: row.stderr_bytes,
+    };
+  }
+
+  list(projectId: string, q: { status?: RunStatus; limit: number; offset: number }): PageOf<RunSummary> {
+    return this.d.store.listRuns(projectId, q);
+  }
+
+  /** Activity keeps a container from going idle; the database hears of it at most every few seconds. */
+  touch(live: Live): void {
+    live.lastActive = this.d.now();
+    if (live.lastActive - live.persistedActive >= (this.d.activityPersistMs ?? 10_000)) this.d.lifecycle.persist(live);
+  }
+
+  private finish(live: Live, run: ActiveRun, exit: ProcessExit): void {
+    const finishedAt = this.d.now();
+    const cause = run.killCause;
+    const oom = exit.signal === 9 && cause === null && (exit.oomKilled || (live.oomAt !== null && live.oomAt >= run.row.started_at));
+    const status: RunStatus =
+      cause === 'timeout' ? 'timed_out' : cause === 'user' ? 'killed' : exit.error !== null && exit.exitCode === null ? 'failed' : 'exited';
+    const result: ExecuteResult = {
+      run_id: run.id,
+      status,
+      exit_code: exit.exitCode,
+      stdout: run.stdout.text(),
+      stderr: run.stderr.text(),
+      stdout_truncated: run.stdout.truncated,
+      stderr_truncated: run.stderr.truncated,
+      stdout_bytes: run.stdout.total,
+      stderr_bytes: run.stderr.total,
+      duration_ms: finishedAt - run.row.started_at,
+      timed_out: cause === 'timeout',
+      oom_killed: oom,
+      error: exit.error ?? (oom ? 'killed by the kernel: the container ran out of memory' : null),
+    };
+    try {
+      this.d.store.finishRun(run.id, {
+        status,
+        exit_code: result.exit_code,
+        timed_out: result.timed_out,
+        oom_killed: oom,
+        error: result.error,
+        stdout_tail: run.stdout.last(this.d.runTailBytes),
+        stderr_tail: run.stderr.last(this.d.runTailBytes),
+        stdout_bytes: result.stdout_bytes,
+        stderr_bytes: result.stderr_bytes,
+        finished_at: finishedAt,
+        duration_ms: result.duration_ms,
+      });
+    } catch (err) {
+      // The project may have been deleted while the command ran: the row went with it.
+      this.d.log.debug({ err, run_id: run.id }, 'run record not updated');
+    }
+    live.activeRuns.delete(run.id);
+    this.touch(live);
+    this.active.delete(run.id);
+    run.finish(result);
+    this.d.events.emit('run.finished', { project_id: run.row.project_id, run_id: run.id, status, exit_code: exit.exitCode, at: finishedAt });
+  }
+
+  /** The cwd exists (checked on the host side of the /workspace bind mount). */
+  private checkCwd(projectId: string, cwd: string): void {
+    const rel = posix.relative(WORKSPACE_DIR, cwd);
+    const host = join(this.d.workspace(projectId), ...rel.split('/').filter(Boolean));
+    try {
+      lstatSync(host);
+    } catch {
+      throw new ZeblitError('BAD_REQUEST', `The folder ${cwd} does not exist in the workspace`, { suggestion: 'Create it first, or run from /workspace.' });
+    }
+  }
+}
+
+/** argv shown as a command line, quoted where needed. */
+function quote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}

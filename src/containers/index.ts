@@ -1,0 +1,272 @@
+/**
+ * The containers domain: one isolated container per project, commands run in
+ * it, runs recorded. The only folder that knows Docker exists (./docker/);
+ * everything else here speaks the ContainerEngine interface.
+ */
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import {
+  LogsQuery,
+  RunListQuery,
+  projectWorkspace,
+  type ContainerLogs,
+  type ContainerStatus,
+  type EngineStatus,
+  type ExecuteInput,
+  type ImageStatus,
+  type LogLine,
+  type PageOf,
+  type Project,
+  type Run,
+  type RunSummary,
+  type ZeblitPaths,
+} from '../contracts/index.ts';
+import type { Db } from '../db/index.ts';
+import { TEMPLATES } from '../projects/index.ts';
+import { DockerEngine } from './docker/engine.ts';
+import { Emitter, type ContainerEvents } from './emitter.ts';
+import { Executor, type RunContext } from './exec/executor.ts';
+import type { KillSignal } from './exec/process.ts';
+import type { ActiveRun } from './exec/run.ts';
+import { EngineGate } from './gate.ts';
+import { Images } from './images.ts';
+import { Lifecycle } from './lifecycle.ts';
+import { Monitor } from './monitor.ts';
+import { realTimers, silentLog, type ContainersOptions, type Log } from './options.ts';
+import { LABEL_CONFIG, defaultContainerUser } from './profile.ts';
+import { reconcile, type ReconcileReport } from './reconcile.ts';
+import { statusOf } from './state.ts';
+import { ContainerStore } from './store.ts';
+
+export type { ContainerEngine, Endpoint } from './engine.ts';
+export type { ContainerEvents, ContainerStatusEvent, RunFinishedEvent } from './emitter.ts';
+export type { RunContext } from './exec/executor.ts';
+export type { ActiveRun, RunRecord } from './exec/run.ts';
+export type { KillSignal } from './exec/process.ts';
+export type { ContainersOptions, Log } from './options.ts';
+export type { ReconcileReport } from './reconcile.ts';
+export { EngineGate } from './gate.ts';
+export { DockerEngine } from './docker/engine.ts';
+export { candidateSockets, describeEndpoint, discoverEndpoint, parseDockerHost, DOCKER_SUGGESTION } from './discovery.ts';
+export { LABEL_MANAGED, LABEL_PROJECT, containerName, networkName, volumeName } from './profile.ts';
+export * as containerTables from './containers.sql.ts';
+
+export class Containers {
+  /** build.status, container.status, run.output, run.finished: subscribe here. */
+  readonly events: Emitter<ContainerEvents>;
+  readonly gate: EngineGate;
+  readonly images: Images;
+  private readonly store: ContainerStore;
+  private readonly lifecycle: Lifecycle;
+  private readonly executor: Executor;
+  private readonly monitor: Monitor;
+  private readonly log: Log;
+  private readonly now: () => number;
+  private reconciled = false;
+  private reconciling: Promise<ReconcileReport> | null = null;
+  private offGate: (() => void) | null = null;
+
+  constructor(db: Db, paths: ZeblitPaths, opts: ContainersOptions = {}) {
+    this.now = opts.now ?? Date.now;
+    this.log = opts.log ?? silentLog;
+    this.events = new Emitter<ContainerEvents>((err, type) => this.log.error({ err, type }, 'a containers event subscriber failed'));
+    this.gate = new EngineGate({
+      factory: opts.factory ?? ((endpoint, onDown) => new DockerEngine(endpoint, onDown)),
+      discover: opts.discover,
+      now: this.now,
+      retryMs: opts.engineRetryMs,
+    });
+    this.images = new Images({ templates: TEMPLATES, overrides: opts.images, publish: (s) => this.events.emit('build.status', s), now: this.now });
+    this.store = new ContainerStore(db, this.now);
+    const workspace = (id: string) => projectWorkspace(paths, id);
+    this.lifecycle = new Lifecycle({
+      gate: this.gate,
+      images: this.images,
+      store: this.store,
+      events: this.events,
+      workspace,
+      homeDir: (id) => join(paths.projects, id, 'home'),
+      user: opts.user ?? defaultContainerUser(),
+      now: this.now,
+      log: this.log,
+      runner: opts.runner ?? true,
+      runnerReadyTimeoutMs: opts.runnerReadyTimeoutMs ?? 5_000,
+      stopTimeoutSeconds: opts.stopTimeoutSeconds ?? 5,
+    });
+    this.executor = new Executor({
+      lifecycle: this.lifecycle,
+      store: this.store,
+      events: this.events,
+      workspace,
+      now: this.now,
+      log: this.log,
+      killGraceMs: opts.killGraceMs ?? 2_000,
+      outputCapBytes: opts.outputCapBytes ?? 1 << 20,
+      runTailBytes: opts.runTailBytes ?? 64 * 1024,
+    });
+    this.monitor = new Monitor({
+      gate: this.gate,
+      lifecycle: this.lifecycle,
+      project: (id) => this.store.project(id),
+      now: this.now,
+      log: this.log,
+      timers: opts.timers ?? realTimers,
+      idleCheckMs: opts.idleCheckMs ?? 60_000,
+      healthCheckMs: opts.healthCheckMs ?? 30_000,
+    });
+  }
+
+  /** Health and idle monitoring, Docker events, and reconciliation whenever the engine (re)appears. */
+  startBackground(): void {
+    this.monitor.start();
+    this.offGate ??= this.gate.onChange((up) => {
+      if (up && !this.reconciled) void this.reconcile().catch((err) => this.log.warn({ err }, 'reconciliation failed'));
+    });
+  }
+
+  /** Adopt, clean up, correct (see reconcile.ts). Throws DOCKER_UNAVAILABLE when the engine is down; runs again when it returns. */
+  reconcile(): Promise<ReconcileReport> {
+    this.reconciling ??= reconcile({
+      gate: this.gate,
+      lifecycle: this.lifecycle,
+      store: this.store,
+      log: this.log,
+      now: this.now,
+      activeRuns: () => new Set(this.executor.active.keys()),
+    })
+      .then((r) => {
+        this.reconciled = true;
+        return r;
+      })
+      .finally(() => {
+        this.reconciling = null;
+      });
+    return this.reconciling;
+  }
+
+  engineStatus(): Promise<EngineStatus> {
+    return this.gate.status();
+  }
+
+  imageStatus(): ImageStatus[] {
+    return this.images.status();
+  }
+
+  // ---- lifecycle ----
+
+  /** Auto-start on access, for any domain that needs the container (files, scheduler). */
+  async ensureRunning(project: Project): Promise<ContainerStatus> {
+    return this.statusNow(await this.lifecycle.ensureRunning(project));
+  }
+
+  async start(project: Project): Promise<ContainerStatus> {
+    return this.statusNow(await this.lifecycle.start(project));
+  }
+
+  async stop(project: Project): Promise<ContainerStatus> {
+    return this.statusNow(await this.lifecycle.stop(project));
+  }
+
+  async restart(project: Project): Promise<ContainerStatus> {
+    return this.statusNow(await this.lifecycle.restart(project));
+  }
+
+  /** Fresh from the engine: a container that died since is reported with its reason. */
+  async status(project: Project): Promise<ContainerStatus> {
+    const live = this.lifecycle.live(project);
+    const engine = await this.gate.get();
+    if (live.containerId) {
+      const info = await engine.inspectContainer(live.containerId);
+      if (!info) {
+        live.containerId = null;
+        live.spawner?.close();
+        live.spawner = null;
+        this.lifecycle.setState(live, 'absent', 'the container was removed outside Zeblit');
+      } else if (live.state === 'running' && !info.running) this.lifecycle.markDied(live, info.exitCode, info.oomKilled, info.error);
+    }
+    return this.statusNow(live);
+  }
+
+  /** Called by Projects before a project goes. */
+  async onProjectDeleted(project: Project): Promise<void> {
+    for (const run of [...this.executor.active.values()]) if (run.row.project_id === project.id) await this.executor.kill(run, 'KILL', 'user');
+    await this.lifecycle.remove(project);
+  }
+
+  // ---- commands ----
+
+  /** Starts a command (auto-starting the container). Wait on `run.finished`, listen to it, or leave it (detach). */
+  run(ctx: RunContext, project: Project, input: ExecuteInput, signal?: AbortSignal): Promise<ActiveRun> {
+    return this.executor.start(ctx, project, input, signal);
+  }
+
+  getRun(project: Project, runId: string): Run {
+    return this.executor.get(project.id, runId);
+  }
+
+  listRuns(project: Project, query: RunListQuery = {}): PageOf<RunSummary> {
+    return this.executor.list(project.id, RunListQuery.parse(query));
+  }
+
+  killRun(project: Project, runId: string, signal: KillSignal = 'TERM'): Promise<Run> {
+    this.executor.get(project.id, runId);
+    return this.executor.killById(project.id, runId, signal);
+  }
+
+  // ---- logs and files ----
+
+  async logs(project: Project, query: LogsQuery = {}): Promise<ContainerLogs> {
+    const q = LogsQuery.parse(query);
+    const id = await this.existingContainer(project);
+    if (!id) return { lines: [] };
+    const engine = await this.gate.get();
+    return { lines: await engine.logs(id, { tail: q.tail, since: q.since }) };
+  }
+
+  async followLogs(project: Project, query: LogsQuery, onLine: (l: LogLine) => void, signal: AbortSignal): Promise<void> {
+    const q = LogsQuery.parse(query);
+    const id = await this.existingContainer(project);
+    if (!id) return;
+    await (await this.gate.get()).followLogs(id, { tail: q.tail, since: q.since }, onLine, signal);
+  }
+
+  /** Extracts a tar archive into `dir` in the project's container (started when needed). */
+  async putArchive(project: Project, dir: string, tar: Buffer | Readable): Promise<void> {
+    const live = await this.lifecycle.ensureRunning(project);
+    await (await this.gate.get()).putArchive(live.containerId ?? '', dir, tar);
+  }
+
+  /** A tar archive of `path` in the project's container; null when it does not exist. */
+  async getArchive(project: Project, path: string): Promise<Readable | null> {
+    const live = await this.lifecycle.ensureRunning(project);
+    return (await this.gate.get()).getArchive(live.containerId ?? '', path);
+  }
+
+  /** Stops the monitors and closes every channel (each runner kills its commands). Containers keep running: the next daemon adopts them. */
+  async close(): Promise<void> {
+    this.monitor.stop();
+    this.offGate?.();
+    for (const run of [...this.executor.active.values()]) void this.executor.kill(run, 'KILL', 'user');
+    for (const live of this.lifecycle.lives.values()) {
+      live.spawner?.close();
+      live.spawner = null;
+    }
+  }
+
+  /** For tests and the benchmark: the monitors' checks, on demand. */
+  get checks() {
+    return { idle: () => this.monitor.checkIdle(), health: () => this.monitor.checkHealth() };
+  }
+
+  private async existingContainer(project: Project): Promise<string | null> {
+    const live = this.lifecycle.live(project);
+    await this.gate.get();
+    return live.containerId;
+  }
+
+  private statusNow(live: ReturnType<Lifecycle['live']>): ContainerStatus {
+    const desired = live.image ? this.lifecycle.desiredSpec(live.project, live.image).labels[LABEL_CONFIG] ?? null : null;
+    return statusOf(live, desired);
+  }
+}
+export { bridgeEvents } from './bridge.ts';
