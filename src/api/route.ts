@@ -34,7 +34,7 @@ export interface RouteInput<P, Q, B> {
   body: B;
 }
 
-const errorResponses = {
+export const errorResponses = {
   400: { description: 'Invalid input (VALIDATION_FAILED, INVALID_JSON)', content: { 'application/json': { schema: ErrorEnvelope } } },
   401: { description: 'Missing or invalid credentials (UNAUTHORIZED)', content: { 'application/json': { schema: ErrorEnvelope } } },
   403: { description: 'Not allowed (FORBIDDEN)', content: { 'application/json': { schema: ErrorEnvelope } } },

@@ -24,20 +24,38 @@ export const PROJECT_NAME = z
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export const ProjectSettings = z.strictObject({
-  cpus: z.number().min(0.1).max(64).default(2),
-  memory_mb: z.number().int().min(64).max(262_144).default(2048),
-  pids: z.number().int().min(16).max(65_536).default(512),
-  idle_timeout_minutes: z.number().int().min(0).max(10_080).default(30).describe('0 = never stop'),
-  network: z.enum(['bridge', 'none']).default('bridge'),
-  ports: z.array(z.number().int().min(1).max(65_535)).max(32).default([]),
+/** Each setting's rule, written once; ProjectSettings adds the defaults, ProjectSettingsPatch does not. */
+const SETTINGS_FIELDS = {
+  cpus: z.number().min(0.1).max(64),
+  memory_mb: z.number().int().min(64).max(262_144),
+  pids: z.number().int().min(16).max(65_536),
+  idle_timeout_minutes: z.number().int().min(0).max(10_080).describe('0 = never stop'),
+  network: z.enum(['bridge', 'none']),
+  ports: z.array(z.number().int().min(1).max(65_535)).max(32),
   env: z
     .record(z.string().regex(ENV_NAME, 'environment variable names are letters, digits and _').max(128), z.string().max(32_768))
-    .default({})
     .refine((e) => Object.keys(e).length <= 128, 'at most 128 variables'),
+};
+
+export const ProjectSettings = z.strictObject({
+  cpus: SETTINGS_FIELDS.cpus.default(2),
+  memory_mb: SETTINGS_FIELDS.memory_mb.default(2048),
+  pids: SETTINGS_FIELDS.pids.default(512),
+  idle_timeout_minutes: SETTINGS_FIELDS.idle_timeout_minutes.default(30),
+  network: SETTINGS_FIELDS.network.default('bridge'),
+  ports: SETTINGS_FIELDS.ports.default([]),
+  env: SETTINGS_FIELDS.env.default({}),
 });
 export type ProjectSettings = z.infer<typeof ProjectSettings>;
 export const DEFAULT_SETTINGS: ProjectSettings = ProjectSettings.parse({});
+
+/**
+ * A change to settings: only the fields given. Not ProjectSettings.partial(),
+ * which in zod 4 still fills in every default and so would reset the settings
+ * an update does not name.
+ */
+export const ProjectSettingsPatch = z.strictObject(SETTINGS_FIELDS).partial();
+export type ProjectSettingsPatch = z.infer<typeof ProjectSettingsPatch>;
 
 export const ProjectStatus = z.enum(['active', 'archived']);
 export type ProjectStatus = z.infer<typeof ProjectStatus>;
@@ -67,7 +85,7 @@ export const UpdateProjectRequest = z
   .strictObject({
     name: PROJECT_NAME.optional(),
     description: z.string().max(2000).optional(),
-    settings: ProjectSettings.partial().optional(),
+    settings: ProjectSettingsPatch.optional(),
   })
   .refine((v) => Object.keys(v).length > 0, 'nothing to update: give name, description or settings');
 export type UpdateProjectRequest = z.input<typeof UpdateProjectRequest>;

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, like, or, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { mkdirSync, rmSync } from 'node:fs';
 import {
   CreateProjectRequest,
@@ -39,6 +39,8 @@ const toProject = (r: Row): Project => ({
 });
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+// SQLite's LIKE has no escape character unless told: without ESCAPE the backslashes above would be literal.
+const likeEscaped = (col: AnyColumn, pattern: string): SQL => sql`${col} like ${pattern} escape '\\'`;
 
 export class Projects {
   private readonly deleteHooks: ProjectDeleteHook[] = [];
@@ -91,7 +93,7 @@ export class Projects {
     if (q.status !== 'all') filters.push(eq(projects.status, q.status));
     if (q.q) {
       const pattern = `%${escapeLike(q.q)}%`;
-      const search = or(like(projects.name, pattern), like(projects.description, pattern));
+      const search = or(likeEscaped(projects.name, pattern), likeEscaped(projects.description, pattern));
       if (search) filters.push(search);
     }
     const where = and(...filters);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CreateUserRequest, CreatedUser, Me, User, ZeblitError } from '../../contracts/index.ts';
+import { CreateUserRequest, CreatedUser, Me, User, ZeblitError, type Scope } from '../../contracts/index.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { router, defineRoute, principalOf } from '../route.ts';
@@ -30,7 +30,9 @@ export function userRoutes(deps: AppDeps) {
     },
     (c, { body }) => {
       const user = auth.users.create(body);
-      const api_key = auth.keys.create(user.id, { name: 'first key', client_type: 'cli', scopes: ['read', 'write'] });
+      // An admin's first key carries the admin scope: no other way exists to get one over TCP.
+      const scopes: Scope[] = user.role === 'admin' ? ['read', 'write', 'admin'] : ['read', 'write'];
+      const api_key = auth.keys.create(user.id, { name: 'first key', client_type: 'cli', scopes });
       c.set('resource', user.id);
       return { user, api_key };
     },
@@ -47,6 +49,8 @@ export function userRoutes(deps: AppDeps) {
       const me = principalOf(c);
       if (params.id === me.user.id) throw new ZeblitError('FORBIDDEN', 'You cannot delete yourself');
       const user = auth.users.get(params.id);
+      // Refuse before anything is removed: the projects must not go when the user stays.
+      if (user.id === auth.users.owner().id) throw new ZeblitError('FORBIDDEN', 'The owner cannot be deleted');
       await projects.deleteAllOf(user.id);
       c.set('resource', user.id);
       return auth.users.delete(user.id);

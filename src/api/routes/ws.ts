@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { Topic, WsClientMessage, ZeblitError, newId, type WsServerMessage } from '../../contracts/index.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
-import { defineRoute, principalOf, requireAccess, router } from '../route.ts';
+import { defineRoute, errorResponses, principalOf, requireAccess, router } from '../route.ts';
 import type { Hub } from '../ws/hub.ts';
 import type { SocketLike } from '../ws/connection.ts';
 
@@ -116,6 +116,23 @@ export function wsRoutes(deps: AppDeps, hub: Hub) {
   );
 
   const stats = router();
+  // The upgrade routes are plain handlers (a handshake has no JSON body); they are listed here so the document covers them.
+  const upgrade = { 101: { description: 'Switching Protocols: the WebSocket session starts' }, ...errorResponses };
+  const security = [{ bearer: [] }];
+  stats.openAPIRegistry.registerPath({ method: 'get', path: '/ws', summary: 'WebSocket: subscribe to project events (subscribe, unsubscribe, ping)', tags: ['events'], security, responses: upgrade });
+  stats.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/ws/projects/{id}/console',
+    summary: "WebSocket: one project's console stream",
+    tags: ['events'],
+    security,
+    request: {
+      params: z.object({ id: z.string().describe('Project id (prj_…) or name') }),
+      query: z.object({ since_seq: z.number().int().min(0).optional().describe('Resume after this event sequence') }),
+    },
+    responses: upgrade,
+  });
+  stats.openAPIRegistry.registerPath({ method: 'get', path: '/ws/echo', summary: 'WebSocket: echo (proves upgrades work on this listener)', tags: ['events'], security, responses: upgrade });
   defineRoute(stats, { method: 'get', path: '/ws/stats', summary: 'WebSocket connections by client type, and drops', tags: ['events'], data: HubStatsSchema }, () => hub.stats());
   return { sockets: app, stats };
 }

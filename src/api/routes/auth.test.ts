@@ -1,0 +1,283 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import type { ApiKeyInfo, CreatedKey, Me, Project, TelegramLink, TelegramLinkToken, TokenResponse } from '../../contracts/index.ts';
+import { addKey, addUser, dataOf, errorOf, makeTestApp, manualClock, ownerWithKey } from '../testing.ts';
+
+const unix = { transport: 'unix' as const };
+const DAY = 86_400_000;
+
+describe('API keys: POST/GET/DELETE /api/v1/auth/keys', () => {
+  const clock = manualClock();
+  const t = makeTestApp({}, clock.now);
+  after(() => t.close());
+  const ann = addUser(t, 'ann');
+  const ben = addUser(t, 'ben');
+
+  test('create: named key shown once as zbl_<id>_<secret>, defaults read+write, cli', async () => {
+    const k = await dataOf<CreatedKey>(await t.request('/api/v1/auth/keys', { method: 'POST', token: ann.key, json: { name: 'laptop' } }), 201);
+    assert.match(k.id, /^key_[0-9a-z]{26}$/);
+    assert.ok(k.key.startsWith(`zbl_${k.id.slice(4)}_`), 'the key names its id');
+    assert.match(k.key, /^zbl_[0-9a-z]{26}_[A-Za-z0-9_-]{43}$/);
+    assert.equal(k.prefix, k.key.slice(0, 12));
+    assert.deepEqual(k.scopes, ['read', 'write']);
+    assert.equal(k.client_type, 'cli');
+    assert.equal(k.created_at, clock.now());
+    assert.equal(k.expires_at, null);
+    const me = await dataOf<Me>(await t.request('/api/v1/users/me', { token: k.key }));
+    assert.equal(me.key_id, k.id);
+  });
+
+  test('create with client type, scopes and expiry', async () => {
+    const k = await dataOf<CreatedKey>(
+      await t.request('/api/v1/auth/keys', { method: 'POST', token: ann.key, json: { name: 'bot', client_type: 'telegram', scopes: ['read', 'read'], expires_in_days: 7 } }),
+      201,
+    );
+    assert.equal(k.client_type, 'telegram');
+    assert.deepEqual(k.scopes, ['read']);
+    assert.equal(k.expires_at, clock.now() + 7 * DAY);
+  });
+
+  test('a key cannot grant scopes its creator lacks', async () => {
+    const err = await errorOf(await t.request('/api/v1/auth/keys', { method: 'POST', token: ann.key, json: { name: 'root', scopes: ['admin'] } }), 403, 'FORBIDDEN');
+    assert.match(err.message, /admin/);
+  });
+
+  test('the socket owner may grant admin', async () => {
+    const k = await dataOf<CreatedKey>(await t.request('/api/v1/auth/keys', { method: 'POST', ...unix, json: { name: 'ops', scopes: ['read', 'write', 'admin'] } }), 201);
+    assert.deepEqual(k.scopes, ['read', 'write', 'admin']);
+  });
+
+  test('create: validation errors per field, unknown fields refused', async () => {
+    const err = await errorOf(
+      await t.request('/api/v1/auth/keys', { method: 'POST', token: ann.key, json: { name: 'bad/name', client_type: 'pager', scopes: [], expires_in_days: 0, secret: 'x' } }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    const fields = (err.details as { field: string }[]).map((d) => d.field).sort();
+    assert.deepEqual(fields, ['body', 'body.client_type', 'body.expires_in_days', 'body.name', 'body.scopes']);
+  });
+
+  test('a read-only key cannot create keys', async () => {
+    const ro = addKey(t, ann.user.id, { scopes: ['read'] });
+    await errorOf(await t.request('/api/v1/auth/keys', { method: 'POST', token: ro.key, json: { name: 'x' } }), 403, 'FORBIDDEN');
+  });
+
+  test('list: own keys only, newest first, never the secret or the hash', async () => {
+    const keys = await dataOf<ApiKeyInfo[]>(await t.request('/api/v1/auth/keys', { token: ann.key }));
+    assert.ok(keys.length >= 3);
+    assert.ok(!keys.some((k) => k.id === ben.keyId));
+    for (const k of keys) assert.deepEqual(Object.keys(k).sort(), ['client_type', 'created_at', 'expires_at', 'id', 'last_used_at', 'name', 'prefix', 'revoked_at', 'scopes']);
+    assert.deepEqual(keys.map((k) => k.created_at), [...keys.map((k) => k.created_at)].sort((a, b) => b - a));
+    assert.ok(keys.find((k) => k.id === ann.keyId)?.last_used_at, 'last_used recorded');
+  });
+
+  test('revoke: effective on the very next request; hidden from the list unless asked', async () => {
+    const k = addKey(t, ann.user.id, { name: 'doomed' });
+    await dataOf<Me>(await t.request('/api/v1/users/me', { token: k.key }));
+    const revoked = await dataOf<ApiKeyInfo>(await t.request(`/api/v1/auth/keys/${k.id}`, { method: 'DELETE', token: k.key }));
+    assert.equal(revoked.id, k.id);
+    assert.equal(revoked.revoked_at, clock.now());
+    const err = await errorOf(await t.request('/api/v1/users/me', { token: k.key }), 401, 'UNAUTHORIZED');
+    assert.match(err.message, /revoked/);
+    const active = await dataOf<ApiKeyInfo[]>(await t.request('/api/v1/auth/keys', { token: ann.key }));
+    assert.ok(!active.some((x) => x.id === k.id));
+    const all = await dataOf<ApiKeyInfo[]>(await t.request('/api/v1/auth/keys?include_revoked=true', { token: ann.key }));
+    assert.equal(all.find((x) => x.id === k.id)?.revoked_at, clock.now());
+    // Revoking again changes nothing.
+    const again = await dataOf<ApiKeyInfo>(await t.request(`/api/v1/auth/keys/${k.id}`, { method: 'DELETE', token: ann.key }));
+    assert.equal(again.revoked_at, revoked.revoked_at);
+  });
+
+  test("user B cannot revoke user A's key: 404, and the key keeps working", async () => {
+    await errorOf(await t.request(`/api/v1/auth/keys/${ann.keyId}`, { method: 'DELETE', token: ben.key }), 404, 'NOT_FOUND');
+    await dataOf<Me>(await t.request('/api/v1/users/me', { token: ann.key }));
+  });
+
+  test('revoking an unknown key is 404; a bad query flag is 400', async () => {
+    await errorOf(await t.request('/api/v1/auth/keys/key_nope', { method: 'DELETE', token: ann.key }), 404, 'NOT_FOUND');
+    const err = await errorOf(await t.request('/api/v1/auth/keys?include_revoked=yes', { token: ann.key }), 400, 'VALIDATION_FAILED');
+    assert.equal((err.details as { field: string }[])[0]?.field, 'query.include_revoked');
+  });
+
+  test('an expired key fails on the next request (injected clock)', async () => {
+    const k = addKey(t, ben.user.id, { expires_in_days: 1 });
+    clock.advance(DAY - 1);
+    await dataOf<Me>(await t.request('/api/v1/users/me', { token: k.key }));
+    clock.advance(1);
+    const err = await errorOf(await t.request('/api/v1/users/me', { token: k.key }), 401, 'UNAUTHORIZED');
+    assert.match(err.message, /expired/);
+  });
+});
+
+describe('POST /api/v1/auth/token (JWT)', () => {
+  const clock = manualClock();
+  const t = makeTestApp({}, clock.now);
+  after(() => t.close());
+  const cat = addUser(t, 'cat');
+
+  test('exchanges a key in the header for a token that authenticates as the key', async () => {
+    const tok = await dataOf<TokenResponse>(await t.request('/api/v1/auth/token', { method: 'POST', token: cat.key }));
+    assert.equal(tok.token_type, 'Bearer');
+    assert.equal(tok.expires_in, 900);
+    assert.equal(tok.expires_at, clock.now() + 900_000);
+    const me = await dataOf<Me>(await t.request('/api/v1/users/me', { token: tok.token }));
+    assert.equal(me.auth, 'jwt');
+    assert.equal(me.user.id, cat.user.id);
+    assert.equal(me.key_id, cat.keyId);
+    assert.deepEqual(me.scopes, ['read', 'write']);
+  });
+
+  test('accepts the key in the body, with a ttl', async () => {
+    const tok = await dataOf<TokenResponse>(await t.request('/api/v1/auth/token', { method: 'POST', json: { api_key: cat.key, ttl_seconds: 60 } }));
+    assert.equal(tok.expires_in, 60);
+  });
+
+  test('refuses: no key, the socket owner without a key, a JWT, a bad key, a bad ttl', async () => {
+    await errorOf(await t.request('/api/v1/auth/token', { method: 'POST', json: {} }), 401, 'UNAUTHORIZED');
+    await errorOf(await t.request('/api/v1/auth/token', { method: 'POST', ...unix, json: {} }), 401, 'UNAUTHORIZED');
+    const tok = await dataOf<TokenResponse>(await t.request('/api/v1/auth/token', { method: 'POST', token: cat.key }));
+    await errorOf(await t.request('/api/v1/auth/token', { method: 'POST', token: tok.token }), 401, 'UNAUTHORIZED');
+    await errorOf(await t.request('/api/v1/auth/token', { method: 'POST', json: { api_key: `${cat.key.slice(0, -1)}A` } }), 401, 'UNAUTHORIZED');
+    await errorOf(await t.request('/api/v1/auth/token', { method: 'POST', token: cat.key, json: { ttl_seconds: 10 } }), 400, 'VALIDATION_FAILED');
+  });
+
+  test('an expired token is 401', async () => {
+    const tok = await dataOf<TokenResponse>(await t.request('/api/v1/auth/token', { method: 'POST', token: cat.key, json: { ttl_seconds: 60 } }));
+    clock.advance(61_000);
+    const err = await errorOf(await t.request('/api/v1/users/me', { token: tok.token }), 401, 'UNAUTHORIZED');
+    assert.match(err.message, /expired/);
+  });
+
+  test('a tampered token is 401', async () => {
+    const tok = await dataOf<TokenResponse>(await t.request('/api/v1/auth/token', { method: 'POST', token: cat.key }));
+    const [h, p, s] = tok.token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
+    const forged = Buffer.from(JSON.stringify({ ...claims, scp: ['read', 'write', 'admin'] })).toString('base64url');
+    await errorOf(await t.request('/api/v1/users', { token: `${h}.${forged}.${s}` }), 401, 'UNAUTHORIZED');
+    const flipped = `${h}.${p}.${s.slice(0, -2)}${s.endsWith('AA') ? 'BB' : 'AA'}`;
+    await errorOf(await t.request('/api/v1/users/me', { token: flipped }), 401, 'UNAUTHORIZED');
+  });
+
+  test('a token dies with its key', async () => {
+    const k = addKey(t, cat.user.id, { name: 'short' });
+    const tok = await dataOf<TokenResponse>(await t.request('/api/v1/auth/token', { method: 'POST', token: k.key }));
+    await dataOf<Me>(await t.request('/api/v1/users/me', { token: tok.token }));
+    await dataOf<ApiKeyInfo>(await t.request(`/api/v1/auth/keys/${k.id}`, { method: 'DELETE', token: cat.key }));
+    const err = await errorOf(await t.request('/api/v1/users/me', { token: tok.token }), 401, 'UNAUTHORIZED');
+    assert.match(err.message, /revoked/);
+  });
+
+  test('a token of a read-only key cannot write', async () => {
+    const ro = addKey(t, cat.user.id, { scopes: ['read'] });
+    const tok = await dataOf<TokenResponse>(await t.request('/api/v1/auth/token', { method: 'POST', token: ro.key }));
+    const me = await dataOf<Me>(await t.request('/api/v1/users/me', { token: tok.token }));
+    assert.deepEqual(me.scopes, ['read']);
+    await errorOf(await t.request('/api/v1/projects', { method: 'POST', token: tok.token, json: { name: 'nope' } }), 403, 'FORBIDDEN');
+  });
+});
+
+describe('Telegram linking: /api/v1/auth/telegram/*', () => {
+  const clock = manualClock();
+  const t = makeTestApp({}, clock.now);
+  after(() => t.close());
+  const owner = ownerWithKey(t);
+  const bot = addKey(t, owner.user.id, { name: 'bot', client_type: 'telegram' });
+  const dan = addUser(t, 'dan');
+  const eve = addUser(t, 'eve');
+  const linkToken = async (key: string) =>
+    dataOf<TelegramLinkToken>(await t.request('/api/v1/auth/telegram/link', { method: 'POST', token: key }), 201);
+  const verify = (token: string, key: string, tgUser: number | string = 4242) =>
+    t.request('/api/v1/auth/telegram/verify', { method: 'POST', token: key, json: { token, telegram_user_id: tgUser, chat_id: -100123, username: 'dan_tg' } });
+  let linkId = '';
+  let tgKey = '';
+
+  test('link: a one-time token valid 10 minutes, with instructions', async () => {
+    const lt = await linkToken(dan.key);
+    assert.match(lt.token, /^tgl_[A-Za-z0-9_-]{24}$/);
+    assert.equal(lt.expires_at, clock.now() + 600_000);
+    assert.ok(lt.instructions.includes(lt.token));
+  });
+
+  test('verify by the bot: links the user and returns a telegram key of theirs', async () => {
+    const lt = await linkToken(dan.key);
+    const res = await dataOf<{ link: TelegramLink; api_key: CreatedKey }>(await verify(lt.token, bot.key), 201);
+    assert.equal(res.link.user_id, dan.user.id);
+    assert.equal(res.link.telegram_user_id, '4242');
+    assert.equal(res.link.chat_id, '-100123');
+    assert.equal(res.link.username, 'dan_tg');
+    assert.equal(res.link.key_id, res.api_key.id);
+    assert.equal(res.api_key.client_type, 'telegram');
+    const me = await dataOf<Me>(await t.request('/api/v1/users/me', { token: res.api_key.key }));
+    assert.equal(me.user.id, dan.user.id);
+    assert.equal(me.client_type, 'telegram');
+    linkId = res.link.id;
+    tgKey = res.api_key.key;
+    // One time only.
+    const err = await errorOf(await verify(lt.token, bot.key, 4343), 400, 'INVALID_TOKEN');
+    assert.match(err.message, /already used/);
+  });
+
+  test('an expired token is 400 with a clear message (injected clock)', async () => {
+    const lt = await linkToken(eve.key);
+    clock.advance(600_000);
+    const err = await errorOf(await verify(lt.token, bot.key, 5555), 400, 'INVALID_TOKEN');
+    assert.match(err.message, /expired/);
+    assert.ok(err.suggestion);
+    const fresh = await linkToken(eve.key);
+    clock.advance(599_999);
+    await dataOf(await verify(fresh.token, bot.key, 5555), 201);
+  });
+
+  test('an unknown token is 400', async () => {
+    const err = await errorOf(await verify('tgl_nope', bot.key), 400, 'INVALID_TOKEN');
+    assert.match(err.message, /Unknown/);
+  });
+
+  test('only a telegram-client key or an admin may verify', async () => {
+    const lt = await linkToken(eve.key);
+    const err = await errorOf(await verify(lt.token, eve.key, 6666), 403, 'FORBIDDEN');
+    assert.match(err.message, /telegram/);
+    // The refused attempt did not spend the token; an admin may redeem it.
+    const res = await dataOf<{ link: TelegramLink }>(await verify(lt.token, owner.key, 6666), 201);
+    assert.equal(res.link.user_id, eve.user.id);
+  });
+
+  test('verify validates its body', async () => {
+    const err = await errorOf(
+      await t.request('/api/v1/auth/telegram/verify', { method: 'POST', token: bot.key, json: { token: 'x', telegram_user_id: 'abc', chat_id: '1', extra: true } }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    const fields = (err.details as { field: string }[]).map((d) => d.field).sort();
+    assert.deepEqual(fields, ['body', 'body.telegram_user_id']);
+  });
+
+  test('links: each user sees only their own', async () => {
+    const mine = await dataOf<TelegramLink[]>(await t.request('/api/v1/auth/telegram/links', { token: dan.key }));
+    assert.deepEqual(mine.map((l) => l.id), [linkId]);
+    const eves = await dataOf<TelegramLink[]>(await t.request('/api/v1/auth/telegram/links', { token: eve.key }));
+    assert.ok(eves.every((l) => l.user_id === eve.user.id) && eves.length === 2);
+  });
+
+  test("unlinking: another user gets 404; the owner's unlink revokes the telegram key", async () => {
+    await errorOf(await t.request(`/api/v1/auth/telegram/links/${linkId}`, { method: 'DELETE', token: eve.key }), 404, 'NOT_FOUND');
+    await dataOf<Me>(await t.request('/api/v1/users/me', { token: tgKey }));
+    const gone = await dataOf<TelegramLink>(await t.request(`/api/v1/auth/telegram/links/${linkId}`, { method: 'DELETE', token: dan.key }));
+    assert.equal(gone.id, linkId);
+    await errorOf(await t.request('/api/v1/users/me', { token: tgKey }), 401, 'UNAUTHORIZED');
+    assert.deepEqual(await dataOf<TelegramLink[]>(await t.request('/api/v1/auth/telegram/links', { token: dan.key })), []);
+    await errorOf(await t.request(`/api/v1/auth/telegram/links/${linkId}`, { method: 'DELETE', token: dan.key }), 404, 'NOT_FOUND');
+  });
+
+  test('a read-only key cannot ask for a link token', async () => {
+    const ro = addKey(t, dan.user.id, { scopes: ['read'] });
+    await errorOf(await t.request('/api/v1/auth/telegram/link', { method: 'POST', token: ro.key }), 403, 'FORBIDDEN');
+  });
+
+  test('the telegram key works on the API like any key of the user', async () => {
+    const lt = await linkToken(dan.key);
+    const res = await dataOf<{ api_key: CreatedKey }>(await verify(lt.token, bot.key, 7777), 201);
+    const p = await dataOf<Project>(await t.request('/api/v1/projects', { method: 'POST', token: res.api_key.key, json: { name: 'from-phone' } }), 201);
+    assert.equal(p.owner_id, dan.user.id);
+  });
+});
