@@ -229,13 +229,14 @@ export class Lifecycle {
 
   private async openSpawner(engine: ContainerEngine, live: Live, containerId: string): Promise<Spawner> {
     if (this.d.runner && !live.noRunner) {
+      let channel: RunnerChannel | null = null;
       try {
         const exec = await engine.exec(containerId, { cmd: ['perl', '-e', runnerScript()], stdin: true });
-        const channel = await RunnerChannel.open(exec, {
+        channel = await RunnerChannel.open(exec, {
           readyTimeoutMs: this.d.runnerReadyTimeoutMs,
           onStderr: (text) => this.d.log.debug({ project_id: live.project.id, text }, 'runner says'),
           onClose: (reason) => {
-            if (live.spawner === channel) live.spawner = null;
+            if (channel !== null && live.spawner === channel) live.spawner = null;
             this.d.log.debug({ project_id: live.project.id, reason }, 'runner channel closed');
           },
         });

@@ -41,8 +41,14 @@ export class ExecSpawner implements Spawner {
     );
     const done: Promise<ProcessExit> = started.then(
       async (ex) => {
-        ex.onOutput((s, c) => sink.output(s, c));
-        const code = await ex.finished;
+        let notFound = false;
+        ex.onOutput((s, c) => {
+          // Docker reports a missing program as 126 with an OCI message; a shell (and the runner) says 127.
+          if (!notFound && c.length < 4096 && /OCI runtime exec failed.*(executable file not found|no such file or directory)/i.test(c.toString('utf8'))) notFound = true;
+          sink.output(s, c);
+        });
+        const raw = await ex.finished;
+        const code = raw === 126 && notFound ? 127 : raw;
         return { exitCode: code, signal: code !== null && code > 128 && code < 160 ? code - 128 : null, error: code === null ? 'the exit status was lost' : null };
       },
       (e: unknown) => ({ exitCode: null, signal: null, error: e instanceof Error ? e.message : String(e) }),
