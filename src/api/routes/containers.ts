@@ -29,7 +29,9 @@ const ProjectRef = z.object({ id: z.string().min(1).max(100).describe('Project i
 const errors = {
   400: { description: 'Invalid input (VALIDATION_FAILED, BAD_REQUEST)', content: { 'application/json': { schema: ErrorEnvelope } } },
   401: { description: 'Missing or invalid credentials', content: { 'application/json': { schema: ErrorEnvelope } } },
+  403: { description: 'The key lacks the scope (FORBIDDEN)', content: { 'application/json': { schema: ErrorEnvelope } } },
   404: { description: 'No such project (or not yours)', content: { 'application/json': { schema: ErrorEnvelope } } },
+  429: { description: 'Too many requests (RATE_LIMITED)', content: { 'application/json': { schema: ErrorEnvelope } } },
   503: { description: 'The container engine does not answer (DOCKER_UNAVAILABLE)', content: { 'application/json': { schema: ErrorEnvelope } } },
 };
 

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { VERSION } from '../contracts/index.ts';
+import { makeTestApp } from './testing.ts';
+
+interface Schema {
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  additionalProperties?: boolean | Schema;
+  enum?: unknown[];
+  $ref?: string;
+}
+interface Operation {
+  summary?: string;
+  tags?: string[];
+  security?: Record<string, string[]>[];
+  parameters?: { name: string; in: string; required?: boolean; schema?: Schema }[];
+  requestBody?: { required?: boolean; content: Record<string, { schema?: Schema }> };
+  responses: Record<string, { description: string; content?: Record<string, { schema?: Schema }> }>;
+}
+interface Doc {
+  openapi: string;
+  info: { title: string; version: string };
+  servers: { url: string }[];
+  components: { securitySchemes: Record<string, { type: string; scheme: string }> };
+  paths: Record<string, Record<string, Operation>>;
+}
+
+const BASE = '/api/v1';
+const PUBLIC = ['GET /health', 'GET /openapi.json', 'POST /auth/token'];
+const isUpgrade = (key: string) => /^GET \/ws(\/projects\/\{id\}\/console|\/echo)?$/.test(key);
+/** Routes whose body is a JSON object; strict schemas refuse unknown fields, and the document says so. */
+const BODIES = ['POST /users', 'POST /auth/keys', 'POST /auth/token', 'POST /auth/telegram/verify', 'POST /projects', 'PUT /projects/{id}'];
+
+describe('GET /api/v1/openapi.json', () => {
+  const t = makeTestApp();
+  after(() => t.close());
+  let doc: Doc;
+  const ops = () => Object.entries(doc.paths).flatMap(([path, byMethod]) => Object.entries(byMethod).map(([m, op]) => ({ key: `${m.toUpperCase()} ${path}`, path, op })));
+
+  test('is an OpenAPI 3.1 document, public on TCP, with the bearer scheme', async () => {
+    const res = await t.request('/api/v1/openapi.json');
+    assert.equal(res.status, 200);
+    doc = (await res.json()) as Doc;
+    assert.equal(doc.openapi, '3.1.0');
+    assert.equal(doc.info.version, VERSION);
+    assert.deepEqual(doc.servers, [{ url: BASE }]);
+    assert.deepEqual({ type: doc.components.securitySchemes.bearer?.type, scheme: doc.components.securitySchemes.bearer?.scheme }, { type: 'http', scheme: 'bearer' });
+  });
+
+  test('lists exactly the routes the app serves', () => {
+    const served = new Set(
+      t.app.routes
+        .filter((r) => r.method !== 'ALL')
+        .map((r) => `${r.method} ${r.path.slice(BASE.length).replace(/:(\w+)/g, '{$1}')}`),
+    );
+    const documented = new Set(ops().map((o) => o.key));
+    assert.ok(served.size > 20, 'the app has its routes');
+    assert.deepEqual([...served].filter((k) => !documented.has(k)), [], 'served but not documented');
+    assert.deepEqual([...documented].filter((k) => !served.has(k)), [], 'documented but not served');
+    assert.ok(t.app.routes.filter((r) => r.method !== 'ALL').every((r) => r.path.startsWith(BASE)));
+  });
+
+  test('every operation has a summary, a tag and its success response schema (the envelope)', () => {
+    for (const { key, op } of ops()) {
+      assert.ok(op.summary && op.summary.length > 3, `${key}: summary`);
+      assert.ok(op.tags && op.tags.length > 0, `${key}: tags`);
+      if (isUpgrade(key)) {
+        assert.ok(op.responses['101'], `${key}: 101`);
+        continue;
+      }
+      const ok = Object.keys(op.responses).find((c) => /^2\d\d$/.test(c));
+      assert.ok(ok, `${key}: a 2xx response`);
+      const schema = op.responses[ok]?.content?.['application/json']?.schema;
+      assert.ok(schema, `${key}: a JSON schema for ${ok}`);
+      if (key === 'GET /openapi.json') continue;
+      assert.deepEqual(Object.keys(schema.properties ?? {}).sort(), ['data', 'error', 'metadata', 'success'], `${key}: envelope`);
+      const data = schema.properties?.data;
+      assert.ok(data && (data.type || data.$ref || data.properties || Object.keys(data).length > 0), `${key}: data has a schema`);
+    }
+  });
+
+  test('every operation documents its errors in the envelope', () => {
+    for (const { key, op } of ops()) {
+      if (key === 'GET /openapi.json') continue;
+      for (const code of ['400', '401', '403', '404', '429']) {
+        const schema = op.responses[code]?.content?.['application/json']?.schema;
+        assert.ok(schema, `${key}: ${code}`);
+        const codes = schema.properties?.error?.properties?.code?.enum ?? [];
+        assert.ok(codes.includes('NOT_FOUND') && codes.includes('VALIDATION_FAILED'), `${key}: ${code} names the error codes`);
+      }
+    }
+  });
+
+  test('path parameters are declared and required', () => {
+    for (const { key, path, op } of ops()) {
+      for (const [, name] of path.matchAll(/\{(\w+)\}/g)) {
+        const p = op.parameters?.find((x) => x.in === 'path' && x.name === name);
+        assert.ok(p?.required, `${key}: path parameter ${name}`);
+      }
+    }
+  });
+
+  test('request bodies are documented as strict JSON objects', () => {
+    const byKey = new Map(ops().map((o) => [o.key, o.op]));
+    for (const key of BODIES) {
+      const body = byKey.get(key)?.requestBody;
+      assert.ok(body?.required, `${key}: body`);
+      const schema = body.content['application/json']?.schema;
+      assert.equal(schema?.type, 'object', `${key}: object`);
+      assert.equal(schema?.additionalProperties, false, `${key}: unknown fields refused`);
+      assert.ok(Object.keys(schema?.properties ?? {}).length > 0, `${key}: fields`);
+    }
+    const put = byKey.get('PUT /projects/{id}')?.requestBody?.content['application/json']?.schema;
+    assert.equal(put?.properties?.settings?.additionalProperties, false, 'settings refuse unknown fields');
+  });
+
+  test('list queries are documented', () => {
+    const list = doc.paths['/projects']?.get?.parameters?.map((p) => `${p.in}:${p.name}`).sort();
+    assert.deepEqual(list, ['query:limit', 'query:offset', 'query:q', 'query:status']);
+    const audit = doc.paths['/audit']?.get?.parameters?.map((p) => p.name).sort();
+    assert.deepEqual(audit, ['action', 'limit', 'offset', 'outcome', 'since', 'until', 'user_id']);
+  });
+
+  test('security: only health, the document and the token exchange are public', () => {
+    for (const { key, op } of ops()) {
+      if (PUBLIC.includes(key)) assert.deepEqual(op.security, [], `${key}: public`);
+      else assert.deepEqual(op.security, [{ bearer: [] }], `${key}: bearer`);
+    }
+  });
+});
