@@ -33,7 +33,7 @@ import { Images } from './images.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { Monitor } from './monitor.ts';
 import { realTimers, silentLog, type ContainersOptions, type Log } from './options.ts';
-import { LABEL_CONFIG, defaultContainerUser } from './profile.ts';
+import { LABEL_CONFIG, defaultContainerUser, ownLabels } from './profile.ts';
 import { reconcile, type ReconcileReport } from './reconcile.ts';
 import { statusOf } from './state.ts';
 import { ContainerStore } from './store.ts';
@@ -48,7 +48,7 @@ export type { ReconcileReport } from './reconcile.ts';
 export { EngineGate } from './gate.ts';
 export { DockerEngine } from './docker/engine.ts';
 export { candidateSockets, describeEndpoint, discoverEndpoint, parseDockerHost, DOCKER_SUGGESTION } from './discovery.ts';
-export { LABEL_MANAGED, LABEL_PROJECT, containerName, networkName, volumeName } from './profile.ts';
+export { LABEL_HOME, LABEL_MANAGED, LABEL_PROJECT, containerName, networkName, ownLabels, volumeName } from './profile.ts';
 export * as containerTables from './containers.sql.ts';
 
 export class Containers {
@@ -65,6 +65,7 @@ export class Containers {
   private reconciled = false;
   private reconciling: Promise<ReconcileReport> | null = null;
   private offGate: (() => void) | null = null;
+  private readonly owner: Record<string, string>;
 
   constructor(db: Db, paths: ZeblitPaths, opts: ContainersOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -79,6 +80,7 @@ export class Containers {
     this.images = new Images({ templates: TEMPLATES, overrides: opts.images, publish: (s) => this.events.emit('build.status', s), now: this.now });
     this.store = new ContainerStore(db, this.now);
     const workspace = (id: string) => projectWorkspace(paths, id);
+    const owner = ownLabels(paths.home);
     this.lifecycle = new Lifecycle({
       gate: this.gate,
       images: this.images,
@@ -87,6 +89,7 @@ export class Containers {
       workspace,
       homeDir: (id) => join(paths.projects, id, 'home'),
       user: opts.user ?? defaultContainerUser(),
+      owner,
       now: this.now,
       log: this.log,
       runner: opts.runner ?? true,
@@ -113,7 +116,9 @@ export class Containers {
       timers: opts.timers ?? realTimers,
       idleCheckMs: opts.idleCheckMs ?? 60_000,
       healthCheckMs: opts.healthCheckMs ?? 30_000,
+      owner,
     });
+    this.owner = owner;
   }
 
   /** Health and idle monitoring, Docker events, and reconciliation whenever the engine (re)appears. */
@@ -132,6 +137,7 @@ export class Containers {
       store: this.store,
       log: this.log,
       now: this.now,
+      owner: this.owner,
       activeRuns: () => new Set(this.executor.active.keys()),
     })
       .then((r) => {

@@ -72,6 +72,7 @@ describe('container lifecycle (real engine)', dockerSuite(reason), () => {
     assert.deepEqual(Object.keys(i.NetworkSettings.Networks), [`zeblit-net-${p.id}`]);
     assert.equal(i.Config.Labels['zeblit.managed'], 'true');
     assert.equal(i.Config.Labels['zeblit.project'], p.id);
+    assert.match(i.Config.Labels['zeblit.home'] ?? '', /^[0-9a-f]{16}$/);
     assert.deepEqual(i.HostConfig.PortBindings, { '18081/tcp': [{ HostIp: '127.0.0.1', HostPort: '18081' }] });
     assert.match(i.HostConfig.Tmpfs?.['/tmp'] ?? '', /size=128m/);
     const ws = i.Mounts.find((m) => m.Destination === '/workspace');

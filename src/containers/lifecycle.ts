@@ -16,7 +16,7 @@ import type { Spawner } from './exec/process.ts';
 import type { EngineGate } from './gate.ts';
 import type { Images } from './images.ts';
 import type { Log } from './options.ts';
-import { LABEL_CONFIG, LABEL_PROJECT, MANAGED, buildSpec, containerName, networkName, volumeName, withEphemeralPorts, type ContainerUser } from './profile.ts';
+import { LABEL_CONFIG, LABEL_PROJECT, buildSpec, containerName, networkName, volumeName, withEphemeralPorts, type ContainerUser } from './profile.ts';
 import { RunnerChannel } from './runner/channel.ts';
 import { runnerScript } from './runner/script.ts';
 import { exitReason, liveFromRow, serialize, type Live } from './state.ts';
@@ -31,6 +31,8 @@ export interface LifecycleDeps {
   /** Host folder behind the home volume. */
   homeDir: (projectId: string) => string;
   user: ContainerUser;
+  /** ownLabels() of this home: on every container, network and volume. */
+  owner: Record<string, string>;
   now: () => number;
   log: Log;
   runner: boolean;
@@ -81,7 +83,7 @@ export class Lifecycle {
 
   /** The spec the project's settings ask for now (to tell whether the container is stale). */
   desiredSpec(project: Project, image: string): ContainerSpec {
-    return buildSpec({ project, image, workspace: this.d.workspace(project.id), user: this.d.user });
+    return buildSpec({ project, image, workspace: this.d.workspace(project.id), user: this.d.user, owner: this.d.owner });
   }
 
   /** Project deletion: container, network and volume go. When the engine is down, reconciliation removes them later. */
@@ -197,7 +199,7 @@ export class Lifecycle {
 
   private async create(engine: ContainerEngine, spec: ContainerSpec): Promise<string> {
     const projectId = spec.labels[LABEL_PROJECT] ?? '';
-    const labels = { ...MANAGED, [LABEL_PROJECT]: projectId };
+    const labels = { ...this.d.owner, [LABEL_PROJECT]: projectId };
     this.prepareHost(projectId);
     const local = engine.endpoint.startsWith('unix://');
     await engine.ensureVolume(volumeName(projectId), labels, local ? this.d.homeDir(projectId) : undefined);

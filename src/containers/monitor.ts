@@ -9,7 +9,7 @@ import type { EngineEvent, Subscription } from './engine.ts';
 import type { EngineGate } from './gate.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { Log, Timers } from './options.ts';
-import { LABEL_PROJECT, MANAGED } from './profile.ts';
+import { LABEL_PROJECT } from './profile.ts';
 import type { Live } from './state.ts';
 
 export interface MonitorDeps {
@@ -23,6 +23,8 @@ export interface MonitorDeps {
   idleCheckMs: number;
   healthCheckMs: number;
   probeTimeoutMs?: number;
+  /** ownLabels() of this home: the events of other homes' containers are not ours. */
+  owner: Record<string, string>;
 }
 
 export class Monitor {
@@ -151,7 +153,7 @@ export class Monitor {
     this.subscribing = true;
     try {
       const engine = await this.d.gate.get();
-      this.events = await engine.events(MANAGED, (e) => this.onEvent(e), (err) => {
+      this.events = await engine.events(this.d.owner, (e) => this.onEvent(e), (err) => {
         this.events = null;
         if (this.stopped) return;
         this.d.log.debug({ err }, 'docker events ended; resubscribing');

@@ -13,8 +13,15 @@ import type { ContainerSpec } from './engine.ts';
 export const LABEL_MANAGED = 'zeblit.managed';
 export const LABEL_PROJECT = 'zeblit.project';
 export const LABEL_CONFIG = 'zeblit.config';
+/** Which Zeblit home owns it: two homes (two daemons, tests) may share one engine and must not touch each other's containers. */
+export const LABEL_HOME = 'zeblit.home';
 export const HOME_DIR = '/home/zeblit';
 export const MANAGED = { [LABEL_MANAGED]: 'true' } as const;
+
+/** The labels every resource of one home carries: filter by these, never by `zeblit.managed` alone. */
+export function ownLabels(home: string): Record<string, string> {
+  return { ...MANAGED, [LABEL_HOME]: createHash('sha256').update(home).digest('hex').slice(0, 16) };
+}
 
 export const containerName = (projectId: string) => `zeblit-${projectId}`;
 export const networkName = (projectId: string) => `zeblit-net-${projectId}`;
@@ -42,8 +49,9 @@ export interface ProfileInput {
   project: Project;
   image: string;
   workspace: string;
-  /** Host folder backing the home volume (local engines). */
   user: ContainerUser;
+  /** ownLabels() of this home. */
+  owner: Record<string, string>;
 }
 
 /** /tmp is memory: a quarter of the container's memory, between 64 MiB and 1 GiB. */
@@ -51,9 +59,9 @@ export function tmpSizeMb(memoryMb: number): number {
   return Math.max(64, Math.min(1024, Math.floor(memoryMb / 4)));
 }
 
-export function buildSpec({ project, image, workspace, user }: ProfileInput): ContainerSpec {
+export function buildSpec({ project, image, workspace, user, owner }: ProfileInput): ContainerSpec {
   const s = project.settings;
-  const labels: Record<string, string> = { ...MANAGED, [LABEL_PROJECT]: project.id, 'zeblit.template': project.template };
+  const labels: Record<string, string> = { ...owner, [LABEL_PROJECT]: project.id, 'zeblit.template': project.template };
   const spec: ContainerSpec = {
     name: containerName(project.id),
     image,

@@ -1,5 +1,6 @@
 /**
- * Reconciliation at daemon start (and when the engine comes back): Docker is
+ * Reconciliation at daemon start (and when the engine comes back), limited to
+ * what this home made (its zeblit.home label): Docker is
  * the truth about what exists, the database about what should. Adopt the
  * labelled containers of live projects (one per project: duplicates go),
  * remove everything of deleted projects, correct stale states, and mark runs
@@ -9,7 +10,7 @@ import type { ContainerSummary } from './engine.ts';
 import type { EngineGate } from './gate.ts';
 import { removeProjectResources, type Lifecycle } from './lifecycle.ts';
 import type { Log } from './options.ts';
-import { LABEL_CONFIG, LABEL_PROJECT, MANAGED, containerName } from './profile.ts';
+import { LABEL_CONFIG, LABEL_PROJECT, containerName } from './profile.ts';
 import { exitReason, serialize } from './state.ts';
 import type { ContainerStore } from './store.ts';
 
@@ -27,6 +28,8 @@ export interface ReconcileDeps {
   store: ContainerStore;
   log: Log;
   now: () => number;
+  /** ownLabels() of this home: only what this home made is looked at. */
+  owner: Record<string, string>;
   /** Runs of this daemon still in progress: not lost. */
   activeRuns: () => Set<string>;
 }
@@ -35,7 +38,7 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
   const engine = await d.gate.get();
   const report: ReconcileReport = { adopted: [], removed: [], duplicates: [], corrected: [], lost_runs: 0 };
   const byProject = new Map<string, ContainerSummary[]>();
-  for (const c of await engine.listContainers(MANAGED)) {
+  for (const c of await engine.listContainers(d.owner)) {
     const p = c.labels[LABEL_PROJECT];
     if (!p) continue;
     byProject.set(p, [...(byProject.get(p) ?? []), c]);
@@ -102,7 +105,7 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
 
   // Networks and volumes left by deleted projects.
   const leftovers = new Set<string>();
-  for (const r of [...(await engine.listNetworks(MANAGED)), ...(await engine.listVolumes(MANAGED))]) {
+  for (const r of [...(await engine.listNetworks(d.owner)), ...(await engine.listVolumes(d.owner))]) {
     const p = r.labels[LABEL_PROJECT];
     if (p && !d.store.projectExists(p)) leftovers.add(p);
   }
