@@ -13,6 +13,7 @@ import { Hub, createApp } from '../src/api/index.ts';
 import { EventBus } from '../src/events/index.ts';
 import { ConsoleService } from '../src/console/index.ts';
 import { Containers, bridgeEvents } from '../src/containers/index.ts';
+import { FileService } from '../src/files/index.ts';
 import { VERSION } from '../src/contracts/index.ts';
 import { openDatabase } from '../src/db/index.ts';
 import { Projects } from '../src/projects/index.ts';
@@ -74,6 +75,20 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     const containers = new Containers(database.db, paths, { now, log: logger, images: config.images });
     projects.onDelete((project) => containers.onProjectDeleted(project));
     const unbridge = bridgeEvents(containers.events, { bus, capture: consoleService.capture, log: logger });
+    const files = new FileService(database.db, bus, paths, { now, retention: config.fileRetention }, { onError: (err, what) => logger.warn({ err }, what) });
+    projects.onDelete((project) => files.forget(project.id));
+    // Every command run may have changed the workspace: scan it, record versions, announce file.changed.
+    const offSync = containers.events.on('run.finished', (f) => {
+      files.syncAfterRun(f.project_id, { author: 'container', runId: f.run_id }).catch((err: unknown) => logger.warn({ err, project_id: f.project_id, run_id: f.run_id }, 'workspace scan after a run failed'));
+    });
+    const filePruner = setInterval(() => {
+      try {
+        files.prune();
+      } catch (err) {
+        logger.warn({ err }, 'file version pruning failed');
+      }
+    }, 3_600_000);
+    filePruner.unref();
     const app = createApp({
       database,
       auth,
@@ -83,9 +98,10 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       hub,
       console: consoleService,
       containers,
+      files,
       logger,
       paths,
-      config: { allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts, rateLimit: config.rateLimit, maxBodyBytes: config.maxBodyBytes },
+      config: { allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts, rateLimit: config.rateLimit, maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes },
       startedAt: now(),
       now,
     });
@@ -93,7 +109,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     // Reverse order of acquisition: listeners, then the database, then the lock.
     shutdown.add({ name: 'listeners', run: () => Promise.all(listeners.map((l) => closeListener(l, config.shutdownTimeoutMs))).then(() => undefined) });
     // Containers keep running (the next daemon adopts them); their runners and monitors stop.
-    shutdown.add({ name: 'containers', run: () => (unbridge(), containers.close()) });
+    shutdown.add({ name: 'containers', run: () => (offSync(), clearInterval(filePruner), unbridge(), containers.close()) });
     shutdown.add({ name: 'hub', run: () => (clearInterval(pruner), consoleService.capture.flush(), hub.close()) });
     shutdown.add({ name: 'database', run: () => database.close() });
     shutdown.add({ name: 'lock', run: () => lock.release() });

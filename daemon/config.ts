@@ -16,6 +16,8 @@ export const FileConfig = z.looseObject({
   rate_limit: z.object({ per_second: z.number().positive(), burst: z.number().int().positive() }).partial().optional(),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   max_body_bytes: z.number().int().min(1024).optional(),
+  max_upload_bytes: z.number().int().min(1024).optional(),
+  file_retention: z.object({ keep_versions: z.number().int().min(1), keep_days: z.number().min(0) }).partial().optional(),
   shutdown_timeout_ms: z.number().int().min(0).optional(),
   /** Template → image, instead of the template's default (python:3.12-slim, …). */
   images: z.partialRecord(TemplateName, z.string().min(1)).optional(),
@@ -32,6 +34,10 @@ export interface DaemonConfig {
   rateLimit: { perSecond: number; burst: number };
   logLevel: string;
   maxBodyBytes: number;
+  /** Largest file upload; env ZEBLIT_MAX_UPLOAD_BYTES. */
+  maxUploadBytes: number;
+  /** Per file: the newest N versions and every version younger than D days are kept. */
+  fileRetention: { keepVersions: number; keepDays: number };
   shutdownTimeoutMs: number;
   images: Partial<Record<TemplateName, string>>;
 }
@@ -118,6 +124,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       },
       logLevel,
       maxBodyBytes: file.max_body_bytes ?? 1 << 20,
+      maxUploadBytes: env.ZEBLIT_MAX_UPLOAD_BYTES && /^\d+$/.test(env.ZEBLIT_MAX_UPLOAD_BYTES) ? Number(env.ZEBLIT_MAX_UPLOAD_BYTES) : (file.max_upload_bytes ?? 100 * 1024 * 1024),
+      fileRetention: { keepVersions: file.file_retention?.keep_versions ?? 50, keepDays: file.file_retention?.keep_days ?? 30 },
       shutdownTimeoutMs: file.shutdown_timeout_ms ?? 10_000,
       images: file.images ?? {},
     },

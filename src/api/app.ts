@@ -13,6 +13,8 @@ import { requestLog } from './middleware/request-log.ts';
 import { transportGuard } from './middleware/transport-guard.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { consoleRoutes } from './routes/console.ts';
+import { fileRoutes } from './routes/files.ts';
+import { isFileBody } from './routes/file-paths.ts';
 import { containerRoutes } from './routes/containers.ts';
 import { runRoutes } from './routes/runs.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -35,7 +37,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', requestLog(logger));
   app.use('*', auditTrail(deps.audit, logger));
   app.use('*', transportGuard({ allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins }));
-  app.use(`${API_BASE}/*`, bodyLimit({ maxSize: config.maxBodyBytes, onError: () => { throw new ZeblitError('PAYLOAD_TOO_LARGE', `The request body is larger than ${config.maxBodyBytes} bytes`, { suggestion: 'Send a smaller body, or use the upload endpoint for files.' }); } }));
+  const jsonLimit = bodyLimit({ maxSize: config.maxBodyBytes, onError: () => { throw new ZeblitError('PAYLOAD_TOO_LARGE', `The request body is larger than ${config.maxBodyBytes} bytes`, { suggestion: 'Send a smaller body, or use the upload endpoint for files.' }); } });
+  // File bodies (uploads, raw PUTs) stream to disk under their own limit (maxUploadBytes), enforced by the files routes.
+  app.use(`${API_BASE}/*`, function jsonBodyLimit(c, next) {
+    return isFileBody(c.req.method, c.req.path, c.req.header('content-type')) ? next() : jsonLimit(c, next);
+  });
   app.use('*', authenticate(deps.auth, (method, path) => PUBLIC.has(`${method} ${path}`)));
   app.use('*', rateLimit(config.rateLimit));
 
@@ -46,6 +52,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   api.route('/', projectRoutes(deps));
   api.route('/', auditRoutes(deps));
   api.route('/', consoleRoutes(deps));
+  api.route('/', fileRoutes(deps));
   api.route('/', containerRoutes(deps));
   api.route('/', runRoutes(deps));
   const ws = wsRoutes(deps, deps.hub ?? new Hub(deps.bus));

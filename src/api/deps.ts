@@ -7,6 +7,7 @@ import type { Projects } from '../projects/index.ts';
 import type { EventBus } from '../events/index.ts';
 import type { ConsoleService } from '../console/index.ts';
 import type { Containers } from '../containers/index.ts';
+import type { FileService } from '../files/index.ts';
 import type { Hub } from './ws/hub.ts';
 
 export interface ApiConfig {
@@ -15,6 +16,8 @@ export interface ApiConfig {
   rateLimit: { perSecond: number; burst: number };
   /** Largest JSON body accepted, in bytes. */
   maxBodyBytes: number;
+  /** Largest file upload (multipart or raw bytes), in bytes. Default 100 MiB. */
+  maxUploadBytes?: number;
 }
 
 /** Everything the HTTP layer needs, handed in by the composition root (daemon/) or a test. */
@@ -26,6 +29,7 @@ export interface AppDeps {
   bus: EventBus;
   console: ConsoleService;
   containers: Containers;
+  files: FileService;
   /** The WebSocket hub; created over `bus` when not given. */
   hub?: Hub;
   logger: Logger;

@@ -8,6 +8,7 @@ import { Audit } from '../audit/index.ts';
 import { EventBus } from '../events/index.ts';
 import { ConsoleService } from '../console/index.ts';
 import { Containers } from '../containers/index.ts';
+import { FileService } from '../files/index.ts';
 import { Auth } from '../auth/index.ts';
 import {
   ERROR_STATUS,
@@ -50,6 +51,7 @@ export function makeTestApp(config: Partial<ApiConfig> = {}, now: () => number =
     bus,
     console: new ConsoleService(database.db, bus, { now }),
     containers: new Containers(database.db, paths, { now }),
+    files: new FileService(database.db, bus, paths, { now }),
     logger: pino({ level: 'silent' }),
     paths,
     config: { allowedOrigins: [], allowedHosts: [], rateLimit: { perSecond: 1000, burst: 1000 }, maxBodyBytes: 1 << 20, ...config },

@@ -227,7 +227,7 @@ export const FileDiff = z.object({
 });
 export type FileDiff = z.infer<typeof FileDiff>;
 
-export const SyncRequest = z.strictObject({
+export const SyncRequest = z.object({
   path: z.string().max(FILE_PATH_MAX_BYTES * 3).optional().describe('Only this folder (default: the whole workspace)'),
 });
 export type SyncRequest = z.input<typeof SyncRequest>;

@@ -1,0 +1,256 @@
+/**
+ * The files domain: workspace files with history. One service per daemon;
+ * every method takes the project id (the caller checked access).
+ */
+import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
+import type {
+  CreateFileRequest,
+  DeleteResult,
+  DiffQuery,
+  FileChange,
+  FileContent,
+  FileDiff,
+  FileList,
+  FileListQuery,
+  FileMeta,
+  FileTree,
+  FileVersionContent,
+  FileVersionList,
+  MoveResult,
+  PruneResult,
+  SearchQuery,
+  SearchResult,
+  SyncResult,
+  TreeQuery,
+  UploadResult,
+  ZeblitPaths,
+} from '../contracts/index.ts';
+import { CreateFileRequest as CreateSchema, ZeblitError } from '../contracts/index.ts';
+import type { Db } from '../db/index.ts';
+import type { EventBus } from '../events/index.ts';
+import { packFolder } from './archive/pack.ts';
+import { FilesCore, type FileServiceOptions } from './core.ts';
+import { list, tree } from './listing.ts';
+import { normalizePath } from './paths.ts';
+import { openRaw, readFile, statFile, type RawFile } from './read.ts';
+import type { ChangeContext } from './recorder.ts';
+import { pullInto, pushChanges, type RemoteWorkspaces } from './remote.ts';
+import { scanLocked, sinceMs } from './scan.ts';
+import { search } from './search.ts';
+import { uploadFile, type UploadOptions } from './upload.ts';
+import { diffVersions, getVersion, listVersions, restoreVersion } from './versions.ts';
+import { copyPath, deletePath, movePath, parseIfMatch, writeContent, type Precondition } from './write.ts';
+
+export { parseIfMatch, type Precondition } from './write.ts';
+export { normalizePath } from './paths.ts';
+export { IgnoreRules, DEFAULT_IGNORES } from './ignore.ts';
+export { unifiedDiff } from './diff.ts';
+export { DEFAULT_RETENTION, type Retention } from './history.ts';
+export { hasProcFd } from './safe-fs/index.ts';
+export type { ArchiveChannel, RemoteWorkspaces } from './remote.ts';
+export type { FileServiceOptions } from './core.ts';
+export type { RawFile } from './read.ts';
+export type { ChangeContext } from './recorder.ts';
+export * as fileTables from './files.sql.ts';
+
+export interface FileServiceDeps {
+  /** Archive-copy sync for engines without bind mounts; absent: every workspace is bind-mounted. */
+  remote?: RemoteWorkspaces;
+  /** Reports failures of background work (pushes to a remote container). */
+  onError?: (err: unknown, what: string) => void;
+}
+
+export interface WriteInput extends ChangeContext {
+  ifMatch?: Precondition | string | null;
+}
+
+const pre = (v: Precondition | string | null | undefined): Precondition | null => (typeof v === 'string' ? parseIfMatch(v) : (v ?? null));
+
+export class FileService {
+  readonly core: FilesCore;
+  private readonly remote: RemoteWorkspaces | undefined;
+  private readonly onError: (err: unknown, what: string) => void;
+
+  constructor(db: Db, bus: EventBus, paths: ZeblitPaths, opts: FileServiceOptions = {}, deps: FileServiceDeps = {}) {
+    this.core = new FilesCore(db, bus, paths, opts);
+    this.remote = deps.remote;
+    this.onError = deps.onError ?? (() => {});
+  }
+
+  /** The workspace folder on the host. */
+  root(projectId: string): string {
+    return this.core.ws(projectId).root;
+  }
+
+  read(projectId: string, path: string): Promise<FileContent> {
+    return readFile(this.core, projectId, path, true);
+  }
+
+  stat(projectId: string, path: string): Promise<FileMeta> {
+    return statFile(this.core, projectId, path);
+  }
+
+  openRaw(projectId: string, path: string): RawFile {
+    return openRaw(this.core, projectId, path);
+  }
+
+  /** A folder as a tar.gz stream (a file: use openRaw). */
+  downloadFolder(projectId: string, path: string): Readable {
+    return packFolder(this.core.ws(projectId), normalizePath(path, { allowRoot: true }));
+  }
+
+  /** Whether `path` is a folder (for the download route); throws NOT_FOUND when nothing is there. */
+  isFolder(projectId: string, path: string): boolean {
+    const rel = normalizePath(path, { allowRoot: true });
+    const found = this.core.ws(projectId).stat(rel);
+    if (!found) throw new ZeblitError('NOT_FOUND', `File ${rel || '/'} not found`);
+    return found.stat.isDirectory();
+  }
+
+  async create(projectId: string, input: CreateFileRequest, ctx: ChangeContext): Promise<FileMeta> {
+    const req = CreateSchema.parse(input);
+    const data = decode(req.content, req.encoding);
+    const meta = await writeContent(this.core, projectId, req.path, data, { ...ctx, mustNotExist: !req.overwrite });
+    this.pushLater(projectId, [{ path: meta.path, action: 'created', version: meta.version }]);
+    return meta;
+  }
+
+  async write(projectId: string, path: string, data: Buffer, ctx: WriteInput): Promise<FileMeta> {
+    const meta = await writeContent(this.core, projectId, path, data, { ...ctx, ifMatch: pre(ctx.ifMatch) });
+    this.pushLater(projectId, [{ path: meta.path, action: 'modified', version: meta.version }]);
+    return meta;
+  }
+
+  async writeText(projectId: string, path: string, content: string, encoding: 'utf-8' | 'base64', ctx: WriteInput): Promise<FileMeta> {
+    return this.write(projectId, path, decode(content, encoding), ctx);
+  }
+
+  async delete(projectId: string, path: string, ctx: WriteInput): Promise<DeleteResult> {
+    const res = await deletePath(this.core, projectId, path, { ...ctx, ifMatch: pre(ctx.ifMatch) });
+    this.pushLater(projectId, [{ path: res.path, action: 'deleted', version: null }]);
+    return res;
+  }
+
+  async move(projectId: string, from: string, to: string, overwrite: boolean, ctx: ChangeContext): Promise<MoveResult> {
+    const res = await movePath(this.core, projectId, from, to, overwrite, ctx);
+    this.pushLater(projectId, [{ path: res.from, action: 'deleted', version: null }, ...this.filesAt(projectId, res.to)]);
+    return res;
+  }
+
+  async copy(projectId: string, from: string, to: string, overwrite: boolean, ctx: ChangeContext): Promise<MoveResult> {
+    const res = await copyPath(this.core, projectId, from, to, overwrite, ctx);
+    this.pushLater(projectId, this.filesAt(projectId, res.to));
+    return res;
+  }
+
+  async upload(projectId: string, path: string, source: AsyncIterable<Uint8Array>, opts: Omit<UploadOptions, 'ifMatch'> & { ifMatch?: Precondition | string | null }): Promise<UploadResult> {
+    const res = await uploadFile(this.core, projectId, path, source, { ...opts, ifMatch: pre(opts.ifMatch) });
+    this.pushLater(projectId, res.files.map((f) => ({ path: f.path, action: 'modified' as const, version: f.version })));
+    return res;
+  }
+
+  tree(projectId: string, query: TreeQuery): FileTree {
+    return tree(this.core, projectId, query);
+  }
+
+  list(projectId: string, query: FileListQuery): FileList {
+    return list(this.core, projectId, query);
+  }
+
+  search(projectId: string, query: SearchQuery): Promise<SearchResult> {
+    return search(this.core, projectId, query);
+  }
+
+  versions(projectId: string, path: string): Promise<FileVersionList> {
+    return listVersions(this.core, projectId, path);
+  }
+
+  version(projectId: string, path: string, n: number): Promise<{ info: FileVersionContent; data: Buffer | null }> {
+    return getVersion(this.core, projectId, path, n);
+  }
+
+  async restore(projectId: string, path: string, n: number, ctx: WriteInput): Promise<FileMeta> {
+    const meta = await restoreVersion(this.core, projectId, path, n, { ...ctx, ifMatch: pre(ctx.ifMatch) });
+    this.pushLater(projectId, [{ path: meta.path, action: 'modified', version: meta.version }]);
+    return meta;
+  }
+
+  diff(projectId: string, path: string, query: DiffQuery): Promise<FileDiff> {
+    return diffVersions(this.core, projectId, path, query);
+  }
+
+  /**
+   * Finds what changed in the workspace since the last look, records versions
+   * and publishes `file.changed`. In archive mode the container's workspace is
+   * copied into the mirror first.
+   */
+  async sync(projectId: string, opts: ChangeContext & { path?: string }): Promise<SyncResult> {
+    const start = performance.now();
+    return this.core.exclusive(projectId, async () => {
+      let mode: SyncResult['mode'] = 'bind';
+      if (this.remote && (await this.remote.isRemote(projectId))) {
+        const archive = await this.remote.channel.pull(projectId);
+        if (archive) {
+          mode = 'archive';
+          await pullInto(this.core, projectId, archive, this.remote.prefix ?? 'workspace');
+        }
+      }
+      const res = await scanLocked(this.core, projectId, opts);
+      return { ...res, mode, duration_ms: sinceMs(start) };
+    });
+  }
+
+  /** What the container layer calls after every command run. */
+  syncAfterRun(projectId: string, opts: { author?: string; runId?: string | null } = {}): Promise<SyncResult> {
+    return this.sync(projectId, { author: opts.author ?? 'container', runId: opts.runId ?? null });
+  }
+
+  /** Pushes the whole workspace to a container that does not see the host folder (after it starts). */
+  async pushAll(projectId: string): Promise<number> {
+    if (!this.remote || !(await this.remote.isRemote(projectId))) return 0;
+    const files = this.filesAt(projectId, '');
+    await pushChanges(this.core, this.remote, projectId, files);
+    return files.length;
+  }
+
+  /** Retention over every project, then blobs no version needs. */
+  prune(projectId?: string): PruneResult {
+    const versions = this.core.history.prune(this.core.retention, this.core.now(), projectId);
+    const { blobs, bytes } = this.core.blobs.collect();
+    return { versions, blobs, bytes };
+  }
+
+  /** Drops cached handles of a project (its folder is going away). */
+  forget(projectId: string): void {
+    this.core.forget(projectId);
+  }
+
+  private filesAt(projectId: string, rel: string): FileChange[] {
+    return this.core
+      .ws(projectId)
+      .filesUnder(rel)
+      .map((path) => ({ path, action: 'modified' as const, version: null }));
+  }
+
+  /** Archive mode: mirror an API change into the container, in the background, in order. */
+  private pushing: Promise<void> = Promise.resolve();
+  private pushLater(projectId: string, changes: FileChange[]): void {
+    const remote = this.remote;
+    if (!remote) return;
+    this.pushing = this.pushing
+      .then(() => pushChanges(this.core, remote, projectId, changes))
+      .catch((err: unknown) => this.onError(err, `push to the container of ${projectId}`));
+  }
+
+  /** Resolves when every pending push to remote containers is done (tests, shutdown). */
+  flushPushes(): Promise<void> {
+    return this.pushing;
+  }
+}
+
+function decode(content: string, encoding: 'utf-8' | 'base64'): Buffer {
+  if (encoding === 'utf-8') return Buffer.from(content, 'utf8');
+  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(content.replace(/\s+/g, ''))) throw new ZeblitError('VALIDATION_FAILED', 'content is not valid base64');
+  return Buffer.from(content, 'base64');
+}
