@@ -1,0 +1,61 @@
+import { Builtins } from 'clipanion';
+import { VERSION } from '../src/contracts/index.ts';
+import { ArchiveCommand } from './commands/archive.ts';
+import { AuditCommand } from './commands/audit.ts';
+import { AuthCreateKeyCommand } from './commands/auth/create-key.ts';
+import { AuthKeysCommand } from './commands/auth/keys.ts';
+import { AuthLoginCommand } from './commands/auth/login.ts';
+import { AuthLogoutCommand } from './commands/auth/logout.ts';
+import { AuthRevokeKeyCommand } from './commands/auth/revoke-key.ts';
+import { AuthStatusCommand } from './commands/auth/status.ts';
+import { AuthTelegramLinkCommand } from './commands/auth/telegram-link.ts';
+import { CreateCommand } from './commands/create.ts';
+import { DaemonLogsCommand } from './commands/daemon/logs.ts';
+import { DaemonStartCommand } from './commands/daemon/start.ts';
+import { DaemonStatusCommand } from './commands/daemon/status.ts';
+import { DaemonStopCommand } from './commands/daemon/stop.ts';
+import { DeleteCommand } from './commands/delete.ts';
+import { InfoCommand } from './commands/info.ts';
+import { ListCommand } from './commands/list.ts';
+import { UnarchiveCommand } from './commands/unarchive.ts';
+import { UseCommand } from './commands/use.ts';
+import { UsersCreateCommand } from './commands/users/create.ts';
+import { UsersDeleteCommand } from './commands/users/delete.ts';
+import { UsersListCommand } from './commands/users/list.ts';
+import { VersionCommand } from './commands/version.ts';
+import { ZeblitCli } from './zeblit-cli.ts';
+
+export const COMMANDS = [
+  DaemonStartCommand,
+  DaemonStopCommand,
+  DaemonStatusCommand,
+  DaemonLogsCommand,
+  AuthLoginCommand,
+  AuthLogoutCommand,
+  AuthStatusCommand,
+  AuthKeysCommand,
+  AuthCreateKeyCommand,
+  AuthRevokeKeyCommand,
+  AuthTelegramLinkCommand,
+  CreateCommand,
+  ListCommand,
+  UseCommand,
+  InfoCommand,
+  DeleteCommand,
+  ArchiveCommand,
+  UnarchiveCommand,
+  UsersListCommand,
+  UsersCreateCommand,
+  UsersDeleteCommand,
+  AuditCommand,
+  VersionCommand,
+] as const;
+
+/** The `zeblit` program with every command registered; main.ts runs it, tests call `run` on it. */
+export function createCli(): ZeblitCli {
+  const cli = new ZeblitCli({ binaryLabel: 'Zeblit', binaryName: 'zeblit', binaryVersion: VERSION });
+  for (const command of COMMANDS) cli.register(command);
+  cli.register(Builtins.HelpCommand);
+  cli.register(Builtins.VersionCommand);
+  return cli;
+}

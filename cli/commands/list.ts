@@ -1,0 +1,31 @@
+import { Command, Option } from 'clipanion';
+import { ZeblitCommand } from '../base-command.ts';
+import { projectTable } from '../project-view.ts';
+
+export class ListCommand extends ZeblitCommand {
+  static override paths = [['list'], ['ls']];
+  static override usage = Command.Usage({
+    category: 'Projects',
+    description: 'List your projects',
+    details: 'Active projects by default; `--all` adds archived ones. The current project (see `zeblit use`) is marked with `*`.',
+    examples: [
+      ['Your active projects', '$0 list'],
+      ['Everything, archived included', '$0 list --all'],
+      ['Projects whose name or description mentions "api"', '$0 list --search api'],
+    ],
+  });
+
+  all = Option.Boolean('-a,--all', false, { description: 'Include archived projects' });
+  search = Option.String('-s,--search', { description: 'Only projects whose name or description contains this' });
+
+  async run(): Promise<number> {
+    const page = await (await this.client()).projects.list({ status: this.all ? 'all' : 'active', q: this.search, limit: 500 });
+    this.emit(page, () => {
+      if (page.items.length === 0)
+        return this.search ? `No project matches "${this.search}".\n` : 'No projects yet. Create one with `zeblit create <name>`.\n';
+      const more = page.total > page.items.length ? `(${page.items.length} of ${page.total} shown; narrow it with --search)\n` : '';
+      return projectTable(page.items, this.config().current_project) + more;
+    });
+    return 0;
+  }
+}

@@ -1,0 +1,27 @@
+import { Command } from 'clipanion';
+import { VERSION } from '../../src/contracts/index.ts';
+import { ZeblitCommand } from '../base-command.ts';
+import { pingDaemon } from '../daemon-start.ts';
+
+export class VersionCommand extends ZeblitCommand {
+  static override paths = [['version']];
+  static override usage = Command.Usage({
+    description: 'Show the versions of the CLI and of the daemon',
+    details: 'Asks the chosen daemon for its version; never starts one.',
+    examples: [['Versions', '$0 version']],
+  });
+
+  async run(): Promise<number> {
+    const conn = this.connection();
+    let daemon: string | null = null;
+    let error: string | null = null;
+    try {
+      if (conn.local) daemon = (await pingDaemon(this.files))?.version ?? null;
+      else daemon = (await (await this.client()).health({ timeoutMs: 3_000 })).version;
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    this.emit({ cli: VERSION, daemon }, () => `zeblit   ${VERSION}\nzeblitd  ${daemon ?? `not reachable${error ? ` (${error})` : ''}`}\n`);
+    return 0;
+  }
+}

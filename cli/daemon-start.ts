@@ -1,0 +1,130 @@
+/**
+ * Starting the local daemon as pm2 does: ping it, and only when nothing
+ * answers spawn it detached (its output to logs/zeblitd.out), then wait until
+ * /api/v1/health answers over the socket. A daemon that is already starting
+ * (its lock names a live zeblitd) is waited for, never doubled.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Writable } from 'node:stream';
+import type { Health, ZeblitPaths } from '../src/contracts/index.ts';
+import { ClientTimeoutError, DaemonUnreachableError, ZeblitApiError, ZeblitClient } from '../src/client/index.ts';
+import { CliError } from './cli-error.ts';
+import type { Env } from './connection.ts';
+import { isDaemonProcess, readDaemonLock } from './daemon-lock.ts';
+
+export interface StartOptions {
+  env: Env;
+  paths: ZeblitPaths;
+  stderr: Writable;
+  /** The daemon program; found next to the CLI bundle by default. */
+  program?: string;
+  timeoutMs?: number;
+  pollMs?: number;
+}
+
+export interface DaemonState {
+  started: boolean;
+  pid: number | undefined;
+  health: Health;
+}
+
+/** dist/zeblitd.js beside the CLI bundle; from the sources (tsx), the built one in dist/. */
+export function daemonProgram(): string {
+  const candidates = [new URL('./zeblitd.js', import.meta.url), new URL('../dist/zeblitd.js', import.meta.url)].map((u) => fileURLToPath(u));
+  return candidates.find((p) => existsSync(p)) ?? candidates[0] ?? 'zeblitd.js';
+}
+
+/** A token-less client on the home socket: health is public, and a stale stored key must not make the ping fail. */
+export function socketClient(paths: ZeblitPaths, timeoutMs = 2_000): ZeblitClient {
+  return new ZeblitClient({ transport: { kind: 'unix', socketPath: paths.socket }, timeoutMs });
+}
+
+/** Health if the daemon answers, undefined if nothing listens; other failures are thrown. */
+export async function pingDaemon(paths: ZeblitPaths, timeoutMs = 2_000): Promise<Health | undefined> {
+  try {
+    return await socketClient(paths, timeoutMs).health();
+  } catch (e) {
+    if (e instanceof DaemonUnreachableError) return undefined;
+    throw e;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function tail(file: string, lines: number): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** Ensures a daemon answers on the home socket, starting one if needed (the caller decided it may). */
+export async function startDaemon(opts: StartOptions): Promise<DaemonState> {
+  const { paths, stderr } = opts;
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const pollMs = opts.pollMs ?? 100;
+  const running = await pingDaemon(paths);
+  if (running) return { started: false, pid: running.pid, health: running };
+
+  const lock = readDaemonLock(paths.lock);
+  const starting = lock?.pid !== undefined && isDaemonProcess(lock.pid);
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let childPid: number | undefined;
+  const outFile = join(paths.logs, 'zeblitd.out');
+
+  if (starting) {
+    stderr.write(`Waiting for zeblitd (pid ${lock.pid}) to start… `);
+  } else {
+    const program = opts.program ?? daemonProgram();
+    if (!existsSync(program))
+      throw new CliError('DAEMON_NOT_FOUND', `Cannot find the daemon program at ${program}`, { suggestion: 'Build it with `node build.mjs` (or `npm run build`).' });
+    mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
+    const out = openSync(outFile, 'a', 0o600);
+    stderr.write('Starting zeblitd… ');
+    try {
+      const child = spawn(process.execPath, [program], { detached: true, stdio: ['ignore', out, out], env: { ...opts.env }, cwd: paths.home });
+      childPid = child.pid;
+      child.once('exit', (code, signal) => (exited = { code, signal }));
+      child.once('error', () => (exited = { code: null, signal: null }));
+      child.unref();
+    } finally {
+      closeSync(out);
+    }
+  }
+
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const health = await pingDaemon(paths, 1_000).catch((e: unknown) => {
+      if (e instanceof ClientTimeoutError) return undefined;
+      stderr.write('failed\n');
+      // It answers, but not well: waiting longer would not help.
+      const why = e instanceof ZeblitApiError ? `[${e.code}] ${e.message}` : (e as Error).message;
+      throw new CliError('DAEMON_UNHEALTHY', `zeblitd answers on ${paths.socket} but its health check failed: ${why}`, {
+        suggestion: `See the daemon log: zeblit daemon logs (${paths.daemonLog}).`,
+      });
+    });
+    if (health) {
+      stderr.write(`ready (pid ${health.pid ?? childPid ?? '?'})\n`);
+      return { started: !starting, pid: health.pid ?? childPid, health };
+    }
+    if (exited) {
+      stderr.write('failed\n');
+      const how = exited.signal ? `was killed by ${exited.signal}` : `exited with code ${exited.code}`;
+      const output = tail(outFile, 5);
+      throw new CliError('DAEMON_START_FAILED', `zeblitd ${how} before it was ready${output ? `:\n${output}` : ''}`, {
+        suggestion: `See ${outFile} and ${paths.daemonLog}.`,
+      });
+    }
+    if (Date.now() >= deadline) {
+      stderr.write('timed out\n');
+      throw new CliError('DAEMON_START_TIMEOUT', `zeblitd did not answer on ${paths.socket} within ${Math.round(timeoutMs / 1000)} s`, {
+        suggestion: `See ${outFile} and ${paths.daemonLog}; \`zeblit daemon status\` tells whether it came up later.`,
+      });
+    }
+    await sleep(pollMs);
+  }
+}

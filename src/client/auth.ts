@@ -1,0 +1,57 @@
+import type {
+  ApiKeyInfo,
+  CreateKeyRequest,
+  CreatedKey,
+  TelegramLink,
+  TelegramLinkToken,
+  TelegramVerifyRequest,
+  TelegramVerifyResponse,
+  TokenRequest,
+  TokenResponse,
+} from '../contracts/index.ts';
+import { seg, type Requester } from './requester.ts';
+
+// The contracts export these as schemas only; their input/output types come from the schema itself.
+export type TokenRequestBody = (typeof TokenRequest)['_input'];
+export type TelegramVerifyBody = (typeof TelegramVerifyRequest)['_input'];
+export type TelegramVerifyResult = (typeof TelegramVerifyResponse)['_output'];
+
+/** /api/v1/auth: API keys, JWTs and Telegram linking. */
+export class AuthApi {
+  constructor(private readonly r: Requester) {}
+
+  /** The secret is in `key`, returned this once. */
+  createKey(body: CreateKeyRequest): Promise<CreatedKey> {
+    return this.r.request('POST', '/auth/keys', { json: body });
+  }
+
+  listKeys(options: { includeRevoked?: boolean } = {}): Promise<ApiKeyInfo[]> {
+    return this.r.request('GET', '/auth/keys', { query: { include_revoked: options.includeRevoked ? 'true' : undefined } });
+  }
+
+  revokeKey(keyId: string): Promise<ApiKeyInfo> {
+    return this.r.request('DELETE', `/auth/keys/${seg(keyId)}`);
+  }
+
+  /** Exchanges the API key the client authenticates with (or `api_key` in the body) for a short-lived JWT. */
+  token(body: TokenRequestBody = {}): Promise<TokenResponse> {
+    return this.r.request('POST', '/auth/token', { json: body });
+  }
+
+  telegramLinkToken(): Promise<TelegramLinkToken> {
+    return this.r.request('POST', '/auth/telegram/link');
+  }
+
+  /** Called by the bot with its telegram-client key. */
+  telegramVerify(body: TelegramVerifyBody): Promise<TelegramVerifyResult> {
+    return this.r.request('POST', '/auth/telegram/verify', { json: body });
+  }
+
+  telegramLinks(): Promise<TelegramLink[]> {
+    return this.r.request('GET', '/auth/telegram/links');
+  }
+
+  telegramUnlink(id: string): Promise<TelegramLink> {
+    return this.r.request('DELETE', `/auth/telegram/links/${seg(id)}`);
+  }
+}

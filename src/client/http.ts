@@ -1,0 +1,69 @@
+import { request as httpRequest, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { ClientTimeoutError, DaemonUnreachableError, UNREACHABLE_CODES, errnoOf } from './errors.ts';
+import { describeTransport, type ClientTransport } from './transport.ts';
+
+export interface RawRequest {
+  method: string;
+  /** Absolute path on the server, with its query string: `/api/v1/projects?limit=5`. */
+  path: string;
+  headers: Record<string, string>;
+  body?: string | Buffer;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** Node's http options for one request over the transport (no agent: nothing keeps the process alive afterwards). */
+export function requestOptions(t: ClientTransport, method: string, path: string, headers: Record<string, string>): RequestOptions {
+  if (t.kind === 'unix') return { socketPath: t.socketPath, method, path, headers: { host: 'localhost', ...headers }, agent: false };
+  const url = new URL(t.baseUrl);
+  const prefix = url.pathname === '/' ? '' : url.pathname;
+  return { protocol: url.protocol, hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || undefined, method, path: prefix + path, headers, agent: false };
+}
+
+/**
+ * One HTTP exchange, fully read. Connection failures that mean "nobody there"
+ * become DaemonUnreachableError; the deadline covers the whole exchange.
+ */
+export function sendRaw(t: ClientTransport, req: RawRequest): Promise<RawResponse> {
+  const target = describeTransport(t);
+  const opts = requestOptions(t, req.method, req.path, req.headers);
+  const send = t.kind === 'tcp' && opts.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<RawResponse>((resolve, reject) => {
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const r = send(opts, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', (err) => finish(() => reject(err)));
+      res.on('end', () => finish(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') })));
+    });
+    const timer = setTimeout(() => {
+      finish(() => reject(new ClientTimeoutError(target, req.timeoutMs)));
+      r.destroy();
+    }, req.timeoutMs);
+    const onAbort = () => {
+      finish(() => reject(req.signal?.reason ?? new Error('aborted')));
+      r.destroy();
+    };
+    if (req.signal?.aborted) return onAbort();
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    r.on('error', (err) => {
+      const errno = errnoOf(err);
+      finish(() => reject(errno && UNREACHABLE_CODES.has(errno) ? new DaemonUnreachableError(target, errno, err) : err));
+    });
+    r.end(req.body);
+  });
+}

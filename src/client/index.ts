@@ -1,0 +1,11 @@
+export * from './client.ts';
+export * from './errors.ts';
+export * from './transport.ts';
+export * from './requester.ts';
+export type { RawResponse } from './http.ts';
+export type { WebSocketOptions } from './websocket.ts';
+export { websocketUrl } from './websocket.ts';
+export { ProjectsApi, type ProjectListParams } from './projects.ts';
+export { UsersApi } from './users.ts';
+export { AuthApi, type TokenRequestBody, type TelegramVerifyBody, type TelegramVerifyResult } from './auth.ts';
+export { AuditApi, type AuditListParams } from './audit.ts';
