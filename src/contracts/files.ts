@@ -84,18 +84,21 @@ export interface TreeNode {
   /** Folders: true when the children were not listed (depth, ignored, or entry cap). */
   truncated?: boolean;
 }
-export const TreeNode: z.ZodType<TreeNode> = z.lazy(() =>
-  z.object({
+export const TreeNode: z.ZodType<TreeNode> = z
+  .object({
     name: z.string(),
     path: z.string(),
     type: FileType,
     size: z.number().int().describe('Files: bytes; folders: the bytes of what was listed below'),
     modified: z.number(),
     ignored: z.boolean(),
-    children: z.array(TreeNode).optional(),
+    // A getter makes the type recursive; the id turns it into one $ref'd component in the OpenAPI document.
+    get children() {
+      return z.array(TreeNode).optional();
+    },
     truncated: z.boolean().optional(),
-  }),
-);
+  })
+  .meta({ id: 'FileTreeNode' });
 
 export const TreeQuery = z.object({
   path: z.string().max(FILE_PATH_MAX_BYTES * 3).default('').describe('Folder to start from'),
@@ -125,7 +128,7 @@ export type FileEntry = z.infer<typeof FileEntry>;
 
 export const FileListQuery = z.object({
   dir: z.string().max(FILE_PATH_MAX_BYTES * 3).default(''),
-  glob: z.string().max(1000).optional().describe('e.g. *.py or src/**/*.ts, relative to dir; a glob with / or ** lists recursively'),
+  glob: z.string().max(1000).optional().describe('e.g. *.py (a name at any depth) or src/**/*.ts (a path relative to dir); with a glob the listing is recursive unless recursive=0'),
   recursive: z.enum(['0', '1', 'true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(100_000).default(5000),
 });

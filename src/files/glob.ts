@@ -69,5 +69,3 @@ export function compileGlob(glob: string): (rel: string) => boolean {
   }
   return (rel) => re.test(rel);
 }
-
-export const globIsRecursive = (glob: string): boolean => glob.includes('/') || glob.includes('**');

@@ -1,6 +1,6 @@
 import { ZeblitError, isTrue, FileListQuery, TreeQuery, type FileEntry, type FileList, type FileTree, type TreeNode } from '../contracts/index.ts';
 import type { FilesCore } from './core.ts';
-import { compileGlob, globIsRecursive } from './glob.ts';
+import { compileGlob } from './glob.ts';
 import { baseName, normalizePath } from './paths.ts';
 import { TEMP_PREFIX, typeOf } from './safe-fs/index.ts';
 
@@ -77,7 +77,8 @@ export function list(core: FilesCore, projectId: string, input: FileListQuery): 
     // A file: its own entry, so `files list path/to/file` works like ls.
     return { dir: top.rel, items: [{ path: top.rel, name: baseName(top.rel), type: typeOf(top.stat), size: top.stat.size, modified: top.stat.mtimeMs, ignored: core.ignores(projectId).ignores(top.rel) }], truncated: false };
   }
-  const recursive = isTrue(q.recursive) || (q.glob !== undefined && globIsRecursive(q.glob));
+  // A glob searches below the folder (as rg -g does) unless recursive=0 says otherwise.
+  const recursive = q.recursive !== undefined ? isTrue(q.recursive) : q.glob !== undefined;
   const match = q.glob ? compileGlob(q.glob) : () => true;
   const ignores = core.ignores(projectId);
   // Below an ignored folder everything is ignored; a recursive listing does not go into one unless it started there.

@@ -122,6 +122,15 @@ export function registerFileDocs(app: OpenAPIHono<AppEnv>): void {
   });
   r.registerPath({
     method: 'get',
+    path: '/projects/{id}/files/download',
+    summary: 'Download the whole workspace as .tar.gz (streamed)',
+    tags,
+    security,
+    request: { params: FileRef.pick({ id: true }) },
+    responses: { 200: { description: 'application/gzip', content: { 'application/gzip': { schema: z.string() } } }, ...pathErrors },
+  });
+  r.registerPath({
+    method: 'get',
     path: '/projects/{id}/files/download/{path}',
     summary: 'Download a file (streamed, Content-Disposition: attachment) or a folder as .tar.gz',
     tags,
