@@ -40,6 +40,15 @@ die() {
 
 engine_ok() { docker info >/dev/null 2>&1; }
 
+# Pids of running dockerd processes, from /proc (procps may be missing).
+dockerd_pids() {
+  local p comm
+  for p in /proc/[0-9]*; do
+    comm="$(cat "$p/comm" 2>/dev/null || true)"
+    if [ "$comm" = dockerd ]; then printf '%s ' "${p#/proc/}"; fi
+  done
+}
+
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then
     "$@"
@@ -115,8 +124,9 @@ if [ "$(id -u)" -ne 0 ]; then
   die "docker info fails and starting dockerd needs root: start Docker (or OrbStack / Docker Desktop / Colima) yourself, or run this as root"
 fi
 
-if pgrep -x dockerd >/dev/null 2>&1; then
-  say "dockerd is already running (pid $(pgrep -x dockerd | tr '\n' ' ')); waiting for it"
+RUNNING="$(dockerd_pids)"
+if [ -n "$RUNNING" ]; then
+  say "dockerd is already running (pid ${RUNNING% }); waiting for it"
 else
   mkdir -p "$(dirname "$LOG_FILE")"
   # A stale pid file from a killed dockerd makes the next start refuse.
@@ -136,7 +146,7 @@ until engine_ok; do
     tail -n 30 "$LOG_FILE" >&2 || true
     die "dockerd did not answer within ${WAIT_SECONDS}s (see $LOG_FILE)"
   fi
-  if ! pgrep -x dockerd >/dev/null 2>&1; then
+  if [ -z "$(dockerd_pids)" ]; then
     echo "---- last lines of $LOG_FILE ----" >&2
     tail -n 30 "$LOG_FILE" >&2 || true
     die "dockerd exited (see $LOG_FILE)"

@@ -42,6 +42,7 @@ elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1fs", b - a }
 banner() { printf '\n==> %s\n' "$*"; }
 
 SUMMARY=()
+NOTES=()
 FAILED=0
 record() {
   # $1 = phase, $2 = ok|FAIL|skipped, $3 = start time, $4 = detail
@@ -117,10 +118,15 @@ run_tests() {
   local detail="$tests tests, $pass passed, $fail failed, $cancelled cancelled, $skipped skipped, $todo todo"
   if [ "$status" -ne 0 ] || [ "$fail" -ne 0 ] || [ "$cancelled" -ne 0 ]; then
     record "$phase" FAIL "$t0" "$detail (node exit $status)"
-  elif [ "$tests" -eq 0 ]; then
-    record "$phase" FAIL "$t0" "no test ran"
+  elif [ "$tests" -eq 0 ] || [ "$pass" -eq 0 ]; then
+    record "$phase" FAIL "$t0" "no test ran ($detail)"
   else
     record "$phase" ok "$t0" "$detail"
+  fi
+  if [ "$skipped" -gt 0 ]; then
+    # Name what was skipped: in CI a skip may hide a missing prerequisite.
+    NOTES+=("$phase skipped:")
+    mapfile -t -O "${#NOTES[@]}" NOTES < <(grep -E '^ *ok [0-9]+ - .*# SKIP' "$tap" | sed -E 's/^ *ok [0-9]+ - /  - /' | head -n 20)
   fi
 }
 
@@ -169,6 +175,7 @@ esac
 printf '\n==> summary (%s, %s)\n' "$MODE" "$(elapsed "$T_ALL")"
 printf '  %s\n' "${SUMMARY[@]}"
 printf '  Docker: %s\n' "$DOCKER_STATE"
+if [ "${#NOTES[@]}" -gt 0 ]; then printf '  %s\n' "${NOTES[@]}"; fi
 if [ "$FAILED" -ne 0 ]; then
   echo "test.sh: FAILED" >&2
   exit 1
