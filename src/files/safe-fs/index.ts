@@ -59,9 +59,15 @@ export class SafeWorkspace {
     return loc.stat ? { rel: loc.rel, stat: loc.stat } : null;
   }
 
-  /** The link itself, not followed. */
+  /** The link itself, not followed; null when nothing is there (nor its folder). */
   lstat(rel: string): Stats | null {
-    const loc = this.resolver.locate(rel, { follow: false });
+    let loc: Located;
+    try {
+      loc = this.resolver.locate(rel, { follow: false });
+    } catch (e) {
+      if (e instanceof ZeblitError && e.code === 'NOT_FOUND') return null;
+      throw e;
+    }
     this.resolver.close(loc.dir);
     return loc.stat;
   }
