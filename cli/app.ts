@@ -17,6 +17,13 @@ import { DaemonStopCommand } from './commands/daemon/stop.ts';
 import { DeleteCommand } from './commands/delete.ts';
 import { InfoCommand } from './commands/info.ts';
 import { ListCommand } from './commands/list.ts';
+import { LogsCommand } from './commands/logs.ts';
+import { RestartCommand } from './commands/restart.ts';
+import { RunCommand } from './commands/run.ts';
+import { RunsCommand } from './commands/runs.ts';
+import { StartCommand } from './commands/start.ts';
+import { StatusCommand } from './commands/status.ts';
+import { StopCommand } from './commands/stop.ts';
 import { UnarchiveCommand } from './commands/unarchive.ts';
 import { UseCommand } from './commands/use.ts';
 import { UsersCreateCommand } from './commands/users/create.ts';
@@ -44,6 +51,13 @@ export const COMMANDS = [
   DeleteCommand,
   ArchiveCommand,
   UnarchiveCommand,
+  RunCommand,
+  RunsCommand,
+  StartCommand,
+  StopCommand,
+  RestartCommand,
+  StatusCommand,
+  LogsCommand,
   UsersListCommand,
   UsersCreateCommand,
   UsersDeleteCommand,

@@ -2,6 +2,7 @@ import { API_VERSION, VERSION, type Health } from '../contracts/index.ts';
 import type WebSocket from 'ws';
 import { AuditApi } from './audit.ts';
 import { AuthApi } from './auth.ts';
+import { ContainersApi } from './containers.ts';
 import { unwrapEnvelope } from './envelope.ts';
 import { ZeblitApiError } from './errors.ts';
 import { sendRaw, type RawResponse } from './http.ts';
@@ -32,6 +33,7 @@ export class ZeblitClient implements Requester {
   readonly users: UsersApi;
   readonly auth: AuthApi;
   readonly audit: AuditApi;
+  readonly containers: ContainersApi;
 
   constructor(options: ZeblitClientOptions) {
     this.transport = options.transport;
@@ -41,6 +43,7 @@ export class ZeblitClient implements Requester {
     this.users = new UsersApi(this);
     this.auth = new AuthApi(this);
     this.audit = new AuditApi(this);
+    this.containers = new ContainersApi(this);
   }
 
   /** Where this client points, for messages: the socket path or the origin. */

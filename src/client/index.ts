@@ -9,3 +9,5 @@ export { ProjectsApi, type ProjectListParams } from './projects.ts';
 export { UsersApi } from './users.ts';
 export { AuthApi, type TokenRequestBody, type TelegramVerifyBody, type TelegramVerifyResult } from './auth.ts';
 export { AuditApi, type AuditListParams } from './audit.ts';
+export { ContainersApi, type RunListParams } from './containers.ts';
+export { streamNdjson, type StreamRequest, type StreamRequester } from './stream.ts';

@@ -1,0 +1,201 @@
+/**
+ * Container benchmark on the BUILT daemon and the real engine, with the
+ * baselines measured in the same run:
+ *
+ *   cold start   POST /container/start → first exec of `true` answered, for a
+ *                project never started (network, volume, container, runner),
+ *                and for a stopped container; against `docker run --rm IMAGE true`.
+ *                Goal: ≤ 1.3× docker run and < 1 s.
+ *   warm exec    POST /container/execute {command:["true"]} over the Unix socket
+ *                (keep-alive), against dockerode's own exec (create, start, wait,
+ *                inspect) in the same container. Goal: p50 < 15 ms.
+ *
+ *   node --import tsx scripts/bench/containers.ts [--cold 5] [--warm 300] [--baseline 100] [--write]
+ *
+ * --write  replaces the "Containers" section of docs/benchmarks.md (other sections stay).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
+import { cpus, loadavg, platform, release } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseArgs } from 'node:util';
+import Docker from 'dockerode';
+import { cleanup, DAEMON_JS, requireBuilt, ROOT, startDaemon, stopDaemon, tempHome } from '../../test/e2e/helpers.ts';
+
+const run = promisify(execFile);
+const { values } = parseArgs({
+  options: {
+    cold: { type: 'string', default: '5' },
+    warm: { type: 'string', default: '300' },
+    baseline: { type: 'string', default: '100' },
+    image: { type: 'string', default: 'zeblit/blank:local' },
+    write: { type: 'boolean', default: false },
+  },
+});
+const COLD = Number(values.cold);
+const WARM = Number(values.warm);
+const BASELINE = Number(values.baseline);
+const IMAGE = values.image;
+const SECTION = '## Containers: cold start and warm exec';
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
+};
+const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;
+
+interface Json {
+  success: boolean;
+  data: Record<string, unknown> | null;
+  error: { code: string; message: string } | null;
+}
+
+function api(socketPath: string, agent: Agent) {
+  return (method: string, path: string, body?: unknown): Promise<Json> =>
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = httpRequest(
+        { socketPath, agent, method, path: `/api/v1${path}`, headers: { host: 'localhost', ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json;
+            if (!parsed.success) reject(new Error(`${method} ${path}: ${parsed.error?.code} ${parsed.error?.message}`));
+            else resolve(parsed);
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+}
+
+async function main(): Promise<void> {
+  requireBuilt(DAEMON_JS);
+  const docker = new Docker();
+  await docker.getImage(IMAGE).inspect();
+  const home = tempHome('bench');
+  // The template image is given outright: no registry here, so no pull attempt to time.
+  writeFileSync(join(home, 'config.json'), JSON.stringify({ images: { blank: IMAGE } }));
+  const daemon = await startDaemon(home, { env: { ZEBLIT_LOG_LEVEL: 'warn' } });
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const call = api(daemon.socket, agent);
+  const projects: string[] = [];
+  const newProject = async (name: string) => {
+    const p = (await call('POST', '/projects', { name, template: 'blank' })).data as { id: string };
+    projects.push(p.id);
+    return p.id;
+  };
+  const exec = (id: string) => call('POST', `/projects/${id}/container/execute`, { command: ['true'] });
+  try {
+    // ---- cold start ----
+    const coldNew: number[] = [];
+    const coldStopped: number[] = [];
+    const dockerRun: number[] = [];
+    await run('docker', ['run', '--rm', IMAGE, 'true']); // warm the image cache for everyone alike
+    for (let i = 0; i < COLD; i++) {
+      let t0 = performance.now();
+      await run('docker', ['run', '--rm', IMAGE, 'true']);
+      dockerRun.push(performance.now() - t0);
+
+      const id = await newProject(`cold${i}`);
+      t0 = performance.now();
+      await call('POST', `/projects/${id}/container/start`);
+      await exec(id);
+      coldNew.push(performance.now() - t0);
+
+      await call('POST', `/projects/${id}/container/stop`);
+      t0 = performance.now();
+      await call('POST', `/projects/${id}/container/start`);
+      await exec(id);
+      coldStopped.push(performance.now() - t0);
+    }
+
+    // ---- warm exec ----
+    const id = await newProject('warm');
+    await call('POST', `/projects/${id}/container/start`);
+    for (let i = 0; i < 20; i++) await exec(id);
+    const warm: number[] = [];
+    for (let i = 0; i < WARM; i++) {
+      const t0 = performance.now();
+      await exec(id);
+      warm.push(performance.now() - t0);
+    }
+    const container = docker.getContainer(`zeblit-${id}`);
+    const dockerodeExec: number[] = [];
+    for (let i = 0; i < BASELINE; i++) {
+      const t0 = performance.now();
+      const e = await container.exec({ Cmd: ['true'], AttachStdout: true, AttachStderr: true });
+      const stream = await e.start({ hijack: true, stdin: false });
+      await new Promise<void>((resolve) => {
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.resume();
+      });
+      await e.inspect();
+      dockerodeExec.push(performance.now() - t0);
+    }
+
+    const runMed = pct(dockerRun, 50);
+    const rows: [string, number[], string][] = [
+      ['docker run --rm IMAGE true (CLI)', dockerRun, 'baseline'],
+      ['new project: start → first exec', coldNew, `${(pct(coldNew, 50) / runMed).toFixed(2)}× docker run`],
+      ['stopped container: start → first exec', coldStopped, `${(pct(coldStopped, 50) / runMed).toFixed(2)}× docker run`],
+      ['dockerode exec of `true`', dockerodeExec, 'baseline'],
+      ['API exec of `true` (socket, runner)', warm, `${(pct(dockerodeExec, 50) / pct(warm, 50)).toFixed(1)}× faster than dockerode exec`],
+    ];
+    const table = [
+      '| measure | n | p50 | p99 | vs baseline |',
+      '| --- | ---: | ---: | ---: | --- |',
+      ...rows.map(([name, xs, note]) => `| ${name} | ${xs.length} | ${ms(pct(xs, 50))} | ${ms(pct(xs, 99))} | ${note} |`),
+    ];
+    const goals = [
+      `- cold start (stopped container) ≤ 1.3× docker run and < 1 s: ${pct(coldStopped, 50) <= 1.3 * runMed && pct(coldStopped, 50) < 1000 ? 'met' : 'NOT met'}`,
+      `- cold start (new project, creates network, volume, container) ≤ 1.3× docker run and < 1 s: ${pct(coldNew, 50) <= 1.3 * runMed && pct(coldNew, 50) < 1000 ? 'met' : 'NOT met'}`,
+      `- warm exec p50 < 15 ms: ${pct(warm, 50) < 15 ? 'met' : 'NOT met'} (${ms(pct(warm, 50))})`,
+    ];
+    const machine = `${platform()} ${release()}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} at the end, Docker ${(await docker.version()).Version}, image ${IMAGE}, Node ${process.version}`;
+    console.log(`\n${table.join('\n')}\n\n${goals.join('\n')}\n\n${machine}`);
+    if (values.write) writeDocs(table, goals, machine);
+  } finally {
+    for (const id of projects) await call('DELETE', `/projects/${id}`).catch(() => undefined);
+    agent.destroy();
+    await stopDaemon(daemon);
+    await cleanup();
+  }
+}
+
+function writeDocs(table: string[], goals: string[], machine: string): void {
+  const file = join(ROOT, 'docs', 'benchmarks.md');
+  const section = [
+    SECTION,
+    '',
+    'Measured by `node --import tsx scripts/bench/containers.ts --write` on the built daemon, over the Unix socket,',
+    `with the baselines in the same run. ${machine}.`,
+    '',
+    ...table,
+    '',
+    'Goals:',
+    '',
+    ...goals,
+    '',
+    'Warm exec goes through the persistent runner (docs/containers.md): one frame each way on a long-lived',
+    '`docker exec`, and a pre-forked child per container, so the cost left is exec of the program itself',
+    'plus the HTTP round trip and two SQLite writes (the run record). A cold start is container create/start',
+    '(Docker) plus one `docker exec` for the runner.',
+    '',
+  ].join('\n');
+  const old = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const start = old.indexOf(SECTION);
+  const next = start === -1 ? -1 : old.indexOf('\n## ', start + SECTION.length);
+  const updated = start === -1 ? `${old.trimEnd()}\n\n${section}` : `${old.slice(0, start)}${section}${next === -1 ? '' : old.slice(next + 1)}`;
+  writeFileSync(file, updated);
+  console.log(`wrote the "${SECTION.slice(3)}" section of docs/benchmarks.md`);
+}
+
+await main();
