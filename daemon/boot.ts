@@ -110,7 +110,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     shutdown.add({ name: 'listeners', run: () => Promise.all(listeners.map((l) => closeListener(l, config.shutdownTimeoutMs))).then(() => undefined) });
     // Containers keep running (the next daemon adopts them); their runners and monitors stop.
     shutdown.add({ name: 'containers', run: () => (offSync(), clearInterval(filePruner), unbridge(), containers.close()) });
-    shutdown.add({ name: 'hub', run: () => (clearInterval(pruner), consoleService.capture.flush(), hub.close()) });
+    shutdown.add({ name: 'hub', run: () => (clearInterval(pruner), consoleService.close(), hub.close()) });
     shutdown.add({ name: 'database', run: () => database.close() });
     shutdown.add({ name: 'lock', run: () => lock.release() });
 

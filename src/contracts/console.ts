@@ -67,23 +67,31 @@ export const AnalyzeRequest = z.strictObject({
 });
 
 export const AnalysisGroup = z.object({
+  fingerprint: z.string(),
   type: z.string(),
   language: z.string(),
   severity: z.enum(['error', 'warning', 'info']),
-  errors: z.number().int().describe('Distinct errors in the group'),
-  occurrences: z.number().int(),
   message: z.string(),
+  file: z.string().nullable(),
+  line: z.number().int().nullable(),
+  occurrences: z.number().int(),
+  first_seen: z.number(),
+  last_seen: z.number(),
+  run_ids: z.array(z.string()).describe('Distinct runs it was seen in (at most 20)'),
   probable_cause: z.string(),
-  suggestion: z.string(),
-  files: z.array(z.string()),
-  error_ids: z.array(z.string()),
+  suggestions: z.array(z.string()),
+  raw: z.string(),
 });
 export const Analysis = z.object({
-  groups: z.array(AnalysisGroup),
-  total_errors: z.number().int(),
-  total_occurrences: z.number().int(),
-  summary: z.string(),
-  ai_explanation: z.string().nullable(),
+  groups: z.array(AnalysisGroup).describe('Ordered by severity, then occurrences, then last seen'),
+  summary: z.object({
+    distinct: z.number().int(),
+    occurrences: z.number().int(),
+    errors: z.number().int(),
+    warnings: z.number().int(),
+    infos: z.number().int(),
+  }),
+  ai_explanation: z.string().nullable().describe('The Engineer agent explanation when ai=true and a provider is configured'),
 });
 export type Analysis = z.infer<typeof Analysis>;
 

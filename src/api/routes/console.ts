@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ClearResult, ConsoleHistory, ConsoleHistoryQuery, DetectedErrorInfo, ErrorsQuery } from '../../contracts/index.ts';
+import { Analysis, AnalyzeRequest, ClearResult, ConsoleHistory, ConsoleHistoryQuery, DetectedErrorInfo, ErrorsQuery } from '../../contracts/index.ts';
 import type { AppDeps } from '../deps.ts';
 import { defineRoute, principalOf, router } from '../route.ts';
 
@@ -43,8 +43,27 @@ export function consoleRoutes(deps: AppDeps) {
     { method: 'get', path: '/projects/{id}/console/errors', summary: 'Errors recognised in the console, newest first, repeats counted', tags: ['console'], params: ProjectRef, query: ErrorsQuery, data: z.array(DetectedErrorInfo) },
     (c, { params, query }) => {
       const project = projects.get(principalOf(c).user.id, params.id);
-      con.capture.flush();
+      con.flush();
       return con.store.errors(project.id, query);
+    },
+  );
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/projects/{id}/console/analyze',
+      summary: 'Group the detected errors with probable causes and suggestions',
+      description: 'Rule-based. With ai=true an AI explanation is added once an LLM provider is configured; until then ai_explanation is null.',
+      tags: ['console'],
+      params: ProjectRef,
+      body: AnalyzeRequest,
+      data: Analysis,
+    },
+    (c, { params, body }) => {
+      const project = projects.get(principalOf(c).user.id, params.id);
+      con.flush();
+      const errors = con.store.errors(project.id, { since: body.since, run_id: body.run_id, limit: 1000 });
+      return { ...con.analyze(errors, { template: project.template, memory_mb: project.settings.memory_mb }), ai_explanation: null };
     },
   );
   return app;

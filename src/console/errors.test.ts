@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Auth } from '../auth/index.ts';
+import { zeblitPaths, type ZeblitEvent } from '../contracts/index.ts';
+import { openDatabase, type OpenedDatabase } from '../db/index.ts';
+import { EventBus } from '../events/index.ts';
+import { Projects } from '../projects/index.ts';
+import { ConsoleService } from './index.ts';
+
+const TRACEBACK = ['Traceback (most recent call last):', '  File "/workspace/app.py", line 3, in <module>', '    import requests', "ModuleNotFoundError: No module named 'requests'"];
+
+describe('error recording', () => {
+  let home: string;
+  let database: OpenedDatabase;
+  let bus: EventBus;
+  let projectId: string;
+
+  before(() => {
+    home = mkdtempSync(join(tmpdir(), 'zeblit-errors-'));
+    const paths = zeblitPaths({ ZEBLIT_HOME: home });
+    database = openDatabase(paths.db);
+    const owner = Auth.fromSecretFile(database.db, paths.secret).users.ensureOwner('o');
+    projectId = new Projects(database.db, paths).create(owner.id, { name: 'e' }).id;
+    bus = new EventBus(database.db);
+  });
+  after(() => {
+    database.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('turns a multi-line traceback into ONE error, published after its lines, within 100 ms, and counts repeats', async () => {
+    const svc = new ConsoleService(database.db, bus);
+    const events: ZeblitEvent[] = [];
+    const off = bus.subscribe((e) => events.push(e));
+    const started = performance.now();
+    let detectedAt = 0;
+    const off2 = bus.subscribe((e) => {
+      if (e.type === 'console.error_detected' && !detectedAt) detectedAt = performance.now();
+    });
+    for (const run of ['run_1', 'run_2']) {
+      svc.capture.write({ projectId, runId: run, source: 'exec', stream: 'stderr', data: TRACEBACK.join('\n') + '\n' });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise((r) => setTimeout(r, 120));
+    off();
+    off2();
+    assert.ok(detectedAt - started < 100, `detected after ${detectedAt - started} ms`);
+    const detected = events.filter((e) => e.type === 'console.error_detected');
+    assert.equal(detected.length, 2);
+    const lastLine = events.filter((e) => e.type === 'console.output').at(-1);
+    assert.ok((detected[0]?.seq ?? 0) > (events.find((e) => e.type === 'console.output')?.seq ?? 0));
+    assert.ok((detected[1]?.seq ?? 0) > (lastLine?.seq ?? 0));
+    const stored = svc.store.errors(projectId);
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0]?.type, 'python.ModuleNotFoundError');
+    assert.equal(stored[0]?.occurrences, 2);
+    assert.equal(stored[0]?.file, '/workspace/app.py');
+    assert.equal(stored[0]?.line, 3);
+    assert.equal(stored[0]?.run_id, 'run_2');
+    const errorLines = svc.store.history(projectId, { level: 'error' }).items;
+    assert.ok(errorLines.some((l) => l.text.startsWith('ModuleNotFoundError')));
+    const analysis = svc.analyze(stored, { template: 'python' });
+    assert.equal(analysis.groups[0]?.occurrences, 2);
+    assert.ok(analysis.groups[0]?.suggestions.some((s) => s.includes('pip install requests')));
+    svc.close();
+  });
+
+  it('judges exit codes no line explained (137 with OOM)', () => {
+    const svc = new ConsoleService(database.db, bus);
+    svc.runExited(projectId, 'run_oom', 137, true);
+    const oom = svc.store.errors(projectId, { run_id: 'run_oom' });
+    assert.equal(oom.length, 1);
+    assert.match(oom[0]?.type ?? '', /oom|137|memory/i);
+    svc.close();
+  });
+});
