@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { Auth } from '../auth/index.ts';
 import { ExecuteRequest, zeblitPaths, type ExecuteRequest as ExecuteRequestInput, type ExecuteResult, type Project, type User, type ZeblitPaths } from '../contracts/index.ts';
@@ -36,8 +37,16 @@ export async function dockerUnavailableReason(images: string[] = [TEST_IMAGE]): 
   return null;
 }
 
-/** Options for describe(): skip with the reason, unless Docker is required (then `requireDocker` fails the suite). */
+/**
+ * Options for describe(): skip with the reason. When Docker is required
+ * (ZEBLIT_REQUIRE_DOCKER=1) and missing, it also registers a test that fails
+ * with the reason, so the run counts a failure and not only cancelled tests.
+ */
 export function dockerSuite(reason: string | null): { skip?: string } {
+  if (reason && REQUIRED)
+    test('the Docker engine is required here (ZEBLIT_REQUIRE_DOCKER=1)', () => {
+      throw new Error(`ZEBLIT_REQUIRE_DOCKER=1 but ${reason}`);
+    });
   return reason && !REQUIRED ? { skip: `Docker tests skipped: ${reason} (ZEBLIT_REQUIRE_DOCKER=1 makes this a failure)` } : {};
 }
 
