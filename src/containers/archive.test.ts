@@ -15,9 +15,9 @@ function pack(files: Record<string, string>): Promise<Buffer> {
   return collect(p);
 }
 
-async function collect(s: Readable): Promise<Buffer> {
+async function collect(s: AsyncIterable<unknown>): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const c of s) chunks.push(c as Buffer);
+  for await (const c of s) chunks.push(Buffer.from(c as Uint8Array));
   return Buffer.concat(chunks);
 }
 
