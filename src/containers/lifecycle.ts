@@ -202,8 +202,11 @@ export class Lifecycle {
     const labels = { ...this.d.owner, [LABEL_PROJECT]: projectId };
     this.prepareHost(projectId);
     const local = engine.endpoint.startsWith('unix://');
-    await engine.ensureVolume(volumeName(projectId), labels, local ? this.d.homeDir(projectId) : undefined);
-    if (spec.network !== 'none') await engine.ensureNetwork(networkName(projectId), labels);
+    // Independent of each other: in parallel (a bridge network takes a while to set up).
+    await Promise.all([
+      engine.ensureVolume(volumeName(projectId), labels, local ? this.d.homeDir(projectId) : undefined),
+      spec.network !== 'none' ? engine.ensureNetwork(networkName(projectId), labels) : Promise.resolve(),
+    ]);
     try {
       return await engine.createContainer(spec);
     } catch (e) {

@@ -278,8 +278,8 @@ sub finish {
   }
 }
 
-make_spare();
 out_frame('R', 0, "zeblit-runner 1 $$");
+make_spare();
 while (1) {
   my ($rin, $win) = ('', '');
   vec($rin, fileno(STDIN), 1) = 1 if $stdin_open;
