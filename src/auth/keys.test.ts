@@ -90,7 +90,7 @@ describe('API keys (domain)', () => {
     });
     syncBuiltinESMExports();
     try {
-      assert.throws(() => auth.keys.verify(`${k.key.slice(0, -3)}xyz`));
+      assert.throws(() => auth.keys.verify(k.key.slice(0, -1) + (k.key.endsWith('x') ? 'y' : 'x')));
       assert.throws(() => auth.keys.verify(`zbl_${'1'.repeat(26)}_${k.key.slice(-43)}`));
       auth.keys.verify(k.key);
     } finally {

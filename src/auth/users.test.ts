@@ -13,7 +13,8 @@ const fails = (code: ErrorCode) => (e: unknown) => e instanceof ZeblitError && e
 describe('users (domain)', () => {
   const home = mkdtempSync(join(tmpdir(), 'zeblit-users-'));
   const database = openDatabase(join(home, 'zeblit.db'));
-  const auth = new Auth({ db: database.db, secret: randomBytes(32), now: () => Date.UTC(2030, 0, 1) });
+  let now = Date.UTC(2030, 0, 1);
+  const auth = new Auth({ db: database.db, secret: randomBytes(32), now: () => (now += 1) });
   after(() => {
     database.close();
     rmSync(home, { recursive: true, force: true });

@@ -137,7 +137,7 @@ describe('POST /api/v1/auth/token (JWT)', () => {
     await errorOf(await t.request('/api/v1/auth/token', { method: 'POST', ...unix, json: {} }), 401, 'UNAUTHORIZED');
     const tok = await dataOf<TokenResponse>(await t.request('/api/v1/auth/token', { method: 'POST', token: cat.key }));
     await errorOf(await t.request('/api/v1/auth/token', { method: 'POST', token: tok.token }), 401, 'UNAUTHORIZED');
-    await errorOf(await t.request('/api/v1/auth/token', { method: 'POST', json: { api_key: `${cat.key.slice(0, -1)}A` } }), 401, 'UNAUTHORIZED');
+    await errorOf(await t.request('/api/v1/auth/token', { method: 'POST', json: { api_key: cat.key.slice(0, -1) + (cat.key.endsWith('A') ? 'B' : 'A') } }), 401, 'UNAUTHORIZED');
     await errorOf(await t.request('/api/v1/auth/token', { method: 'POST', token: cat.key, json: { ttl_seconds: 10 } }), 400, 'VALIDATION_FAILED');
   });
 
@@ -154,7 +154,8 @@ describe('POST /api/v1/auth/token (JWT)', () => {
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
     const forged = Buffer.from(JSON.stringify({ ...claims, scp: ['read', 'write', 'admin'] })).toString('base64url');
     await errorOf(await t.request('/api/v1/users', { token: `${h}.${forged}.${s}` }), 401, 'UNAUTHORIZED');
-    const flipped = `${h}.${p}.${s.slice(0, -2)}${s.endsWith('AA') ? 'BB' : 'AA'}`;
+    // A middle character: the last one of a base64url signature carries padding bits a decoder may ignore.
+    const flipped = `${h}.${p}.${s.slice(0, 10)}${s[10] === 'A' ? 'B' : 'A'}${s.slice(11)}`;
     await errorOf(await t.request('/api/v1/users/me', { token: flipped }), 401, 'UNAUTHORIZED');
   });
 

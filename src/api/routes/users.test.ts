@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, beforeEach, describe, test } from 'node:test';
 import type { CreatedUser, Me, Project, User } from '../../contracts/index.ts';
-import { addKey, addUser, dataOf, errorOf, makeTestApp, ownerWithKey, type TestApp } from '../testing.ts';
+import { addKey, addUser, dataOf, errorOf, makeTestApp, manualClock, ownerWithKey, type TestApp } from '../testing.ts';
 
 const unix = { transport: 'unix' as const };
 
@@ -112,10 +112,12 @@ describe('POST /api/v1/users', () => {
 });
 
 describe('GET /api/v1/users', () => {
-  const t = makeTestApp();
+  const clock = manualClock();
+  const t = makeTestApp({}, clock.now);
   after(() => t.close());
 
   test('lists every user, oldest first, for an admin', async () => {
+    clock.advance(1);
     addUser(t, 'hank');
     const { key } = ownerWithKey(t);
     const users = await dataOf<User[]>(await t.request('/api/v1/users', { token: key }));
