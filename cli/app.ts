@@ -15,6 +15,19 @@ import { DaemonStartCommand } from './commands/daemon/start.ts';
 import { DaemonStatusCommand } from './commands/daemon/status.ts';
 import { DaemonStopCommand } from './commands/daemon/stop.ts';
 import { DeleteCommand } from './commands/delete.ts';
+import { FilesListCommand } from './commands/files/list.ts';
+import { FilesTreeCommand } from './commands/files/tree.ts';
+import { FilesCatCommand } from './commands/files/cat.ts';
+import { FilesPutCommand } from './commands/files/put.ts';
+import { FilesUploadCommand } from './commands/files/upload.ts';
+import { FilesDownloadCommand } from './commands/files/download.ts';
+import { FilesEditCommand } from './commands/files/edit.ts';
+import { FilesRmCommand } from './commands/files/rm.ts';
+import { FilesMvCommand } from './commands/files/mv.ts';
+import { FilesVersionsCommand } from './commands/files/versions.ts';
+import { FilesRestoreCommand } from './commands/files/restore.ts';
+import { FilesDiffCommand } from './commands/files/diff.ts';
+import { FilesSearchCommand } from './commands/files/search.ts';
 import { InfoCommand } from './commands/info.ts';
 import { ListCommand } from './commands/list.ts';
 import { LogsCommand } from './commands/logs.ts';
@@ -62,6 +75,19 @@ export const COMMANDS = [
   UsersCreateCommand,
   UsersDeleteCommand,
   AuditCommand,
+  FilesListCommand,
+  FilesTreeCommand,
+  FilesCatCommand,
+  FilesPutCommand,
+  FilesUploadCommand,
+  FilesDownloadCommand,
+  FilesEditCommand,
+  FilesRmCommand,
+  FilesMvCommand,
+  FilesVersionsCommand,
+  FilesRestoreCommand,
+  FilesDiffCommand,
+  FilesSearchCommand,
   VersionCommand,
 ] as const;
 

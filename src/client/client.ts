@@ -3,6 +3,7 @@ import type WebSocket from 'ws';
 import { AuditApi } from './audit.ts';
 import { AuthApi } from './auth.ts';
 import { ContainersApi } from './containers.ts';
+import { FilesApi } from './files.ts';
 import { unwrapEnvelope } from './envelope.ts';
 import { ZeblitApiError } from './errors.ts';
 import { sendRaw, type RawResponse } from './http.ts';
@@ -34,6 +35,7 @@ export class ZeblitClient implements Requester {
   readonly auth: AuthApi;
   readonly audit: AuditApi;
   readonly containers: ContainersApi;
+  readonly files: FilesApi;
 
   constructor(options: ZeblitClientOptions) {
     this.transport = options.transport;
@@ -44,6 +46,7 @@ export class ZeblitClient implements Requester {
     this.auth = new AuthApi(this);
     this.audit = new AuditApi(this);
     this.containers = new ContainersApi(this);
+    this.files = new FilesApi(this);
   }
 
   /** Where this client points, for messages: the socket path or the origin. */

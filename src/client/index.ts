@@ -10,4 +10,6 @@ export { UsersApi } from './users.ts';
 export { AuthApi, type TokenRequestBody, type TelegramVerifyBody, type TelegramVerifyResult } from './auth.ts';
 export { AuditApi, type AuditListParams } from './audit.ts';
 export { ContainersApi, type RunListParams } from './containers.ts';
+export { FilesApi, filePathSegment, type ListParams, type TreeParams, type SearchParams, type TransferOptions } from './files.ts';
+export { uploadStream, downloadStream, type OnProgress, type DownloadResult, type UploadRequest } from './transfer.ts';
 export { streamNdjson, type StreamRequest, type StreamRequester } from './stream.ts';
