@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 
 /** Paths pino blanks out wherever they appear: credentials never reach a log line. */
@@ -33,7 +33,10 @@ const ROTATE_BYTES = 20 * 1024 * 1024;
 export function createLogger(file: string, level: string, stderr = true): Logger {
   mkdirSync(file.replace(/\/[^/]+$/, ''), { recursive: true, mode: 0o700 });
   if (existsSync(file) && statSync(file).size > ROTATE_BYTES) renameSync(file, `${file}.1`);
-  const streams: pino.StreamEntry[] = [{ level: level as pino.Level, stream: pino.destination({ dest: file, append: true, sync: false, mode: 0o600 }) }];
+  // Opened here, synchronously: a destination that opens its file itself is not ready at once, and an early
+  // process.exit (a failed start) then throws "sonic boom is not ready yet" from pino's exit handler.
+  const fd = openSync(file, 'a', 0o600);
+  const streams: pino.StreamEntry[] = [{ level: level as pino.Level, stream: pino.destination({ dest: fd, sync: false }) }];
   if (stderr) streams.push({ level: level as pino.Level, stream: pino.destination({ fd: 2, sync: false }) });
   return pino(
     {
