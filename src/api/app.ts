@@ -26,7 +26,7 @@ import { methodsFor } from './method-match.ts';
 import { Hub } from './ws/hub.ts';
 
 export const API_BASE = '/api/v1';
-const PUBLIC = new Set(['GET /api/v1/health', 'GET /api/v1/openapi.json', 'POST /api/v1/auth/token']);
+const PUBLIC = new Set(['GET /api/v1/health', 'HEAD /api/v1/health', 'GET /api/v1/openapi.json', 'POST /api/v1/auth/token']);
 
 /** The one Hono app both listeners serve. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {

@@ -14,13 +14,17 @@ export const Template = z.object({
 });
 export type Template = z.infer<typeof Template>;
 
+/** Names that collide with fixed routes under /projects/. */
+const RESERVED_PROJECT_NAMES = new Set(['templates']);
+
 export const PROJECT_NAME = z
   .string()
   .trim()
   .min(1)
   .max(64)
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'starts with a letter or digit; then letters, digits, . _ -')
-  .refine((s) => !/^prj_/.test(s), 'must not start with prj_ (that prefix is for ids)');
+  .refine((s) => !/^prj_/.test(s), 'must not start with prj_ (that prefix is for ids)')
+  .refine((s) => !RESERVED_PROJECT_NAMES.has(s.toLowerCase()), 'is a reserved word of the API (templates)');
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

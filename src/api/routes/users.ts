@@ -29,10 +29,13 @@ export function userRoutes(deps: AppDeps) {
       role: 'admin',
     },
     (c, { body }) => {
-      const user = auth.users.create(body);
-      // An admin's first key carries the admin scope: no other way exists to get one over TCP.
-      const scopes: Scope[] = user.role === 'admin' ? ['read', 'write', 'admin'] : ['read', 'write'];
-      const api_key = auth.keys.create(user.id, { name: 'first key', client_type: 'cli', scopes });
+      // User and first key together or not at all: a user without a key could never log in over TCP.
+      const { user, api_key } = deps.database.db.transaction(() => {
+        const user = auth.users.create(body);
+        // An admin's first key carries the admin scope: no other way exists to get one over TCP.
+        const scopes: Scope[] = user.role === 'admin' ? ['read', 'write', 'admin'] : ['read', 'write'];
+        return { user, api_key: auth.keys.create(user.id, { name: 'first key', client_type: 'cli', scopes }) };
+      });
       c.set('resource', user.id);
       return { user, api_key };
     },
