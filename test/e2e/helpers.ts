@@ -99,12 +99,11 @@ export interface StartOptions {
   nodeArgs?: string[];
 }
 
+/** The caller's environment minus anything that would point the programs elsewhere, plus the home and `extra`. */
 function daemonEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ZEBLIT_HOME: home, ZEBLIT_PORT: '0', ZEBLIT_LOG_LEVEL: 'info', HOME: home, ...extra };
-  delete env.ZEBLIT_HOST;
-  delete env.ZEBLIT_API_KEY;
-  delete env.ZEBLIT_SOCKET;
-  return env;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ['ZEBLIT_HOST', 'ZEBLIT_API_KEY', 'ZEBLIT_SOCKET', 'ZEBLIT_NO_AUTOSTART']) delete env[name];
+  return { ...env, ZEBLIT_HOME: home, ZEBLIT_PORT: '0', ZEBLIT_LOG_LEVEL: 'info', HOME: home, ...extra };
 }
 
 /** Spawns the daemon without waiting for it: for tests that expect it to refuse. */
