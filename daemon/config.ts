@@ -86,6 +86,13 @@ function readFileConfig(file: string): z.infer<typeof FileConfig> {
   return parsed.data;
 }
 
+function uploadLimit(v: string | undefined): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1024) throw new Error(`ZEBLIT_MAX_UPLOAD_BYTES must be a whole number of bytes >= 1024, got "${v}"`);
+  return n;
+}
+
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedArgs {
   const { values } = parseArgs({
     args: argv,
@@ -124,7 +131,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       },
       logLevel,
       maxBodyBytes: file.max_body_bytes ?? 1 << 20,
-      maxUploadBytes: env.ZEBLIT_MAX_UPLOAD_BYTES && /^\d+$/.test(env.ZEBLIT_MAX_UPLOAD_BYTES) ? Number(env.ZEBLIT_MAX_UPLOAD_BYTES) : (file.max_upload_bytes ?? 100 * 1024 * 1024),
+      maxUploadBytes: uploadLimit(env.ZEBLIT_MAX_UPLOAD_BYTES) ?? file.max_upload_bytes ?? 100 * 1024 * 1024,
       fileRetention: { keepVersions: file.file_retention?.keep_versions ?? 50, keepDays: file.file_retention?.keep_days ?? 30 },
       shutdownTimeoutMs: file.shutdown_timeout_ms ?? 10_000,
       images: file.images ?? {},

@@ -25,19 +25,27 @@ export type BlobRow = typeof blobs.$inferInsert;
 export const sha256Of = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 export class BlobStore {
+  private readonly q;
+
   constructor(
     private readonly db: Db,
     private readonly dir: string,
     private readonly inlineMax: number = DEFAULT_INLINE_BLOB_BYTES,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    const bySha = sql`${blobs.sha256} = ${sql.placeholder('sha')}`;
+    this.q = {
+      known: db.select({ inline: sql<number>`${blobs.data} IS NOT NULL` }).from(blobs).where(bySha).prepare(),
+      data: db.select({ data: blobs.data }).from(blobs).where(bySha).prepare(),
+    };
+  }
 
   pathOf(sha: string): string {
     return join(this.dir, sha.slice(0, 2), sha.slice(2));
   }
 
   has(sha: string): boolean {
-    return this.db.select({ s: blobs.sha256 }).from(blobs).where(sql`${blobs.sha256} = ${sha}`).get() !== undefined;
+    return this.q.known.get({ sha }) !== undefined;
   }
 
   /**
@@ -45,7 +53,7 @@ export class BlobStore {
    * caller's transaction), or null when the blob is already known.
    */
   prepare(sha: string, data: Buffer): BlobRow | null {
-    const known = this.db.select({ inline: sql<number>`${blobs.data} IS NOT NULL` }).from(blobs).where(sql`${blobs.sha256} = ${sha}`).get();
+    const known = this.q.known.get({ sha });
     if (known) {
       if (!known.inline && !existsSync(this.pathOf(sha))) this.writeFile(sha, data); // lost from disk: heal it
       return null;
@@ -70,7 +78,7 @@ export class BlobStore {
 
   /** The bytes of a blob, or null when unknown. */
   get(sha: string): Buffer | null {
-    const row = this.db.select({ data: blobs.data }).from(blobs).where(sql`${blobs.sha256} = ${sha}`).get();
+    const row = this.q.data.get({ sha });
     if (!row) return null;
     if (row.data) return row.data;
     try {

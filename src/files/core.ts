@@ -5,7 +5,7 @@
  * record an older content after a newer write of the same path.
  */
 import { createHash } from 'node:crypto';
-import { read, type Stats } from 'node:fs';
+import { lstatSync, read, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ZeblitError, projectWorkspace, type FileMeta, type ZeblitPaths } from '../contracts/index.ts';
@@ -42,6 +42,8 @@ export interface Observed {
   content: Buffer | null;
   /** The sample that decided is_binary, or the whole content. */
   binary: boolean;
+  /** The index row matched the file's stat: nothing to record. */
+  fresh: boolean;
 }
 
 export class FilesCore {
@@ -90,17 +92,13 @@ export class FilesCore {
   /** The ignore rules of a project: defaults plus its root .gitignore, re-read when that file changes. */
   ignores(projectId: string): IgnoreRules {
     const ws = this.ws(projectId);
-    let st: Stats | null = null;
-    try {
-      st = ws.stat('.gitignore')?.stat ?? null;
-    } catch {
-      st = null; // a .gitignore that is a link outside counts as none
-    }
-    const key = st?.isFile() ? `${st.ino}:${st.size}:${st.mtimeMs}` : 'none';
+    // Only the cache key is read by path; the content is read through the safe workspace below.
+    const st = lstatSync(join(ws.resolver.realRoot, '.gitignore'), { throwIfNoEntry: false }) ?? null;
+    const key = st ? `${st.ino}:${st.size}:${st.mtimeMs}:${st.isFile()}` : 'none';
     const cached = this.ignoreCache.get(projectId);
     if (cached?.key === key) return cached.rules;
     let text = '';
-    if (st?.isFile()) {
+    if (st) {
       try {
         text = ws.readSmall('.gitignore', 1024 * 1024).data?.toString('utf8') ?? '';
       } catch {
@@ -144,14 +142,14 @@ export class FilesCore {
       const small = f.stat.size <= Math.max(this.maxVersioned, opts.wantContent ? this.maxJsonContent : 0);
       if (fresh && !opts.wantContent) {
         const sample = readFd(f.fd, Math.min(8192, f.stat.size));
-        return { rel: f.rel, stat: f.stat, sha256: idx.sha256, version: idx.version, ignored, content: null, binary: isBinaryContent(sample, f.stat.size > 8192) };
+        return { rel: f.rel, stat: f.stat, sha256: idx.sha256, version: idx.version, ignored, content: null, binary: isBinaryContent(sample, f.stat.size > 8192), fresh: true };
       }
       if (small) {
         const content = readFd(f.fd, f.stat.size);
-        return { rel: f.rel, stat: f.stat, sha256: sha256Of(content), version: fresh ? idx.version : null, ignored, content, binary: isBinaryContent(content) };
+        return { rel: f.rel, stat: f.stat, sha256: sha256Of(content), version: fresh ? idx.version : null, ignored, content, binary: isBinaryContent(content), fresh: Boolean(fresh) };
       }
       const { sha256, sample } = await hashFd(f.fd);
-      return { rel: f.rel, stat: f.stat, sha256, version: fresh ? idx.version : null, ignored, content: null, binary: isBinaryContent(sample, true) };
+      return { rel: f.rel, stat: f.stat, sha256, version: fresh ? idx.version : null, ignored, content: null, binary: isBinaryContent(sample, true), fresh: Boolean(fresh) };
     } finally {
       f.close();
     }
@@ -164,9 +162,8 @@ export class FilesCore {
    */
   async observeLocked(projectId: string, rel: string, opts: { wantContent?: boolean } = {}): Promise<Observed> {
     const o = await this.observe(projectId, rel, opts);
-    if (o.ignored) return o;
+    if (o.ignored || o.fresh) return o;
     const idx = this.history.index(projectId, o.rel);
-    if (idx && idx.sha256 === o.sha256 && idx.size === o.stat.size && idx.mtime_ms === o.stat.mtimeMs && idx.ctime_ms === o.stat.ctimeMs) return o;
     this.record(projectId, [{ kind: 'write', path: o.rel, stat: o.stat, sha256: o.sha256, size: o.stat.size, content: o.content, ignored: false, existed: idx !== undefined }], { author: 'external' });
     return { ...o, version: this.history.index(projectId, o.rel)?.version ?? null };
   }

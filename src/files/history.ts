@@ -27,43 +27,65 @@ export const toVersionInfo = (r: VersionRow, latest: number | null): FileVersion
   current: latest === r.version && r.action !== 'deleted',
 });
 
-/** Reads and writes of file_versions and file_index; no file system here. */
+const ph = sql.placeholder;
+
+/**
+ * Reads and writes of file_versions and file_index; no file system here. The
+ * hot statements are prepared once: building drizzle queries per call cost
+ * more than running them. One connection, so a prepared statement run inside
+ * a transaction callback is part of that transaction.
+ */
 export class History {
-  constructor(private readonly db: Db) {}
+  private readonly q;
+
+  constructor(private readonly db: Db) {
+    const byPath = and(eq(file_versions.project_id, ph('project')), eq(file_versions.path, ph('path')));
+    this.q = {
+      latest: db.select().from(file_versions).where(byPath).orderBy(desc(file_versions.version)).limit(1).prepare(),
+      list: db.select().from(file_versions).where(byPath).orderBy(desc(file_versions.version)).prepare(),
+      get: db.select().from(file_versions).where(and(byPath, eq(file_versions.version, ph('version')))).prepare(),
+      index: db.select().from(file_index).where(and(eq(file_index.project_id, ph('project')), eq(file_index.path, ph('path')))).prepare(),
+      insertVersion: db
+        .insert(file_versions)
+        .values({
+          project_id: ph('project_id'),
+          path: ph('path'),
+          version: ph('version'),
+          action: ph('action'),
+          sha256: ph('sha256'),
+          size: ph('size'),
+          author: ph('author'),
+          run_id: ph('run_id'),
+          origin: ph('origin'),
+          created_at: ph('created_at'),
+        })
+        .prepare(),
+      upsertIndex: db
+        .insert(file_index)
+        .values({ project_id: ph('project_id'), path: ph('path'), size: ph('size'), mtime_ms: ph('mtime_ms'), ctime_ms: ph('ctime_ms'), sha256: ph('sha256'), version: ph('version') })
+        .onConflictDoUpdate({
+          target: [file_index.project_id, file_index.path],
+          set: { size: sql`excluded.size`, mtime_ms: sql`excluded.mtime_ms`, ctime_ms: sql`excluded.ctime_ms`, sha256: sql`excluded.sha256`, version: sql`excluded.version` },
+        })
+        .prepare(),
+      deleteIndex: db.delete(file_index).where(and(eq(file_index.project_id, ph('project')), eq(file_index.path, ph('path')))).prepare(),
+    };
+  }
 
   latest(projectId: string, path: string): VersionRow | undefined {
-    return this.db
-      .select()
-      .from(file_versions)
-      .where(and(eq(file_versions.project_id, projectId), eq(file_versions.path, path)))
-      .orderBy(desc(file_versions.version))
-      .limit(1)
-      .get();
+    return this.q.latest.get({ project: projectId, path });
   }
 
   list(projectId: string, path: string): VersionRow[] {
-    return this.db
-      .select()
-      .from(file_versions)
-      .where(and(eq(file_versions.project_id, projectId), eq(file_versions.path, path)))
-      .orderBy(desc(file_versions.version))
-      .all();
+    return this.q.list.all({ project: projectId, path });
   }
 
   get(projectId: string, path: string, version: number): VersionRow | undefined {
-    return this.db
-      .select()
-      .from(file_versions)
-      .where(and(eq(file_versions.project_id, projectId), eq(file_versions.path, path), eq(file_versions.version, version)))
-      .get();
+    return this.q.get.get({ project: projectId, path, version });
   }
 
   index(projectId: string, path: string): IndexRow | undefined {
-    return this.db
-      .select()
-      .from(file_index)
-      .where(and(eq(file_index.project_id, projectId), eq(file_index.path, path)))
-      .get();
+    return this.q.index.get({ project: projectId, path });
   }
 
   /** Index rows at or below `dir` ('' = all). */
@@ -80,24 +102,17 @@ export class History {
     this.db.transaction((tx) => fn(tx as unknown as Db));
   }
 
-  insertVersion(tx: Db, row: typeof file_versions.$inferInsert): void {
-    tx.insert(file_versions).values(row).run();
+  /** Inside a transaction callback: the prepared statement runs on the same connection. */
+  insertVersion(_tx: Db, row: typeof file_versions.$inferInsert): void {
+    this.q.insertVersion.run({ ...row, sha256: row.sha256 ?? null, size: row.size ?? null, run_id: row.run_id ?? null, origin: row.origin ?? null });
   }
 
-  upsertIndex(tx: Db, row: IndexRow): void {
-    tx.insert(file_index)
-      .values(row)
-      .onConflictDoUpdate({
-        target: [file_index.project_id, file_index.path],
-        set: { size: row.size, mtime_ms: row.mtime_ms, ctime_ms: row.ctime_ms, sha256: row.sha256, version: row.version },
-      })
-      .run();
+  upsertIndex(_tx: Db, row: IndexRow): void {
+    this.q.upsertIndex.run(row);
   }
 
-  deleteIndex(tx: Db, projectId: string, path: string): void {
-    tx.delete(file_index)
-      .where(and(eq(file_index.project_id, projectId), eq(file_index.path, path)))
-      .run();
+  deleteIndex(_tx: Db, projectId: string, path: string): void {
+    this.q.deleteIndex.run({ project: projectId, path });
   }
 
   /**

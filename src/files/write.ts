@@ -70,7 +70,7 @@ export async function commitStaged(core: FilesCore, projectId: string, rel: stri
     core.record(projectId, [{ kind: 'write', path: staged.target.rel, stat, sha256: r.sha256, size: r.size, content: r.content, ignored, existed: before.exists, origin: opts.origin }], opts);
     const version = ignored ? null : (core.history.index(projectId, staged.target.rel)?.version ?? null);
     const binary = r.content ? isBinaryContent(r.content) : isBinaryContent(r.head, true);
-    return core.metaOf({ rel: staged.target.rel, stat, sha256: r.sha256, version, ignored, content: r.content, binary });
+    return core.metaOf({ rel: staged.target.rel, stat, sha256: r.sha256, version, ignored, content: r.content, binary, fresh: true });
   } catch (e) {
     staged.abort();
     throw e;

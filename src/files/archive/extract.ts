@@ -114,7 +114,7 @@ export async function extractArchive(
       batch.push({ kind: 'write', path: staged.target.rel, stat, sha256: r.sha256, size: r.size, content: r.content, ignored, existed, origin: 'extracted' });
       held += r.content?.byteLength ?? 0;
       const binary = r.content ? isBinaryContent(r.content) : isBinaryContent(r.head, true);
-      files.push(core.metaOf({ rel: staged.target.rel, stat, sha256: r.sha256, version: null, ignored, content: null, binary }));
+      files.push(core.metaOf({ rel: staged.target.rel, stat, sha256: r.sha256, version: null, ignored, content: null, binary, fresh: true }));
       if (batch.length >= 500 || held > 32 * 1024 * 1024) flush();
     }
     flush();
