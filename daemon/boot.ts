@@ -77,6 +77,8 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     const unbridge = bridgeEvents(containers.events, { bus, capture: consoleService.capture, log: logger });
     const files = new FileService(database.db, bus, paths, { now, retention: config.fileRetention }, { onError: (err, what) => logger.warn({ err }, what) });
     projects.onDelete((project) => files.forget(project.id));
+    const leftovers = files.cleanScratch();
+    if (leftovers > 0) logger.info({ removed: leftovers }, 'removed uploads and deletions a previous daemon left unfinished');
     // Every command run may have changed the workspace: scan it, record versions, announce file.changed.
     const offSync = containers.events.on('run.finished', (f) => {
       files.syncAfterRun(f.project_id, { author: 'container', runId: f.run_id }).catch((err: unknown) => logger.warn({ err, project_id: f.project_id, run_id: f.run_id }, 'workspace scan after a run failed'));

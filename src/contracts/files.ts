@@ -35,7 +35,7 @@ export const FileMeta = z.object({
   version: z.number().int().nullable().describe('The current version; null when the file is not versioned (ignored, or over the size limit)'),
   versioned: z.boolean().describe('Whether changes to this path are kept as versions'),
   ignored: z.boolean().describe('Matched by .gitignore or the default ignore rules'),
-  modified: z.number().describe('mtime, UTC milliseconds'),
+  modified: z.number().int().describe('mtime, UTC milliseconds'),
 });
 export type FileMeta = z.infer<typeof FileMeta>;
 
@@ -90,7 +90,7 @@ export const TreeNode: z.ZodType<TreeNode> = z
     path: z.string(),
     type: FileType,
     size: z.number().int().describe('Files: bytes; folders: the bytes of what was listed below'),
-    modified: z.number(),
+    modified: z.number().int(),
     ignored: z.boolean(),
     // A getter makes the type recursive; the id turns it into one $ref'd component in the OpenAPI document.
     get children() {
@@ -121,7 +121,7 @@ export const FileEntry = z.object({
   name: z.string(),
   type: FileType,
   size: z.number().int(),
-  modified: z.number(),
+  modified: z.number().int(),
   ignored: z.boolean(),
 });
 export type FileEntry = z.infer<typeof FileEntry>;

@@ -185,7 +185,7 @@ export class FilesCore {
       version: o.version,
       versioned: !o.ignored && o.stat.size <= this.maxVersioned,
       ignored: o.ignored,
-      modified: o.stat.mtimeMs,
+      modified: Math.round(o.stat.mtimeMs),
     };
   }
 
@@ -203,7 +203,7 @@ export class FilesCore {
       version: null,
       versioned: false,
       ignored: this.ignores(projectId).ignores(rel, type === 'dir'),
-      modified: stat.mtimeMs,
+      modified: Math.round(stat.mtimeMs),
     };
   }
 }

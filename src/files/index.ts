@@ -2,6 +2,8 @@
  * The files domain: workspace files with history. One service per daemon;
  * every method takes the project id (the caller checked access).
  */
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type {
@@ -219,6 +221,35 @@ export class FileService {
     const versions = this.core.history.prune(this.core.retention, this.core.now(), projectId);
     const { blobs, bytes } = this.core.blobs.collect();
     return { versions, blobs, bytes };
+  }
+
+  /**
+   * At start: empties every project's scratch folder (archives staged and
+   * folders parked for deletion by a daemon that stopped mid-way). The
+   * container never sees these folders, so nothing there is anyone's data.
+   */
+  cleanScratch(): number {
+    let removed = 0;
+    let ids: string[] = [];
+    try {
+      ids = readdirSync(this.core.paths.projects);
+    } catch {
+      return 0;
+    }
+    for (const id of ids) {
+      for (const sub of ['uploads', 'trash']) {
+        const dir = join(this.core.paths.projects, id, 'scratch', sub);
+        let names: string[] = [];
+        try {
+          names = readdirSync(dir);
+        } catch {
+          continue;
+        }
+        for (const n of names) rmSync(join(dir, n), { recursive: true, force: true });
+        removed += names.length;
+      }
+    }
+    return removed;
   }
 
   /** Drops cached handles of a project (its folder is going away). */

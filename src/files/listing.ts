@@ -21,7 +21,7 @@ export function tree(core: FilesCore, projectId: string, input: TreeQuery): File
   if (!top.stat.isDirectory()) throw notAFolder(rel);
   const ignores = core.ignores(projectId);
   const expandIgnored = isTrue(q.expand_ignored);
-  const root: TreeNode = { name: baseName(top.rel), path: top.rel, type: 'dir', size: 0, modified: top.stat.mtimeMs, ignored: ignores.ignores(top.rel, true), children: [] };
+  const root: TreeNode = { name: baseName(top.rel), path: top.rel, type: 'dir', size: 0, modified: Math.round(top.stat.mtimeMs), ignored: ignores.ignores(top.rel, true), children: [] };
   const stack: TreeNode[] = [root];
   let files = 0;
   let dirs = 0;
@@ -39,7 +39,7 @@ export function tree(core: FilesCore, projectId: string, input: TreeQuery): File
         return false;
       }
       const ignored = parent.ignored || ignores.ignoresEntry(e.rel, e.type === 'dir');
-      const node: TreeNode = { name: e.name, path: e.rel, type: e.type, size: e.size, modified: e.mtimeMs, ignored };
+      const node: TreeNode = { name: e.name, path: e.rel, type: e.type, size: e.size, modified: Math.round(e.mtimeMs), ignored };
       parent.children?.push(node);
       if (e.type !== 'dir') {
         if (e.type === 'file') files++;
@@ -75,7 +75,7 @@ export function list(core: FilesCore, projectId: string, input: FileListQuery): 
   if (!top) throw new ZeblitError('NOT_FOUND', `Folder ${rel || '/'} not found`);
   if (!top.stat.isDirectory()) {
     // A file: its own entry, so `files list path/to/file` works like ls.
-    return { dir: top.rel, items: [{ path: top.rel, name: baseName(top.rel), type: typeOf(top.stat), size: top.stat.size, modified: top.stat.mtimeMs, ignored: core.ignores(projectId).ignores(top.rel) }], truncated: false };
+    return { dir: top.rel, items: [{ path: top.rel, name: baseName(top.rel), type: typeOf(top.stat), size: top.stat.size, modified: Math.round(top.stat.mtimeMs), ignored: core.ignores(projectId).ignores(top.rel) }], truncated: false };
   }
   // A glob searches below the folder (as rg -g does) unless recursive=0 says otherwise.
   const recursive = q.recursive !== undefined ? isTrue(q.recursive) : q.glob !== undefined;
@@ -96,7 +96,7 @@ export function list(core: FilesCore, projectId: string, input: FileListQuery): 
           truncated = true;
           return false;
         }
-        items.push({ path: e.rel, name: e.name, type: e.type, size: e.size, modified: e.mtimeMs, ignored });
+        items.push({ path: e.rel, name: e.name, type: e.type, size: e.size, modified: Math.round(e.mtimeMs), ignored });
       }
       return recursive && (!ignored || rootIgnored);
     },
