@@ -30,6 +30,8 @@ export interface FileServiceOptions {
   retention?: Retention;
   /** Content larger than this is left out of JSON answers (use raw). Default 10 MiB. */
   maxJsonContentBytes?: number;
+  /** false: do without /proc/self/fd, as on macOS (tests run both ways). Default: detected. */
+  procFd?: boolean;
 }
 
 /** A regular file as it is now, with its hash. `content` is set when it was read whole. */
@@ -51,6 +53,7 @@ export class FilesCore {
   readonly maxVersioned: number;
   readonly maxJsonContent: number;
   readonly retention: Retention;
+  private readonly procFd: boolean | undefined;
   readonly blobs: BlobStore;
   readonly history: History;
   readonly recorder: Recorder;
@@ -68,6 +71,7 @@ export class FilesCore {
     this.maxVersioned = opts.maxVersionedBytes ?? 10 * 1024 * 1024;
     this.maxJsonContent = opts.maxJsonContentBytes ?? 10 * 1024 * 1024;
     this.retention = opts.retention ?? DEFAULT_RETENTION;
+    this.procFd = opts.procFd;
     this.blobs = new BlobStore(db, paths.blobs, opts.inlineBlobBytes ?? DEFAULT_INLINE_BLOB_BYTES, this.now);
     this.history = new History(db);
     this.recorder = new Recorder(bus, this.blobs, this.history, this.maxVersioned, this.now);
@@ -78,7 +82,7 @@ export class FilesCore {
     let ws = this.spaces.get(projectId);
     if (!ws) {
       const root = projectWorkspace(this.paths, projectId);
-      ws = new SafeWorkspace(root, join(root, '..', 'scratch'));
+      ws = new SafeWorkspace(root, join(root, '..', 'scratch'), this.procFd);
       this.spaces.set(projectId, ws);
     }
     return ws;

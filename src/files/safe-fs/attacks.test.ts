@@ -22,8 +22,9 @@ const refused = async (what: string, fn: () => unknown, codes: string[] = ['INVA
   );
 };
 
-describe('symlink and traversal attacks on the file service', () => {
-  const fx = filesFixture();
+for (const procFd of [true, false])
+describe(`symlink and traversal attacks on the file service (${procFd ? 'through /proc/self/fd' : 'portable: no /proc'})`, () => {
+  const fx = filesFixture({ procFd });
   const ctx = { author: 'agent:mallory' };
   let p: Project;
   let other: Project;

@@ -7,7 +7,7 @@ import { closeSync, constants, fstatSync, lutimesSync, mkdirSync, openSync, read
 import { ZeblitError } from '../../contracts/index.ts';
 import { isWithin } from '../paths.ts';
 import { errno, isAFolder, notFound, notRegular, translateFsError } from './errors.ts';
-import { Resolver, type Dir, type Located } from './resolver.ts';
+import { Resolver, hasProcFd, type Dir, type Located } from './resolver.ts';
 import { StagedFile } from './staged.ts';
 import { typeOf, walkDir, type Visitor, type WalkEntry, type WalkOptions } from './walk.ts';
 
@@ -41,9 +41,10 @@ export class SafeWorkspace {
   constructor(
     readonly root: string,
     private readonly scratch: string,
+    proc: boolean = hasProcFd(),
   ) {
     mkdirSync(root, { recursive: true });
-    this.resolver = new Resolver(root);
+    this.resolver = new Resolver(root, proc);
   }
 
   /** The entry at `rel` (final internal symlink followed), or null. */
