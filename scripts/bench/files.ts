@@ -15,7 +15,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -73,8 +73,9 @@ async function benchTree(count: number): Promise<void> {
       await r.arrayBuffer();
     });
     const tree = t.deps.files.tree(p.id, {});
-    say(`| tree of ${tree.files} files in ${tree.dirs} folders, service | ${ms(svc.p50)} | ${ms(svc.p95)} | ${ms(svc.cpu)} | < 100 ms | ${svc.p50 < 100 ? 'met' : 'MISSED'} |`);
-    say(`| same, GET /files/tree in-process (JSON included) | ${ms(api.p50)} | ${ms(api.p95)} | ${ms(api.cpu)} | < 100 ms | ${api.p50 < 100 ? 'met' : 'MISSED'} |`);
+    const verdict = (m: { p50: number; cpu: number }) => `wall ${m.p50 < 100 ? 'met' : 'MISSED'}, CPU ${m.cpu < 100 ? 'met' : 'MISSED'}`;
+    say(`| tree of ${tree.files} files in ${tree.dirs} folders, service | ${ms(svc.p50)} | ${ms(svc.p95)} | ${ms(svc.cpu)} | < 100 ms | ${verdict(svc)} |`);
+    say(`| same, GET /files/tree in-process (JSON included) | ${ms(api.p50)} | ${ms(api.p95)} | ${ms(api.cpu)} | < 100 ms | ${verdict(api)} |`);
   } finally {
     t.close();
   }
@@ -274,7 +275,7 @@ async function benchVisibility(d: Daemon, projectId: string, n = 40): Promise<vo
 }
 
 async function main(): Promise<void> {
-  say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${platform()} ${release()}, Node ${process.version}; ${new Date().toISOString().slice(0, 10)}.`);
+  say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${platform()} ${release()}, Node ${process.version}; load average ${loadavg()[0]?.toFixed(1)} at the start; ${new Date().toISOString().slice(0, 10)}.`);
   say('');
   say('| tree | p50 | p95 | CPU p50 | goal | |');
   say('| --- | --- | --- | --- | --- | --- |');
@@ -315,7 +316,7 @@ async function main(): Promise<void> {
 function writeSection(): void {
   const file = join(ROOT, 'docs', 'benchmarks.md');
   const SECTION = '## Files';
-  const body = `${SECTION}\n\nMeasured by \`node --import tsx scripts/bench/files.ts --write\` (the daemon built from this tree, run as a child process; the machine is shared, so wall times carry noise: CPU time is the steadier figure).\n\n${lines.join('\n')}\n`;
+  const body = `${SECTION}\n\nMeasured by \`node --import tsx scripts/bench/files.ts --write\` (the daemon built from this tree, run as a child process; the machine is shared with other test runs, so wall times carry their load: CPU time is the steadier figure. Daemon CPU for transfers includes kernel time, read from /proc).\n\n${lines.join('\n')}\n`;
   const old = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
   const start = old.indexOf(`${SECTION}\n`);
   let next = start < 0 ? -1 : old.indexOf('\n## ', start + SECTION.length);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,6 +17,7 @@ import type {
   Project,
   SearchResult,
   SyncResult,
+  UploadResult,
   ZeblitEvent,
 } from '../../contracts/index.ts';
 import { addUser, dataOf, errorOf, makeTestApp } from '../testing.ts';
@@ -329,6 +331,23 @@ describe('files routes', () => {
     assert.equal(f.content, 'a file called tree');
     const nested = await dataOf<FileContent>(await get('/src%2Fmain.py'));
     assert.equal(nested.path, 'src/main.py');
+  });
+
+  test('upload: raw body with ?path=, extract=1 of a tar.gz, 409 without overwrite, HEAD on a download', async () => {
+    const raw = await dataOf<UploadResult>(await t.request(`${base}/upload?path=up/raw.bin`, { ...unix, method: 'POST', body: new Uint8Array([1, 2, 3]), headers: { 'content-type': 'application/octet-stream' } }), 201);
+    assert.deepEqual([raw.bytes, raw.files[0]?.path], [3, 'up/raw.bin']);
+    await errorOf(await t.request(`${base}/upload?path=up/raw.bin&overwrite=0`, { ...unix, method: 'POST', body: new Uint8Array([4]), headers: { 'content-type': 'application/octet-stream' } }), 409, 'CONFLICT');
+    await errorOf(await t.request(`${base}/upload`, { ...unix, method: 'POST', body: new Uint8Array([4]), headers: { 'content-type': 'application/octet-stream' } }), 400, 'VALIDATION_FAILED');
+    const src = join(t.deps.paths.home, 'pack');
+    mkdirSync(join(src, 'lib'), { recursive: true });
+    writeFileSync(join(src, 'lib', 'a.js'), 'module.exports = 1;\n');
+    const tgz = execFileSync('tar', ['-czf', '-', '-C', src, '.']);
+    const ex = await dataOf<UploadResult>(await t.request(`${base}/upload?path=vendor&extract=1`, { ...unix, method: 'POST', body: new Uint8Array(tgz), headers: { 'content-type': 'application/octet-stream' } }), 201);
+    assert.equal(ex.extracted, true);
+    assert.deepEqual(ex.files.map((f) => f.path), ['vendor/lib/a.js']);
+    const head = await t.request(`${base}/download/up/raw.bin`, { ...unix, method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), '3');
   });
 
   test('the routes are in the OpenAPI document', async () => {
