@@ -16,8 +16,8 @@
 #
 # Speed: fork is the expensive part of starting a command (milliseconds in a
 # VM), so a spare child is forked ahead of time, waiting on a pipe for its
-# command; a spawn hands it the command and forks the next spare while the
-# first one execs. No POSIX module: a smaller perl forks faster.
+# command; a spawn hands it the command, and the next spare is forked once
+# nothing runs (or the runner is idle). No POSIX module: a smaller perl forks faster.
 use strict;
 use warnings;
 use Fcntl qw(F_GETFL F_SETFL O_NONBLOCK);
@@ -159,7 +159,6 @@ sub spawn {
   nonblock($out);
   nonblock($err);
   $procs{$id} = { pid => $pid, sid => $pid, tag => $tag, out => $out, err => $err, in => $in, inbuf => '', inclose => 0, status => undef, paused => 0 };
-  make_spare();
 }
 
 # Signals every process of a command: its session and group, and anything that
@@ -265,6 +264,7 @@ sub feed {
 }
 
 sub finish {
+  my $done = 0;
   for my $id (keys %procs) {
     my $p = $procs{$id};
     next unless defined $p->{status};
@@ -275,7 +275,9 @@ sub finish {
     close $_ for grep { defined } ($p->{out}, $p->{err}, $p->{in});
     out_frame('X', $id, $p->{status});
     delete $procs{$id};
+    $done++;
   }
+  return $done;
 }
 
 out_frame('R', 0, "zeblit-runner 1 $$");
@@ -291,6 +293,7 @@ while (1) {
   for my $p (values %procs) { vec($win, fileno($p->{in}), 1) = 1 if $p->{in} && (length $p->{inbuf} || $p->{inclose}) }
   my $n = select(my $rout = $rin, my $wout = $win, undef, 1);
   if ($n < 0) { next if $! == EINTR; die "select: $!" }
+  if ($n == 0) { make_spare() unless $spare; next }    # idle: get the next spare ready
   sysread($sig_r, my $drop, 4096) if vec($rout, fileno($sig_r), 1);
   if ($stdin_open && vec($rout, fileno(STDIN), 1)) {
     my $got = sysread(STDIN, $rbuf, 262144, length $rbuf);
@@ -317,5 +320,7 @@ while (1) {
   }
   for my $p (values %procs) { feed($p) if $p->{in} && (vec($wout, fileno($p->{in}), 1) || $p->{inclose}) }
   reap();
-  finish();
+  # The next spare is forked when nothing runs, right after an exit record went
+  # out: while the daemon answers and the next command travels, not on its path.
+  finish() && !$spare && !%procs && make_spare();
 }
