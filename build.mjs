@@ -19,12 +19,14 @@ const banner = [
   'const __dirname = __zDirname(__filename);',
 ].join('\n');
 
-rmSync('dist', { recursive: true, force: true });
-mkdirSync('dist', { recursive: true });
+// ZEBLIT_BUILD_OUT builds elsewhere (benchmarks and tests that must not disturb a running dist/).
+const out = process.env.ZEBLIT_BUILD_OUT || 'dist';
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
 const started = Date.now();
 await build({
   entryPoints: { zeblitd: 'daemon/main.ts', zeblit: 'cli/main.ts' },
-  outdir: 'dist',
+  outdir: out,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -36,7 +38,7 @@ await build({
   logLevel: 'warning',
   legalComments: 'none',
 });
-cpSync('src/db/migrations', 'dist/migrations', { recursive: true });
+cpSync('src/db/migrations', `${out}/migrations`, { recursive: true });
 // The containers' in-container runner is read at run time from beside the bundle.
-cpSync('src/containers/runner/runner.pl', 'dist/runner.pl');
-console.log(`built dist/zeblitd.js and dist/zeblit.js in ${Date.now() - started} ms`);
+cpSync('src/containers/runner/runner.pl', `${out}/runner.pl`);
+console.log(`built ${out}/zeblitd.js and ${out}/zeblit.js in ${Date.now() - started} ms`);

@@ -1,6 +1,10 @@
 import { Builtins } from 'clipanion';
 import { VERSION } from '../src/contracts/index.ts';
+import { AnalyzeCommand } from './commands/analyze.ts';
 import { ArchiveCommand } from './commands/archive.ts';
+import { ConsoleClearCommand } from './commands/console/clear.ts';
+import { ConsoleCommand } from './commands/console/follow.ts';
+import { ErrorsCommand } from './commands/errors.ts';
 import { AuditCommand } from './commands/audit.ts';
 import { AuthCreateKeyCommand } from './commands/auth/create-key.ts';
 import { AuthKeysCommand } from './commands/auth/keys.ts';
@@ -46,6 +50,10 @@ import { VersionCommand } from './commands/version.ts';
 import { ZeblitCli } from './zeblit-cli.ts';
 
 export const COMMANDS = [
+  ConsoleCommand,
+  ConsoleClearCommand,
+  ErrorsCommand,
+  AnalyzeCommand,
   DaemonStartCommand,
   DaemonStopCommand,
   DaemonStatusCommand,

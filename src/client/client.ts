@@ -2,6 +2,7 @@ import { API_VERSION, VERSION, type Health } from '../contracts/index.ts';
 import type WebSocket from 'ws';
 import { AuditApi } from './audit.ts';
 import { AuthApi } from './auth.ts';
+import { ConsoleApi } from './console.ts';
 import { ContainersApi } from './containers.ts';
 import { FilesApi } from './files.ts';
 import { unwrapEnvelope } from './envelope.ts';
@@ -36,6 +37,7 @@ export class ZeblitClient implements Requester {
   readonly audit: AuditApi;
   readonly containers: ContainersApi;
   readonly files: FilesApi;
+  readonly console: ConsoleApi;
 
   constructor(options: ZeblitClientOptions) {
     this.transport = options.transport;
@@ -47,6 +49,7 @@ export class ZeblitClient implements Requester {
     this.audit = new AuditApi(this);
     this.containers = new ContainersApi(this);
     this.files = new FilesApi(this);
+    this.console = new ConsoleApi(this);
   }
 
   /** Where this client points, for messages: the socket path or the origin. */

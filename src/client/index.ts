@@ -13,3 +13,5 @@ export { ContainersApi, type RunListParams } from './containers.ts';
 export { FilesApi, filePathSegment, type ListParams, type TreeParams, type SearchParams, type TransferOptions } from './files.ts';
 export { uploadStream, downloadStream, type OnProgress, type DownloadResult, type UploadRequest } from './transfer.ts';
 export { streamNdjson, type StreamRequest, type StreamRequester } from './stream.ts';
+export { ConsoleApi, type HistoryParams, type ErrorsParams } from './console.ts';
+export { followEvents, type EventStreamOptions, type SocketOpener } from './events.ts';

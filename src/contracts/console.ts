@@ -96,3 +96,4 @@ export const Analysis = z.object({
 export type Analysis = z.infer<typeof Analysis>;
 
 export const ClearResult = z.object({ deleted_lines: z.number().int(), deleted_errors: z.number().int() });
+export type ClearResult = z.infer<typeof ClearResult>;

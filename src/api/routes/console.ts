@@ -23,7 +23,8 @@ export function consoleRoutes(deps: AppDeps) {
     (c, { params, query }) => {
       const project = projects.get(principalOf(c).user.id, params.id);
       con.capture.flush();
-      return con.store.history(project.id, query);
+      // last_seq is the project's event seq, not its last line's: a follower resumes there and sees nothing twice.
+      return { ...con.store.history(project.id, query), last_seq: deps.bus.lastSeq(project.id) };
     },
   );
 
