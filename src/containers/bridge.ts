@@ -1,8 +1,11 @@
 /**
  * Carries what the containers domain announces to the rest of the daemon:
  * container.status and build.status onto the event bus, run output into the
- * console capture. Output sent to the console is capped per run, so a command
- * that prints gigabytes does not turn into gigabytes of stored lines.
+ * console capture. Output sent to the console is rate-limited per run (a token
+ * bucket: bursts up to `consoleBurstBytes`, then `consoleBytesPerSecond`), so a
+ * command that prints gigabytes does not turn into gigabytes of stored lines,
+ * while a dev server that logs for days keeps its console. What is dropped is
+ * counted and said in the console.
  */
 import type { ConsoleCapture } from '../console/index.ts';
 import type { EventBus } from '../events/index.ts';
@@ -22,13 +25,24 @@ export interface BridgeOptions {
   bus: EventBus;
   capture?: ConsoleCapture;
   log: Log;
-  /** Bytes of one run's output (per stream) passed to the console; the rest is counted, not stored (default 4 MiB). */
-  consoleCapBytes?: number;
+  /** Output one run may send to the console at once (default 4 MiB)… */
+  consoleBurstBytes?: number;
+  /** …and per second after that (default 256 KiB/s); the rest is counted, not stored. */
+  consoleBytesPerSecond?: number;
+  now?: () => number;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+  dropped: number;
 }
 
 export function bridgeEvents(events: Emitter<ContainerEvents>, opts: BridgeOptions): () => void {
-  const cap = opts.consoleCapBytes ?? 4 << 20;
-  const sent = new Map<string, { stdout: number; stderr: number; dropped: number }>();
+  const burst = opts.consoleBurstBytes ?? 4 << 20;
+  const rate = opts.consoleBytesPerSecond ?? 256 << 10;
+  const now = opts.now ?? Date.now;
+  const buckets = new Map<string, Bucket>();
   const publish = (fn: () => void) => {
     try {
       fn();
@@ -50,22 +64,30 @@ export function bridgeEvents(events: Emitter<ContainerEvents>, opts: BridgeOptio
   ];
   const capture = opts.capture;
   if (capture) {
+    const notice = (projectId: string, runId: string, b: Bucket) => {
+      if (b.dropped === 0) return;
+      capture.write({ projectId, runId, source: 'system', stream: 'stderr', data: `\n[zeblit: ${b.dropped} characters of output were not kept in the console (more than ${rate >> 10} KiB/s)]\n` });
+      b.dropped = 0;
+    };
     offs.push(
       events.on('run.output', (o) => {
-        const s = sent.get(o.run_id) ?? { stdout: 0, stderr: 0, dropped: 0 };
-        sent.set(o.run_id, s);
-        if (s[o.stream] >= cap) {
-          s.dropped += o.chunk.length;
+        const t = now();
+        const b = buckets.get(o.run_id) ?? { tokens: burst, at: t, dropped: 0 };
+        buckets.set(o.run_id, b);
+        b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * rate);
+        b.at = t;
+        if (b.tokens < o.chunk.length) {
+          b.dropped += o.chunk.length;
           return;
         }
-        s[o.stream] += o.chunk.length;
+        b.tokens -= o.chunk.length;
+        notice(o.project_id, o.run_id, b);
         capture.write({ projectId: o.project_id, runId: o.run_id, source: 'exec', stream: o.stream, data: o.chunk });
       }),
       events.on('run.finished', (f) => {
-        const s = sent.get(f.run_id);
-        sent.delete(f.run_id);
-        if (s && s.dropped > 0)
-          capture.write({ projectId: f.project_id, runId: f.run_id, source: 'system', stream: 'stderr', data: `\n[zeblit: ${s.dropped} more characters of output were not kept in the console]\n` });
+        const b = buckets.get(f.run_id);
+        buckets.delete(f.run_id);
+        if (b) notice(f.project_id, f.run_id, b);
         publish(() => capture.endRun(f.project_id, f.run_id));
       }),
     );
