@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { dockerSuite, dockerUnavailableReason, removeTestResources, requireDocker } from '../../src/containers/testing.ts';
 import type { ContainerStatus, Project } from '../../src/contracts/index.ts';
+import { runCli as runCliInProcess } from '../../cli/testing.ts';
 import { cleanup, dataOf, request, runCli, sock, startDaemon, stopDaemon, tempHome, type DaemonProc } from './helpers.ts';
 
 const reason = await dockerUnavailableReason();
@@ -35,6 +36,12 @@ describe('zeblit run / runs / start / stop / restart / status / logs (built CLI,
     assert.equal(argv.stdout, 'a b c\n');
     const env = await zeblit('run', '-e', 'GREETING=hi there', '--cwd', '/workspace', 'echo "$GREETING from $(pwd)"');
     assert.equal(env.stdout, 'hi there from /workspace\n');
+  });
+
+  it('--stdin feeds the command', async () => {
+    const r = await runCliInProcess(['run', '--stdin', 'tr a-z A-Z'], { ZEBLIT_HOME: home, HOME: home }, { stdin: 'one\ntwo\n' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'ONE\nTWO\n');
   });
 
   it('a timeout exits 124 and says so', async () => {
