@@ -40,6 +40,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const jsonLimit = bodyLimit({ maxSize: config.maxBodyBytes, onError: () => { throw new ZeblitError('PAYLOAD_TOO_LARGE', `The request body is larger than ${config.maxBodyBytes} bytes`, { suggestion: 'Send a smaller body, or use the upload endpoint for files.' }); } });
   // File bodies (uploads, raw PUTs) stream to disk under their own limit (maxUploadBytes), enforced by the files routes.
   app.use(`${API_BASE}/*`, function jsonBodyLimit(c, next) {
+    // A GET or HEAD without a declared body has nothing to limit, and touching c.req.raw.body would make the adapter build a full Request.
+    const bodyless = (c.req.method === 'GET' || c.req.method === 'HEAD') && c.req.header('content-length') === undefined && c.req.header('transfer-encoding') === undefined;
+    if (bodyless) return next();
     return isFileBody(c.req.method, c.req.path, c.req.header('content-type')) ? next() : jsonLimit(c, next);
   });
   app.use('*', authenticate(deps.auth, (method, path) => PUBLIC.has(`${method} ${path}`)));

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   CreateKeyRequest,
@@ -26,11 +26,18 @@ export interface VerifiedKey {
 }
 
 export class ApiKeys {
+  // Every authenticated request looks its key up: prepared once, not rebuilt and recompiled per request.
+  private readonly byId;
+  private readonly touch;
+
   constructor(
     private readonly db: Db,
     private readonly hashKey: Buffer,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.byId = db.select().from(api_keys).where(eq(api_keys.id, sql.placeholder('id'))).prepare();
+    this.touch = db.update(api_keys).set({ last_used_at: sql`${sql.placeholder('now')}` }).where(eq(api_keys.id, sql.placeholder('id'))).prepare();
+  }
 
   private hash(raw: string): string {
     return createHmac('sha256', this.hashKey).update(raw).digest('base64url');
@@ -87,7 +94,7 @@ export class ApiKeys {
   verify(raw: string): VerifiedKey {
     const m = KEY_FORMAT.exec(raw);
     if (!m) throw unauthorized('Malformed API key', 'API keys look like zbl_<id>_<secret>; create one with `zeblit auth create-key`.');
-    const row = this.db.select().from(api_keys).where(eq(api_keys.id, `key_${m[1]}`)).get();
+    const row = this.byId.get({ id: `key_${m[1]}` });
     const expected = Buffer.from(row?.hash ?? this.hash('zbl_no_such_key'));
     const actual = Buffer.from(this.hash(raw));
     const match = expected.length === actual.length && timingSafeEqual(expected, actual);
@@ -97,14 +104,14 @@ export class ApiKeys {
     if (row.expires_at !== null && row.expires_at <= now)
       throw unauthorized('This API key has expired', 'Create a new key with `zeblit auth create-key`.');
     if (row.last_used_at === null || now - row.last_used_at > LAST_USED_RESOLUTION_MS) {
-      this.db.update(api_keys).set({ last_used_at: now }).where(eq(api_keys.id, row.id)).run();
+      this.touch.run({ id: row.id, now });
     }
     return { keyId: row.id, userId: row.user_id, clientType: row.client_type as ClientType, scopes: row.scopes as Scope[] };
   }
 
   /** For JWTs: the key they were minted from must still be valid. */
   assertActive(keyId: string): VerifiedKey {
-    const row = this.db.select().from(api_keys).where(eq(api_keys.id, keyId)).get();
+    const row = this.byId.get({ id: keyId });
     if (!row || row.revoked_at !== null) throw unauthorized('The API key behind this token was revoked', 'Get a new token.');
     if (row.expires_at !== null && row.expires_at <= this.now()) throw unauthorized('The API key behind this token has expired');
     return { keyId: row.id, userId: row.user_id, clientType: row.client_type as ClientType, scopes: row.scopes as Scope[] };

@@ -1,14 +1,20 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { CreateUserRequest, conflict, forbidden, newId, notFound, type User } from '../contracts/index.ts';
 import type { Db } from '../db/index.ts';
 import { users } from './auth.sql.ts';
 import { toUser } from './rows.ts';
 
 export class Users {
+  private readonly byId;
+  /** The owner is looked up on every socket request; it is never deleted, so it is read once. */
+  private ownerCache: User | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.byId = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare();
+  }
 
   /** The owner is created on first start and is the admin the socket speaks for. */
   ensureOwner(name: string): User {
@@ -31,9 +37,11 @@ export class Users {
   }
 
   owner(): User {
+    if (this.ownerCache) return this.ownerCache;
     const row = this.db.select().from(users).where(eq(users.is_owner, true)).get();
     if (!row) throw new Error('owner user missing: ensureOwner() must run at start');
-    return toUser(row);
+    this.ownerCache = toUser(row);
+    return this.ownerCache;
   }
 
   create(input: CreateUserRequest): User {
@@ -51,7 +59,7 @@ export class Users {
   }
 
   find(id: string): User | undefined {
-    const row = this.db.select().from(users).where(eq(users.id, id)).get();
+    const row = this.byId.get({ id });
     return row ? toUser(row) : undefined;
   }
 

@@ -19,6 +19,6 @@ export const projects = sqliteTable(
   },
   (t) => [
     uniqueIndex('projects_owner_id_name_idx').on(t.owner_id, t.name),
-    index('projects_owner_id_updated_at_idx').on(t.owner_id, t.updated_at),
+    index('projects_owner_id_created_at_idx').on(t.owner_id, t.created_at),
   ],
 );
