@@ -36,6 +36,13 @@ export class Auth {
     return new Auth({ db, secret: loadOrCreateSecret(secretFile), now });
   }
 
+  /** Deletes a user; their keys, links and (by the caller, first) projects go with them. */
+  deleteUser(id: string): User {
+    const user = this.users.delete(id);
+    this.keys.forgetUser(id);
+    return user;
+  }
+
   socketOwner(): Principal {
     return { user: this.users.owner(), transport: 'unix', auth: 'socket', keyId: null, clientType: null, scopes: ['read', 'write', 'admin'] };
   }

@@ -17,6 +17,7 @@ import { toKeyInfo } from './rows.ts';
 /** `zbl_<26-char id body>_<43-char base64url secret>`; the id body is the key's id without `key_`. */
 const KEY_FORMAT = /^zbl_([0-9a-hjkmnp-tv-z]{26})_([A-Za-z0-9_-]{43})$/;
 const LAST_USED_RESOLUTION_MS = 30_000;
+const CACHE_MAX = 1000;
 
 export interface VerifiedKey {
   keyId: string;
@@ -29,6 +30,13 @@ export class ApiKeys {
   // Every authenticated request looks its key up: prepared once, not rebuilt and recompiled per request.
   private readonly byId;
   private readonly touch;
+  /**
+   * Key rows by id, so an authenticated request costs one HMAC and no query.
+   * Every change to a key goes through this class (revoke) or removes its
+   * user (forgetUser), and both evict: a revoked key still fails on the very
+   * next request. Bounded: the oldest entry goes past CACHE_MAX.
+   */
+  private readonly cache = new Map<string, typeof api_keys.$inferSelect>();
 
   constructor(
     private readonly db: Db,
@@ -87,14 +95,30 @@ export class ApiKeys {
     if (key.revoked_at) return key;
     const now = this.now();
     this.db.update(api_keys).set({ revoked_at: now }).where(eq(api_keys.id, keyId)).run();
+    this.cache.delete(keyId);
     return { ...key, revoked_at: now };
+  }
+
+  /** The user is gone (their keys went with them by cascade): drop their cached keys. */
+  forgetUser(userId: string): void {
+    for (const [id, row] of this.cache) if (row.user_id === userId) this.cache.delete(id);
+  }
+
+  private row(id: string): typeof api_keys.$inferSelect | undefined {
+    const cached = this.cache.get(id);
+    if (cached) return cached;
+    const row = this.byId.get({ id });
+    if (!row) return undefined;
+    if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(id, row);
+    return row;
   }
 
   /** Checks a raw key; throws 401 with a reason the caller can act on. Constant-time on the secret. */
   verify(raw: string): VerifiedKey {
     const m = KEY_FORMAT.exec(raw);
     if (!m) throw unauthorized('Malformed API key', 'API keys look like zbl_<id>_<secret>; create one with `zeblit auth create-key`.');
-    const row = this.byId.get({ id: `key_${m[1]}` });
+    const row = this.row(`key_${m[1]}`);
     const expected = Buffer.from(row?.hash ?? this.hash('zbl_no_such_key'));
     const actual = Buffer.from(this.hash(raw));
     const match = expected.length === actual.length && timingSafeEqual(expected, actual);
@@ -105,13 +129,14 @@ export class ApiKeys {
       throw unauthorized('This API key has expired', 'Create a new key with `zeblit auth create-key`.');
     if (row.last_used_at === null || now - row.last_used_at > LAST_USED_RESOLUTION_MS) {
       this.touch.run({ id: row.id, now });
+      row.last_used_at = now;
     }
     return { keyId: row.id, userId: row.user_id, clientType: row.client_type as ClientType, scopes: row.scopes as Scope[] };
   }
 
   /** For JWTs: the key they were minted from must still be valid. */
   assertActive(keyId: string): VerifiedKey {
-    const row = this.byId.get({ id: keyId });
+    const row = this.row(keyId);
     if (!row || row.revoked_at !== null) throw unauthorized('The API key behind this token was revoked', 'Get a new token.');
     if (row.expires_at !== null && row.expires_at <= this.now()) throw unauthorized('The API key behind this token has expired');
     return { keyId: row.id, userId: row.user_id, clientType: row.client_type as ClientType, scopes: row.scopes as Scope[] };

@@ -8,6 +8,8 @@ export class Users {
   private readonly byId;
   /** The owner is looked up on every socket request; it is never deleted, so it is read once. */
   private ownerCache: User | undefined;
+  /** Users never change once made; only delete() removes one, and it evicts. */
+  private readonly cache = new Map<string, User>();
 
   constructor(
     private readonly db: Db,
@@ -59,8 +61,14 @@ export class Users {
   }
 
   find(id: string): User | undefined {
+    const cached = this.cache.get(id);
+    if (cached) return cached;
     const row = this.byId.get({ id });
-    return row ? toUser(row) : undefined;
+    if (!row) return undefined;
+    const user = toUser(row);
+    if (this.cache.size >= 1000) this.cache.clear();
+    this.cache.set(id, user);
+    return user;
   }
 
   get(id: string): User {
@@ -75,6 +83,7 @@ export class Users {
     if (!row) throw notFound(`User ${id}`);
     if (row.is_owner) throw forbidden('The owner cannot be deleted');
     this.db.delete(users).where(eq(users.id, id)).run();
+    this.cache.delete(id);
     return toUser(row);
   }
 }

@@ -56,7 +56,7 @@ export function userRoutes(deps: AppDeps) {
       if (user.id === auth.users.owner().id) throw new ZeblitError('FORBIDDEN', 'The owner cannot be deleted');
       await projects.deleteAllOf(user.id);
       c.set('resource', user.id);
-      return auth.users.delete(user.id);
+      return auth.deleteUser(user.id);
     },
   );
   return app;
