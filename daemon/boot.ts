@@ -83,7 +83,10 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     if (leftovers > 0) logger.info({ removed: leftovers }, 'removed uploads and deletions a previous daemon left unfinished');
     // Every command run may have changed the workspace: scan it, record versions, announce file.changed.
     const offSync = containers.events.on('run.finished', (f) => {
-      files.syncAfterRun(f.project_id, { author: 'container', runId: f.run_id }).catch((err: unknown) => logger.warn({ err, project_id: f.project_id, run_id: f.run_id }, 'workspace scan after a run failed'));
+      // Deferred: the scan must not delay the response that carries the run's exit code.
+      setImmediate(() =>
+        files.syncAfterRun(f.project_id, { author: 'container', runId: f.run_id }).catch((err: unknown) => logger.warn({ err, project_id: f.project_id, run_id: f.run_id }, 'workspace scan after a run failed')),
+      );
     });
     const filePruner = setInterval(() => {
       try {
