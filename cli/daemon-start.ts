@@ -5,7 +5,7 @@
  * (its lock names a live zeblitd) is waited for, never doubled.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
@@ -54,9 +54,10 @@ export async function pingDaemon(paths: ZeblitPaths, timeoutMs = 2_000): Promise
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function tail(file: string, lines: number): string {
+/** The last lines written to `file` after byte `from`: this start's output only, not earlier attempts'. */
+function tail(file: string, lines: number, from = 0): string {
   try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    return readFileSync(file).subarray(from).toString('utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
     return '';
   }
@@ -75,6 +76,7 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonState> {
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   let childPid: number | undefined;
   const outFile = join(paths.logs, 'zeblitd.out');
+  let outStart = 0;
 
   if (starting) {
     stderr.write(`Waiting for zeblitd (pid ${lock.pid}) to start… `);
@@ -84,6 +86,7 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonState> {
       throw new CliError('DAEMON_NOT_FOUND', `Cannot find the daemon program at ${program}`, { suggestion: 'Build it with `node build.mjs` (or `npm run build`).' });
     mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
     const out = openSync(outFile, 'a', 0o600);
+    outStart = existsSync(outFile) ? statSync(outFile).size : 0;
     stderr.write('Starting zeblitd… ');
     try {
       const child = spawn(process.execPath, [program], { detached: true, stdio: ['ignore', out, out], env: { ...opts.env }, cwd: paths.home });
@@ -114,7 +117,7 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonState> {
     if (exited) {
       stderr.write('failed\n');
       const how = exited.signal ? `was killed by ${exited.signal}` : `exited with code ${exited.code}`;
-      const output = tail(outFile, 5);
+      const output = tail(outFile, 5, outStart);
       throw new CliError('DAEMON_START_FAILED', `zeblitd ${how} before it was ready${output ? `:\n${output}` : ''}`, {
         suggestion: `See ${outFile} and ${paths.daemonLog}.`,
       });

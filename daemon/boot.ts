@@ -122,12 +122,19 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     shutdown.add({ name: 'lock', run: () => lock.release() });
 
     listeners.push(await listenSocket(app, paths.socket));
-    const tcp = await listenTcp(app, config.port, config.bind);
-    listeners.push(tcp);
-    lock.update({ port: tcpPort(tcp) });
+    const tcp = await listenTcp(app, config.port, config.bind).catch((err: NodeJS.ErrnoException) => {
+      // The default port taken (another zeblitd home, another program): the socket still serves; an explicit port is a hard error.
+      if (err.code !== 'EADDRINUSE' || config.portExplicit) throw err;
+      logger.warn({ port: config.port }, `TCP port ${config.port} is taken: serving on the Unix socket only; set ZEBLIT_PORT (or "port" in config.json) to serve TCP`);
+      return null;
+    });
+    if (tcp) {
+      listeners.push(tcp);
+      lock.update({ port: tcpPort(tcp) });
+    }
     if (config.exposed)
       logger.warn({ bind: config.bind }, 'zeblitd is listening beyond loopback: anyone who can reach this address may try API keys against it');
-    logger.info({ version: VERSION, socket: paths.socket, http: tcp.address, home: paths.home, owner: owner.name }, 'zeblitd ready');
+    logger.info({ version: VERSION, socket: paths.socket, http: tcp?.address ?? null, home: paths.home, owner: owner.name }, 'zeblitd ready');
     // After readiness, in the background: a missing engine must not hold up the API; it reconciles when the engine appears.
     containers.startBackground();
     containers.reconcile().catch((err: unknown) => logger.warn({ err }, 'container reconciliation postponed until the engine answers'));

@@ -26,6 +26,8 @@ export const FileConfig = z.looseObject({
 export interface DaemonConfig {
   paths: ZeblitPaths;
   port: number;
+  /** False when the port is the default: then a taken port leaves the daemon on its socket alone instead of failing. */
+  portExplicit: boolean;
   bind: string;
   /** True when the user asked for a non-loopback address. */
   exposed: boolean;
@@ -121,6 +123,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     config: {
       paths,
       port,
+      portExplicit: values.port !== undefined || (env.ZEBLIT_PORT ?? '') !== '' || file.port !== undefined,
       bind,
       exposed: !LOOPBACK.has(bind),
       allowedOrigins: origins ?? file.allowed_origins ?? [],
