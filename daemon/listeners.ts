@@ -17,9 +17,21 @@ export interface Listener {
 
 const MAX_WS_MESSAGE = 1 << 20;
 
+/**
+ * Browsers offer their JWT as a subprotocol `bearer.<jwt>` next to
+ * `zeblit.v1`. `ws` would select the first one offered, which may be the
+ * token, and echo it in the response: select zeblit.v1 (or any other offer),
+ * never a token.
+ */
+export function selectProtocol(protocols: Set<string>): string | false {
+  if (protocols.has('zeblit.v1')) return 'zeblit.v1';
+  for (const p of protocols) if (!p.startsWith('bearer.')) return p;
+  return false;
+}
+
 /** One server per listener over the SAME app; the transport is stamped on each request's env. */
 function serverFor(app: FetchApp, transport: Transport): { server: Server; wss: WebSocketServer } {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE, handleProtocols: selectProtocol });
   const server = createAdaptorServer({
     // The env object must be mutated, not copied: the WebSocket upgrade keeps symbols on it.
     fetch: (req, env) => {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -57,6 +59,30 @@ describe('console capture', () => {
     svc.capture.write({ projectId, runId: 'run_b', source: 'exec', stream: 'stdout', data: 'prompt> ' });
     await new Promise((r) => setTimeout(r, 60));
     assert.deepEqual(svc.store.history(projectId, { run_id: 'run_b' }).items.map((i) => i.text), ['prompt> ']);
+  });
+
+  it('a late partial timer does not cut a line whose rest already waits unread (the loop was busy)', async () => {
+    const svc = new ConsoleService(database.db, bus, { partialFlushMs: 20 });
+    const base = { projectId, runId: 'run_late', source: 'exec' as const, stream: 'stdout' as const };
+    const accepted: Socket[] = [];
+    const server = createServer((s) => {
+      accepted.push(s);
+      s.on('data', (data: Buffer) => svc.capture.write({ ...base, data }));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    await once(server, 'connection');
+    svc.capture.write({ ...base, data: 'half a li' });
+    client.write('ne\n');
+    // A long commit: the flush timer expires while the rest of the line sits in the socket.
+    for (const until = Date.now() + 80; Date.now() < until; );
+    await new Promise((r) => setTimeout(r, 60));
+    svc.capture.flush();
+    client.destroy();
+    for (const s of accepted) s.destroy();
+    server.close();
+    assert.deepEqual(svc.store.history(projectId, { run_id: 'run_late' }).items.map((i) => i.text), ['half a line']);
   });
 
   it('pages history forward and backward, filters, and prunes to the retention limits', async () => {

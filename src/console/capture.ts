@@ -54,6 +54,8 @@ interface Partial {
   decoder: StringDecoder;
   text: string;
   timer: ReturnType<typeof setTimeout> | null;
+  /** Bumped by every write: a flush decided before the latest write is void. */
+  writes: number;
   chunk: Omit<ConsoleChunk, 'data'>;
 }
 
@@ -91,7 +93,7 @@ export class ConsoleCapture {
     const key = `${chunk.projectId}\0${chunk.runId ?? ''}\0${chunk.source}\0${chunk.stream}`;
     let p = this.partials.get(key);
     if (!p) {
-      p = { decoder: new StringDecoder('utf8'), text: '', timer: null, chunk: { projectId: chunk.projectId, runId: chunk.runId, source: chunk.source, stream: chunk.stream } };
+      p = { decoder: new StringDecoder('utf8'), text: '', timer: null, writes: 0, chunk: { projectId: chunk.projectId, runId: chunk.runId, source: chunk.source, stream: chunk.stream } };
       this.partials.set(key, p);
     }
     const text = p.text + (typeof chunk.data === 'string' ? chunk.data : p.decoder.write(Buffer.from(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength)));
@@ -103,8 +105,22 @@ export class ConsoleCapture {
       p.text = p.text.slice(this.opts.maxLineChars);
     }
     if (p.timer) this.opts.clearTimeout(p.timer);
-    p.timer = p.text ? this.opts.setTimeout(() => this.flushPartial(key), this.opts.partialFlushMs) : null;
+    const partial = p;
+    const writes = ++partial.writes;
+    p.timer = p.text ? this.opts.setTimeout(() => this.flushPartialAfterReads(key, partial, writes), this.opts.partialFlushMs) : null;
     if (!p.text) this.partials.delete(key);
+  }
+
+  /**
+   * The timer is late when the loop was busy (a big commit): the rest of the
+   * line may be waiting unread in a socket, and timers run before I/O. Flush
+   * only after one more round of reads (setImmediate runs after the poll
+   * phase), and only if no write came meanwhile.
+   */
+  private flushPartialAfterReads(key: string, p: Partial, writes: number): void {
+    setImmediate(() => {
+      if (this.partials.get(key) === p && p.writes === writes) this.flushPartial(key);
+    });
   }
 
   /** A run ended: what is left without a newline is a line of its own, committed now. */
