@@ -45,6 +45,7 @@ describe('console capture', () => {
     svc.capture.write({ ...base, stream: 'stdout', data: Buffer.concat([euro.subarray(1), Buffer.from('\r\nsecond\nthird')]) });
     await tick();
     svc.capture.endRun(projectId, 'run_a');
+    await new Promise<void>((r) => svc.capture.afterDrain(r));
     off();
     const texts = seen.map((e) => `${(e.data as { stream: string }).stream}:${(e.data as { text: string }).text}`);
     assert.deepEqual(texts, ['stderr:oops', 'stdout:hello €', 'stdout:second', 'stdout:third']);
@@ -107,5 +108,20 @@ describe('console capture', () => {
     assert.ok(kept.reduce((n, i) => n + Buffer.byteLength(i.text), 0) <= 80);
     assert.equal(kept.at(-1)?.text, 'line 119');
     assert.deepEqual(svc.store.clear(projectId).deleted_lines, kept.length);
+  });
+
+  it('commits a big burst in slices, yielding to other work in between, and tells when it has drained', async () => {
+    const svc = new ConsoleService(database.db, bus);
+    const data = Array.from({ length: 3500 }, (_, i) => `burst ${i}`).join('\n') + '\n';
+    svc.capture.write({ projectId, runId: 'run_burst', source: 'exec', stream: 'stdout', data });
+    let drained = false;
+    svc.capture.afterDrain(() => (drained = true));
+    await tick();
+    const afterOneTick = svc.store.history(projectId, { run_id: 'run_burst', limit: 5000 }).items.length;
+    assert.ok(afterOneTick > 0 && afterOneTick < 3500, `one tick committed ${afterOneTick}`);
+    assert.equal(drained, false);
+    for (let i = 0; i < 10 && !drained; i++) await tick();
+    assert.equal(drained, true);
+    assert.equal(svc.store.history(projectId, { run_id: 'run_burst', limit: 5000 }).items.length, 3500);
   });
 });

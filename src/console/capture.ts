@@ -39,6 +39,9 @@ export interface CapturedLine {
  * `afterCommit` hook, so they never precede the lines they are about.
  */
 export type LineObserver = (line: CapturedLine) => Level | void;
+/** Lines committed (and published) per tick: keeps one burst from holding the event loop. */
+const SLICE_LINES = 1000;
+
 export type CommitHook = (lines: CapturedLine[], events: ZeblitEvent[]) => void;
 
 export interface CaptureOptions {
@@ -65,6 +68,7 @@ export class ConsoleCapture {
   private scheduled = false;
   private readonly observers: LineObserver[] = [];
   private readonly hooks: CommitHook[] = [];
+  private readonly drainWaiters: (() => void)[] = [];
   private readonly opts: Required<CaptureOptions>;
   lines = 0;
 
@@ -123,16 +127,41 @@ export class ConsoleCapture {
     });
   }
 
-  /** A run ended: what is left without a newline is a line of its own, committed now. */
+  /** A run ended: what is left without a newline is a line of its own, committed with the rest (in slices). */
   endRun(projectId: string, runId: string | null): void {
     for (const [key, p] of this.partials) if (p.chunk.projectId === projectId && p.chunk.runId === runId) this.flushPartial(key);
-    this.commit();
+    this.schedule();
   }
 
-  /** Commits everything buffered, synchronously. */
+  /** Commits everything buffered, synchronously (before a read that must see it all, and at shutdown). */
   flush(): void {
     for (const key of [...this.partials.keys()]) this.flushPartial(key);
-    this.commit();
+    while (this.pending.length > 0) this.commit();
+    this.runDrained();
+  }
+
+  /** Runs `fn` once every line buffered so far has been committed (at once if nothing is pending). */
+  afterDrain(fn: () => void): void {
+    if (this.pending.length === 0) return fn();
+    this.drainWaiters.push(fn);
+  }
+
+  private runDrained(): void {
+    if (this.pending.length > 0 || this.drainWaiters.length === 0) return;
+    const waiters = this.drainWaiters.splice(0);
+    for (const w of waiters) w();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.pending.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.commit();
+      // Bounded slices: a run that printed 100,000 lines lets sockets and requests in between slices.
+      if (this.pending.length > 0) this.schedule();
+      else this.runDrained();
+    });
   }
 
   private flushPartial(key: string): void {
@@ -148,17 +177,14 @@ export class ConsoleCapture {
     for (let i = 0; i === 0 || i < text.length; i += this.opts.maxLineChars) {
       this.pending.push({ projectId: c.projectId, runId: c.runId, source: c.source, stream: c.stream, text: text.slice(i, i + this.opts.maxLineChars), time: this.opts.now() });
     }
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.commit());
-    }
+    this.schedule();
   }
 
+  /** Commits the oldest slice of what is pending (at most `sliceLines`). */
   private commit(): void {
-    this.scheduled = false;
     if (this.pending.length === 0) return;
-    const lines = this.pending;
-    this.pending = [];
+    const lines = this.pending.length <= SLICE_LINES ? this.pending : this.pending.slice(0, SLICE_LINES);
+    this.pending = this.pending.length <= SLICE_LINES ? [] : this.pending.slice(SLICE_LINES);
     const levels = lines.map((l) => {
       let level: Level = 'info';
       for (const o of this.observers) {

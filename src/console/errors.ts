@@ -38,7 +38,7 @@ export class ErrorRecorder {
   constructor(
     private readonly db: Db,
     private readonly bus: EventBus,
-    capture: ConsoleCapture,
+    private readonly capture: ConsoleCapture,
     opts: ErrorRecorderOptions = {},
   ) {
     this.now = opts.now ?? Date.now;
@@ -50,6 +50,11 @@ export class ErrorRecorder {
 
   /** A run ended: exit-code based detections (126, 127, 137/OOM, 139) when no line explained the exit. */
   runExited(projectId: string, runId: string, exitCode: number | null, oomKilled = false): void {
+    // The run's last lines may still be on their way to storage (sliced commits): judge the exit after them.
+    this.capture.afterDrain(() => this.judgeExit(projectId, runId, exitCode, oomKilled));
+  }
+
+  private judgeExit(projectId: string, runId: string, exitCode: number | null, oomKilled: boolean): void {
     const d = this.detectorFor(projectId);
     for (const error of d.flush()) this.found.push({ projectId, error });
     for (const error of d.exit({ run_id: runId, exit_code: exitCode, oom_killed: oomKilled, time: this.now() })) this.found.push({ projectId, error });

@@ -1,4 +1,4 @@
-import type { Topic, WsServerMessage, ZeblitEvent } from '../../contracts/index.ts';
+import type { Topic, WsServerMessage } from '../../contracts/index.ts';
 
 /** The slice of a `ws` WebSocket the hub uses; tests hand in small fakes of this. */
 export interface SocketLike {
@@ -15,8 +15,8 @@ export interface Subscription {
   topics: Set<Topic>;
   /** Highest seq sent to this client for this project: replay and live meet here without gap or duplicate. */
   lastSent: number;
-  /** Live events held back while stored ones are being replayed. */
-  queue: ZeblitEvent[] | null;
+  /** True while the client is fed from storage (replaying, or catching up after falling behind): live events skip it. */
+  catching: boolean;
 }
 
 export const OPEN = 1;
@@ -37,17 +37,23 @@ export class Connection {
     private readonly onSlow: (c: Connection) => void,
   ) {}
 
-  /** False when the client could not keep up and was closed (1013: try again later, with since_seq). */
+  /** Sends unless the socket is closed. Whether the client keeps up is the hub's business (see Hub.catchUp). */
   send(msg: WsServerMessage): boolean {
     if (this.closed || this.socket.readyState !== OPEN) return false;
-    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
-      this.close(1013, 'slow consumer: reconnect and resume with since_seq');
-      this.onSlow(this);
-      return false;
-    }
     this.socket.send(JSON.stringify(msg));
     this.sent++;
     return true;
+  }
+
+  /** More unsent bytes than this client may have: its live events now come from storage instead. */
+  get behind(): boolean {
+    return this.socket.bufferedAmount > this.maxBufferedBytes;
+  }
+
+  /** Called when the client is closed for being too slow. */
+  slow(): void {
+    this.close(1013, 'slow consumer: reconnect and resume with since_seq');
+    this.onSlow(this);
   }
 
   get buffered(): number {

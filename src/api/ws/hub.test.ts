@@ -97,18 +97,41 @@ describe('Hub', () => {
     hub.close();
   });
 
-  it('closes a slow consumer with 1013 without slowing or dropping a fast one', async () => {
-    const hub = new Hub(bus, { heartbeatMs: 0, maxBufferedBytes: 1000 });
+  it('feeds a client that fell behind from storage, without a gap, and lets the fast one go on live', async () => {
+    const hub = new Hub(bus, { heartbeatMs: 0, maxBufferedBytes: 1000, replayPageSize: 4 });
+    const lagging = new FakeSocket();
+    const fast = new FakeSocket();
+    hub.connect('lag', 'cli', 'u', lagging);
+    hub.connect('fast2', 'web', 'u', fast);
+    await hub.subscribe('lag', projectId, ['console']);
+    await hub.subscribe('fast2', projectId, ['console']);
+    bus.publish(projectId, 'console.output', line('before'));
+    lagging.bufferedAmount = 5000; // its network stopped taking bytes for a while
+    for (let i = 0; i < 10; i++) bus.publish(projectId, 'console.output', line(`m${i}`));
+    assert.equal(fast.events().length, 11);
+    assert.equal(lagging.events().length, 1, 'nothing more is pushed at a client that is behind');
+    lagging.bufferedAmount = 0; // it drains
+    await new Promise((r) => setTimeout(r, 40));
+    bus.publish(projectId, 'console.output', line('after'));
+    const texts = lagging.events().map((e) => (e.data as { text: string }).text);
+    assert.deepEqual(texts, ['before', ...Array.from({ length: 10 }, (_, i) => `m${i}`), 'after']);
+    assert.equal(lagging.closedWith, null);
+    hub.close();
+  });
+
+  it('closes a client that makes no progress with 1013, without slowing or dropping a fast one', async () => {
+    const hub = new Hub(bus, { heartbeatMs: 0, maxBufferedBytes: 1000, stallMs: 30 });
     const slow = new FakeSocket();
     const fast = new FakeSocket();
     hub.connect('slow', 'cli', 'u', slow);
     hub.connect('fast', 'web', 'u', fast);
     await hub.subscribe('slow', projectId, ['console']);
     await hub.subscribe('fast', projectId, ['console']);
-    slow.bufferedAmount = 5000; // the network stopped taking its bytes
+    slow.bufferedAmount = 5000; // and it never drains
     for (let i = 0; i < 20; i++) bus.publish(projectId, 'console.output', line(`n${i}`));
-    assert.equal(slow.closedWith, 1013);
     assert.equal(fast.events().length, 20);
+    await new Promise((r) => setTimeout(r, 120));
+    assert.equal(slow.closedWith, 1013);
     assert.equal(fast.closedWith, null);
     const st = hub.stats();
     assert.equal(st.dropped_slow, 1);

@@ -3,16 +3,22 @@
  * broadcast_to_project, send_to_client) over the event bus. Invariant: a
  * subscriber receives each event of its project and topics once, in seq
  * order, with no gap, whether it came from storage (replay) or live.
+ *
+ * Storage is the buffer: a client that falls behind (too many unsent bytes)
+ * stops getting live events and is fed from the event log at the pace its
+ * socket drains, then rejoins the live flow. Daemon memory per client stays
+ * bounded; only a client that makes no progress for `stallMs` is closed
+ * with 1013 (it can resume with since_seq).
  */
 import { TOPICS, type Topic, type WsServerMessage, type ZeblitEvent } from '../../contracts/index.ts';
 import type { EventBus } from '../../events/index.ts';
-import { Connection, type SocketLike } from './connection.ts';
+import { Connection, type SocketLike, type Subscription } from './connection.ts';
 
 export interface HubOptions {
   /** Outbound bytes queued for one client before it counts as slow. */
   maxBufferedBytes?: number;
-  /** Live events held for one client while it replays, before it counts as slow. */
-  maxQueuedEvents?: number;
+  /** A client behind that drains nothing for this long is closed with 1013. */
+  stallMs?: number;
   replayPageSize?: number;
   heartbeatMs?: number;
   setInterval?: typeof setInterval;
@@ -44,7 +50,7 @@ export class Hub {
   ) {
     this.opts = {
       maxBufferedBytes: options.maxBufferedBytes ?? 8 * 1024 * 1024,
-      maxQueuedEvents: options.maxQueuedEvents ?? 50_000,
+      stallMs: options.stallMs ?? 5_000,
       replayPageSize: options.replayPageSize ?? 500,
       heartbeatMs: options.heartbeatMs ?? 30_000,
     };
@@ -90,15 +96,11 @@ export class Hub {
     if (!set) return;
     for (const conn of set) {
       const sub = conn.subs.get(projectId);
-      if (!sub || !sub.topics.has(event.topic) || event.seq <= sub.lastSent) continue;
-      if (sub.queue) {
-        if (sub.queue.length >= this.opts.maxQueuedEvents) {
-          conn.close(1013, 'slow consumer: reconnect and resume with since_seq');
-          this.droppedSlow++;
-          this.disconnect(conn.id);
-          continue;
-        }
-        sub.queue.push(event);
+      if (!sub || sub.catching || !sub.topics.has(event.topic) || event.seq <= sub.lastSent) continue;
+      if (conn.behind) {
+        // The event is in storage already (published after commit): fetch it from there once the socket drains.
+        sub.catching = true;
+        void this.catchUp(conn, sub);
         continue;
       }
       if (conn.send({ type: 'event', event })) {
@@ -109,9 +111,8 @@ export class Hub {
   }
 
   /**
-   * Subscribes and, with `sinceSeq`, first replays what is stored after it,
-   * page by page and waiting for the socket to drain, while live events queue;
-   * then the queue flushes (skipping what replay already sent) and live flow begins.
+   * Subscribes and, with `sinceSeq`, first replays what is stored after it;
+   * then live flow begins. Replay and catching up are the same loop.
    */
   async subscribe(clientId: string, projectId: string, topics: readonly Topic[], sinceSeq?: number, ackId?: string): Promise<void> {
     const conn = this.conns.get(clientId);
@@ -119,34 +120,41 @@ export class Hub {
     const wanted = new Set<Topic>(topics.length ? topics : TOPICS);
     const lastSeq = this.bus.lastSeq(projectId);
     const replaying = sinceSeq !== undefined && sinceSeq < lastSeq;
-    const sub = { projectId, topics: wanted, lastSent: sinceSeq ?? lastSeq, queue: replaying ? ([] as ZeblitEvent[]) : null };
+    const sub: Subscription = { projectId, topics: wanted, lastSent: sinceSeq ?? lastSeq, catching: replaying };
     conn.subs.set(projectId, sub);
     let set = this.byProject.get(projectId);
     if (!set) this.byProject.set(projectId, (set = new Set()));
     set.add(conn);
-    let replayed = 0;
-    if (replaying) {
-      for (;;) {
-        const page = this.bus.replay(projectId, sub.lastSent, [...wanted], this.opts.replayPageSize);
-        for (const event of page) {
-          if (!conn.send({ type: 'event', event })) return;
-          sub.lastSent = event.seq;
-          replayed++;
-        }
-        if (page.length < this.opts.replayPageSize) break;
-        await this.drained(conn);
-        if (conn.closed || conn.subs.get(projectId) !== sub) return;
+    const replayed = replaying ? await this.catchUp(conn, sub) : 0;
+    if (conn.closed || conn.subs.get(projectId) !== sub) return;
+    conn.send({ type: 'subscribed', id: ackId, project_id: projectId, topics: [...wanted], last_seq: sub.lastSent, replayed });
+  }
+
+  /**
+   * Feeds a subscription from storage, page by page, waiting for the socket
+   * to drain between pages. The last page is read and `catching` cleared in
+   * the same tick, so no live event can fall between storage and live flow.
+   */
+  private async catchUp(conn: Connection, sub: Subscription): Promise<number> {
+    let sent = 0;
+    for (;;) {
+      if (!(await this.drained(conn))) {
+        conn.slow();
+        return sent;
       }
-      const queued = sub.queue ?? [];
-      sub.queue = null;
-      for (const event of queued) {
-        if (event.seq <= sub.lastSent) continue;
-        if (!conn.send({ type: 'event', event })) return;
+      if (conn.closed || conn.subs.get(sub.projectId) !== sub) return sent;
+      const page = this.bus.replay(sub.projectId, sub.lastSent, [...sub.topics], this.opts.replayPageSize);
+      for (const event of page) {
+        if (!conn.send({ type: 'event', event })) return sent;
         sub.lastSent = event.seq;
+        sent++;
+      }
+      this.eventsSent += page.length;
+      if (page.length < this.opts.replayPageSize) {
+        sub.catching = false;
+        return sent;
       }
     }
-    this.eventsSent += replayed;
-    conn.send({ type: 'subscribed', id: ackId, project_id: projectId, topics: [...wanted], last_seq: sub.lastSent, replayed });
   }
 
   unsubscribe(clientId: string, projectId: string): void {
@@ -194,11 +202,24 @@ export class Hub {
     }
   }
 
-  private drained(conn: Connection): Promise<void> {
-    const limit = this.opts.maxBufferedBytes / 4;
+  /** Resolves true once the socket is below a quarter of its budget; false if it made no progress for stallMs. */
+  private drained(conn: Connection): Promise<boolean> {
+    const low = this.opts.maxBufferedBytes / 4;
+    if (conn.closed || conn.buffered <= low) return Promise.resolve(!conn.closed);
     return new Promise((resolve) => {
-      const check = () => (conn.closed || conn.buffered <= limit ? resolve() : setTimeout(check, 5));
-      check();
+      let best = conn.buffered;
+      let progressAt = Date.now();
+      const check = () => {
+        if (conn.closed) return resolve(false);
+        if (conn.buffered <= low) return resolve(true);
+        if (conn.buffered < best) {
+          best = conn.buffered;
+          progressAt = Date.now();
+        }
+        if (Date.now() - progressAt > this.opts.stallMs) return resolve(false);
+        setTimeout(check, 5);
+      };
+      setTimeout(check, 5);
     });
   }
 }
