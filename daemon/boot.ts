@@ -66,7 +66,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     const audit = new Audit(database.db, now);
     const bus = new EventBus(database.db, { now, onListenerError: (err) => logger.error({ err }, 'event listener failed') });
     const hub = new Hub(bus);
-    const consoleService = new ConsoleService(database.db, bus, { now });
+    const consoleService = new ConsoleService(database.db, bus, { now, retention: config.consoleRetention });
     const pruner = setInterval(() => {
       consoleService.prune();
       bus.prune();

@@ -18,6 +18,7 @@ export const FileConfig = z.looseObject({
   max_body_bytes: z.number().int().min(1024).optional(),
   max_upload_bytes: z.number().int().min(1024).optional(),
   file_retention: z.object({ keep_versions: z.number().int().min(1), keep_days: z.number().min(0) }).partial().optional(),
+  console_retention: z.object({ max_lines: z.number().int().min(100), max_bytes: z.number().int().min(64 * 1024) }).partial().optional(),
   shutdown_timeout_ms: z.number().int().min(0).optional(),
   /** Template → image, instead of the template's default (python:3.12-slim, …). */
   images: z.partialRecord(TemplateName, z.string().min(1)).optional(),
@@ -40,6 +41,8 @@ export interface DaemonConfig {
   maxUploadBytes: number;
   /** Per file: the newest N versions and every version younger than D days are kept. */
   fileRetention: { keepVersions: number; keepDays: number };
+  /** Console lines kept per project: the newest within both limits. */
+  consoleRetention: { maxLines: number; maxBytes: number };
   shutdownTimeoutMs: number;
   images: Partial<Record<TemplateName, string>>;
 }
@@ -136,6 +139,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       maxBodyBytes: file.max_body_bytes ?? 1 << 20,
       maxUploadBytes: uploadLimit(env.ZEBLIT_MAX_UPLOAD_BYTES) ?? file.max_upload_bytes ?? 100 * 1024 * 1024,
       fileRetention: { keepVersions: file.file_retention?.keep_versions ?? 50, keepDays: file.file_retention?.keep_days ?? 30 },
+      consoleRetention: { maxLines: file.console_retention?.max_lines ?? 20_000, maxBytes: file.console_retention?.max_bytes ?? 20 * 1024 * 1024 },
       shutdownTimeoutMs: file.shutdown_timeout_ms ?? 10_000,
       images: file.images ?? {},
     },
