@@ -47,6 +47,12 @@ export class Projects {
 
   private readonly listPage;
   private readonly listCount;
+  /**
+   * Listing pages (no search) by owner, status, limit and offset. Every write
+   * to the projects table goes through this class and clears it, so a page is
+   * never stale; it spares the hottest read of the API its SQLite row decoding.
+   */
+  private readonly pages = new Map<string, PageOf<Project>>();
 
   constructor(
     private readonly db: Db,
@@ -95,6 +101,7 @@ export class Projects {
     mkdirSync(dir, { recursive: true, mode: 0o755 });
     try {
       this.db.insert(projects).values(row).run();
+      this.pages.clear();
     } catch (e) {
       rmSync(this.workspace(row).replace(/\/workspace$/, ''), { recursive: true, force: true });
       if (String(e).includes('UNIQUE')) throw conflict(`You already have a project named "${req.name}"`);
@@ -107,6 +114,9 @@ export class Projects {
     const q = ProjectListQuery.parse(input);
     let rows: Row[];
     let countOf: () => number;
+    const cacheKey = q.q ? null : `${ownerId}|${q.status}|${q.limit}|${q.offset}`;
+    const cached = cacheKey ? this.pages.get(cacheKey) : undefined;
+    if (cached) return cached;
     if (!q.q) {
       // The common listing (no search) runs prepared statements: it is the hottest read of the API.
       const status = q.status === 'all' ? null : q.status;
@@ -124,7 +134,12 @@ export class Projects {
     }
     // A first page that is not full already tells the total.
     const total = q.offset === 0 && rows.length < q.limit ? rows.length : countOf();
-    return { items: rows.map(toProject), total, limit: q.limit, offset: q.offset };
+    const page = { items: rows.map(toProject), total, limit: q.limit, offset: q.offset };
+    if (cacheKey) {
+      if (this.pages.size >= 256) this.pages.clear();
+      this.pages.set(cacheKey, page);
+    }
+    return page;
   }
 
   /** By id or by name; another user's project is simply not found. */
@@ -151,6 +166,7 @@ export class Projects {
       updated_at: this.now(),
     };
     this.db.update(projects).set(patch).where(eq(projects.id, current.id)).run();
+    this.pages.clear();
     return { ...current, ...patch };
   }
 
@@ -159,6 +175,7 @@ export class Projects {
     if (current.status === status) return current;
     const updated_at = this.now();
     this.db.update(projects).set({ status, updated_at }).where(eq(projects.id, current.id)).run();
+    this.pages.clear();
     return { ...current, status, updated_at };
   }
 
@@ -166,6 +183,7 @@ export class Projects {
     const project = this.get(ownerId, idOrName);
     for (const hook of this.deleteHooks) await hook(project);
     this.db.delete(projects).where(eq(projects.id, project.id)).run();
+    this.pages.clear();
     rmSync(this.workspace(project).replace(/\/workspace$/, ''), { recursive: true, force: true });
     return project;
   }
