@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, lte, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
 import { AuditQuery, newId, type AuditEntry, type ClientType, type PageOf, type Transport } from '../contracts/index.ts';
 import type { Db } from '../db/index.ts';
 import { audit_log } from './audit.sql.ts';
@@ -34,32 +34,37 @@ const toEntry = (r: typeof audit_log.$inferSelect): AuditEntry => ({
   created_at: r.created_at,
 });
 
+const COLUMNS = ['id', 'user_id', 'key_id', 'client_type', 'transport', 'action', 'method', 'path', 'resource', 'status', 'outcome', 'request_id', 'created_at'] as const;
+
 export class Audit {
+  /** One row per mutating request: prepared once, not rebuilt per request. */
+  private readonly insert;
+
   constructor(
     private readonly db: Db,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    const values = Object.fromEntries(COLUMNS.map((c) => [c, sql.placeholder(c)])) as unknown as typeof audit_log.$inferInsert;
+    this.insert = db.insert(audit_log).values(values).prepare();
+  }
 
   record(rec: AuditRecord): void {
     const now = this.now();
-    this.db
-      .insert(audit_log)
-      .values({
-        id: newId('audit', now),
-        user_id: rec.userId,
-        key_id: rec.keyId,
-        client_type: rec.clientType,
-        transport: rec.transport,
-        action: rec.action,
-        method: rec.method,
-        path: rec.path,
-        resource: rec.resource,
-        status: rec.status,
-        outcome: rec.status < 400 ? 'success' : 'failure',
-        request_id: rec.requestId,
-        created_at: now,
-      })
-      .run();
+    this.insert.run({
+      id: newId('audit', now),
+      user_id: rec.userId,
+      key_id: rec.keyId,
+      client_type: rec.clientType,
+      transport: rec.transport,
+      action: rec.action,
+      method: rec.method,
+      path: rec.path,
+      resource: rec.resource,
+      status: rec.status,
+      outcome: rec.status < 400 ? 'success' : 'failure',
+      request_id: rec.requestId,
+      created_at: now,
+    });
   }
 
   /** `onlyUser` restricts a non-admin to their own entries whatever filter they pass. */
