@@ -66,11 +66,17 @@ export const AnalyzeRequest = z.strictObject({
   ai: z.boolean().default(false).describe('Add an AI explanation when a provider is configured'),
 });
 
+export const ErrorLanguage = z.enum(['python', 'node', 'typescript', 'shell', 'npm', 'pip', 'system', 'test', 'http', 'browser']);
+export type ErrorLanguage = z.infer<typeof ErrorLanguage>;
+
+export const ErrorSeverity = z.enum(['error', 'warning', 'info']);
+export type ErrorSeverity = z.infer<typeof ErrorSeverity>;
+
 export const AnalysisGroup = z.object({
   fingerprint: z.string(),
   type: z.string(),
-  language: z.string(),
-  severity: z.enum(['error', 'warning', 'info']),
+  language: ErrorLanguage,
+  severity: ErrorSeverity,
   message: z.string(),
   file: z.string().nullable(),
   line: z.number().int().nullable(),
@@ -82,7 +88,10 @@ export const AnalysisGroup = z.object({
   suggestions: z.array(z.string()),
   raw: z.string(),
 });
-export const Analysis = z.object({
+export type AnalysisGroup = z.infer<typeof AnalysisGroup>;
+
+/** The rule-based part of an analysis (what src/console/detect computes). */
+export const AnalysisResult = z.object({
   groups: z.array(AnalysisGroup).describe('Ordered by severity, then occurrences, then last seen'),
   summary: z.object({
     distinct: z.number().int(),
@@ -91,6 +100,10 @@ export const Analysis = z.object({
     warnings: z.number().int(),
     infos: z.number().int(),
   }),
+});
+export type AnalysisResult = z.infer<typeof AnalysisResult>;
+
+export const Analysis = AnalysisResult.extend({
   ai_explanation: z.string().nullable().describe('The Engineer agent explanation when ai=true and a provider is configured'),
 });
 export type Analysis = z.infer<typeof Analysis>;

@@ -1,16 +1,13 @@
 import { z } from 'zod';
-import { ConsoleStream, TemplateName } from '../../contracts/index.ts';
+import { ConsoleStream, ErrorLanguage, ErrorSeverity, TemplateName } from '../../contracts/index.ts';
 
 /**
  * The shapes of error detection, schema first: each zod value is also the
  * type of the same name, so routes can reuse them for validation and OpenAPI.
  */
 
-export const ErrorLanguage = z.enum(['python', 'node', 'typescript', 'shell', 'npm', 'pip', 'system', 'test', 'http', 'browser']);
-export type ErrorLanguage = z.infer<typeof ErrorLanguage>;
-
-export const ErrorSeverity = z.enum(['error', 'warning', 'info']);
-export type ErrorSeverity = z.infer<typeof ErrorSeverity>;
+// The analysis shapes are API contracts: declared once there, re-exported here under the module's names.
+export { AnalysisGroup, AnalysisResult as Analysis, ErrorLanguage, ErrorSeverity } from '../../contracts/index.ts';
 
 /** One console line as the capture hands it over: already split, without its newline. */
 export const DetectLine = z.object({
@@ -61,33 +58,3 @@ export const AnalyzeContext = z.object({
   memory_mb: z.number().int().positive().optional().describe("the project's memory limit, quoted in OOM advice"),
 });
 export type AnalyzeContext = z.infer<typeof AnalyzeContext>;
-
-export const AnalysisGroup = z.object({
-  fingerprint: z.string(),
-  type: z.string(),
-  language: ErrorLanguage,
-  severity: ErrorSeverity,
-  message: z.string(),
-  file: z.string().nullable(),
-  line: z.number().int().nullable(),
-  occurrences: z.number().int(),
-  first_seen: z.number(),
-  last_seen: z.number(),
-  run_ids: z.array(z.string()).describe('distinct runs it was seen in (at most 20)'),
-  probable_cause: z.string(),
-  suggestions: z.array(z.string()),
-  raw: z.string(),
-});
-export type AnalysisGroup = z.infer<typeof AnalysisGroup>;
-
-export const Analysis = z.object({
-  groups: z.array(AnalysisGroup).describe('ordered by severity, then occurrences, then last_seen'),
-  summary: z.object({
-    distinct: z.number().int(),
-    occurrences: z.number().int(),
-    errors: z.number().int(),
-    warnings: z.number().int(),
-    infos: z.number().int(),
-  }),
-});
-export type Analysis = z.infer<typeof Analysis>;
