@@ -22,6 +22,7 @@ import { closeListener, listenSocket, listenTcp, tcpPort, type Listener } from '
 import { acquireLock } from './lock.ts';
 import { createLogger } from './logger.ts';
 import { createShutdown } from './shutdown.ts';
+import { followMainOutput } from './main-output.ts';
 
 export interface Daemon {
   logger: Logger;
@@ -77,6 +78,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     const unbridge = bridgeEvents(containers.events, { bus, capture: consoleService.capture, log: logger });
     // After the bridge has flushed the run's last lines: an exit code no line explained (126, 127, 137, 139) is an error too.
     const offExit = containers.events.on('run.finished', (f) => consoleService.errors.runExited(f.project_id, f.run_id, f.exit_code));
+    const offMain = followMainOutput({ containers, projects, capture: consoleService.capture, onError: (err, projectId) => logger.warn({ err, project_id: projectId }, 'following the container output failed') });
     const files = new FileService(database.db, bus, paths, { now, retention: config.fileRetention }, { onError: (err, what) => logger.warn({ err }, what) });
     projects.onDelete((project) => files.forget(project.id));
     const leftovers = files.cleanScratch();
@@ -116,7 +118,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     // Reverse order of acquisition: listeners, then the database, then the lock.
     shutdown.add({ name: 'listeners', run: () => Promise.all(listeners.map((l) => closeListener(l, config.shutdownTimeoutMs))).then(() => undefined) });
     // Containers keep running (the next daemon adopts them); their runners and monitors stop.
-    shutdown.add({ name: 'containers', run: () => (offSync(), offExit(), clearInterval(filePruner), unbridge(), containers.close()) });
+    shutdown.add({ name: 'containers', run: () => (offSync(), offExit(), offMain(), clearInterval(filePruner), unbridge(), containers.close()) });
     shutdown.add({ name: 'hub', run: () => (clearInterval(pruner), consoleService.close(), hub.close()) });
     shutdown.add({ name: 'database', run: () => database.close() });
     shutdown.add({ name: 'lock', run: () => lock.release() });

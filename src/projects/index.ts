@@ -142,6 +142,12 @@ export class Projects {
     return page;
   }
 
+  /** By id, whoever owns it: for the daemon's own wiring, never for a caller's request. */
+  findById(id: string): Project | undefined {
+    const row = this.db.select().from(projects).where(eq(projects.id, id)).get();
+    return row ? toProject(row) : undefined;
+  }
+
   /** By id or by name; another user's project is simply not found. */
   get(ownerId: string, idOrName: string): Project {
     const byId = isId('project', idOrName);
