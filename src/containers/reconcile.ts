@@ -94,6 +94,8 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
     const live = d.lifecycle.live(project);
     await serialize(live, async () => {
       if (live.state === 'starting') return; // a start of this daemon is under way
+      // The list above is a snapshot: a start that finished while we waited made a container Docker does have.
+      if (live.containerId && (await engine.inspectContainer(live.containerId))) return;
       live.containerId = null;
       live.spawner?.close();
       live.spawner = null;
