@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { zeblitPaths } from '../src/contracts/index.ts';
 import { CliError } from './cli-error.ts';
-import { isAlive } from './daemon-lock.ts';
+import { isAlive } from '../src/contracts/index.ts';
 import { startDaemon } from './daemon-start.ts';
 import { stopDaemon } from './daemon-stop.ts';
 import { runCli } from './testing.ts';

@@ -13,7 +13,7 @@ import type { Health, ZeblitPaths } from '../src/contracts/index.ts';
 import { ClientTimeoutError, DaemonUnreachableError, ZeblitApiError, ZeblitClient } from '../src/client/index.ts';
 import { CliError } from './cli-error.ts';
 import type { Env } from './connection.ts';
-import { isDaemonProcess, readDaemonLock } from './daemon-lock.ts';
+import { isDaemonProcess, readDaemonLock } from '../src/contracts/index.ts';
 
 export interface StartOptions {
   env: Env;

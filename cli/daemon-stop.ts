@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { ZeblitPaths } from '../src/contracts/index.ts';
-import { isAlive, isDaemonProcess, readDaemonLock } from './daemon-lock.ts';
+import { isAlive, isDaemonProcess, readDaemonLock } from '../src/contracts/index.ts';
 import { pingDaemon } from './daemon-start.ts';
 
 export type StopResult = { state: 'not-running' } | { state: 'stopped'; pid: number; ms: number } | { state: 'killed'; pid: number; ms: number };

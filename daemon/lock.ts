@@ -3,7 +3,9 @@
  * the owner's pid. A lock whose pid is dead (a kill -9) is stale and is taken
  * over, so a crash never leaves the home stuck; a live pid means "running".
  */
-import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { isDaemonProcess, readDaemonLock } from '../src/contracts/index.ts';
+
 
 export interface LockInfo {
   pid: number;
@@ -20,35 +22,6 @@ export class AlreadyRunningError extends Error {
   }
 }
 
-export function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** After a kill -9 the pid may be reused by an unrelated process; on Linux we can tell. */
-export function isZeblitd(pid: number): boolean {
-  if (!isAlive(pid)) return false;
-  try {
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return /zeblitd|daemon\/main/.test(cmd);
-  } catch {
-    return true; // no /proc (macOS): trust the pid
-  }
-}
-
-export function readLock(file: string): Partial<LockInfo> | null {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Partial<LockInfo>;
-  } catch {
-    return existsSync(file) ? {} : null;
-  }
-}
-
 export interface Lock {
   update(info: Partial<LockInfo>): void;
   release(): void;
@@ -62,15 +35,15 @@ export function acquireLock(file: string, info: LockInfo, onStale: (pid: number 
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    const held = readLock(file);
+    const held = readDaemonLock(file);
     if (held === null) continue; // vanished meanwhile: try again
     if (held.pid === undefined) {
       // Being written by a daemon starting right now; give it a moment.
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
-      const again = readLock(file);
-      if (again?.pid !== undefined && isZeblitd(again.pid)) throw new AlreadyRunningError(again);
+      const again = readDaemonLock(file);
+      if (again?.pid !== undefined && isDaemonProcess(again.pid)) throw new AlreadyRunningError(again);
       if (again?.pid === undefined && attempt < 4) continue;
-    } else if (held.pid !== process.pid && isZeblitd(held.pid)) {
+    } else if (held.pid !== process.pid && isDaemonProcess(held.pid)) {
       throw new AlreadyRunningError(held);
     }
     onStale(held.pid);
@@ -97,7 +70,7 @@ function makeLock(file: string, initial: LockInfo): Lock {
     release() {
       if (released) return;
       released = true;
-      const held = readLock(file);
+      const held = readDaemonLock(file);
       if (held?.pid === process.pid) unlinkSync(file);
     },
   };

@@ -12,3 +12,4 @@ export * from './events.ts';
 export * from './console.ts';
 export * from './files.ts';
 export * from './containers.ts';
+export * from './lock.ts';

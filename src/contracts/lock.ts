@@ -1,8 +1,9 @@
 /**
- * Reading the daemon's lock file ($ZEBLIT_HOME/zeblitd.lock). The daemon owns
- * it; the CLI only reads it, to find the pid to signal and to tell a starting
- * daemon from a dead one. A pid may be reused after a crash, so on Linux the
- * command line confirms that the pid is still a zeblitd.
+ * The daemon's lock file ($ZEBLIT_HOME/zeblitd.lock) is a contract between the
+ * daemon, which writes it, and the CLI, which reads it to find the pid to
+ * signal and to tell a starting daemon from a dead one: both read it through
+ * here. A pid may be reused after a crash, so on Linux the command line
+ * confirms that the pid is still a zeblitd.
  */
 import { existsSync, readFileSync } from 'node:fs';
 
