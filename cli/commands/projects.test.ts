@@ -13,7 +13,7 @@ function project(name: string, id: string, status: Project['status'] = 'active')
     name,
     description: name === 'demo' ? 'first one' : '',
     template: 'python',
-    settings: { cpus: 2, memory_mb: 2048, pids: 512, idle_timeout_minutes: 30, network: 'bridge', ports: [], env: {} },
+    settings: { cpus: 2, memory_mb: 2048, pids: 512, idle_timeout_minutes: 30, network: 'bridge', ports: [], env: {}, approval: 'auto', auto_fix: false, auto_fix_attempts: 3, monthly_budget_usd: null },
     status,
     owner_id: 'usr_1',
     created_at: Date.UTC(2025, 0, 2, 3, 4),

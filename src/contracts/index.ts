@@ -13,3 +13,5 @@ export * from './console.ts';
 export * from './files.ts';
 export * from './containers.ts';
 export * from './lock.ts';
+export * from './llm.ts';
+export * from './agents.ts';

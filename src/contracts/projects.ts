@@ -39,6 +39,10 @@ const SETTINGS_FIELDS = {
   env: z
     .record(z.string().regex(ENV_NAME, 'environment variable names are letters, digits and _').max(128), z.string().max(32_768))
     .refine((e) => Object.keys(e).length <= 128, 'at most 128 variables'),
+  approval: z.enum(['auto', 'ask']).describe('ask: run_command, delete_file and writes outside the task wait for a person'),
+  auto_fix: z.boolean().describe('A failed run or a new detected error starts an Engineer turn to fix it'),
+  auto_fix_attempts: z.number().int().min(1).max(10),
+  monthly_budget_usd: z.number().min(0).nullable().describe('LLM spending cap for this project per calendar month (UTC); null: none'),
 };
 
 export const ProjectSettings = z.strictObject({
@@ -49,6 +53,10 @@ export const ProjectSettings = z.strictObject({
   network: SETTINGS_FIELDS.network.default('bridge'),
   ports: SETTINGS_FIELDS.ports.default([]),
   env: SETTINGS_FIELDS.env.default({}),
+  approval: SETTINGS_FIELDS.approval.default('auto'),
+  auto_fix: SETTINGS_FIELDS.auto_fix.default(false),
+  auto_fix_attempts: SETTINGS_FIELDS.auto_fix_attempts.default(3),
+  monthly_budget_usd: SETTINGS_FIELDS.monthly_budget_usd.default(null),
 });
 export type ProjectSettings = z.infer<typeof ProjectSettings>;
 export const DEFAULT_SETTINGS: ProjectSettings = ProjectSettings.parse({});
