@@ -58,4 +58,21 @@ describe('bridge: containers events onto the bus and the console', () => {
     out('after unsubscribe');
     assert.equal(f.written.length, 4);
   });
+
+  test('a run started by an agent or the scheduler reaches the console under that source', () => {
+    const f = fakes();
+    const events = new Emitter<ContainerEvents>();
+    bridgeEvents(events, { bus: f.bus, capture: f.capture, log: silentLog });
+    events.emit('run.output', { project_id: 'prj_a', run_id: 'run_1', stream: 'stdout', chunk: 'a\n', source: 'agent' });
+    events.emit('run.output', { project_id: 'prj_a', run_id: 'run_2', stream: 'stderr', chunk: 'b\n', source: 'scheduler' });
+    events.emit('run.output', { project_id: 'prj_a', run_id: 'run_3', stream: 'stdout', chunk: 'c\n' });
+    assert.deepEqual(
+      f.written.map((c) => [c.runId, c.source]),
+      [
+        ['run_1', 'agent'],
+        ['run_2', 'scheduler'],
+        ['run_3', 'exec'],
+      ],
+    );
+  });
 });

@@ -82,7 +82,7 @@ export function bridgeEvents(events: Emitter<ContainerEvents>, opts: BridgeOptio
         }
         b.tokens -= o.chunk.length;
         notice(o.project_id, o.run_id, b);
-        capture.write({ projectId: o.project_id, runId: o.run_id, source: 'exec', stream: o.stream, data: o.chunk });
+        capture.write({ projectId: o.project_id, runId: o.run_id, source: o.source ?? 'exec', stream: o.stream, data: o.chunk });
       }),
       events.on('run.finished', (f) => {
         const b = buckets.get(f.run_id);

@@ -18,11 +18,14 @@ export interface RunFinishedEvent {
   at: number;
 }
 
+/** Who started a run: a person through the API, an agent's tool, or a scheduled job. The console shows it as the line's source. */
+export type RunSource = 'exec' | 'agent' | 'scheduler';
+
 /** What the containers domain announces. The event bus of a later issue subscribes here and republishes. */
 export interface ContainerEvents {
   'build.status': BuildStatus;
   'container.status': ContainerStatusEvent;
-  'run.output': RunOutputEvent;
+  'run.output': RunOutputEvent & { source?: RunSource };
   'run.finished': RunFinishedEvent;
 }
 

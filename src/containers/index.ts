@@ -39,7 +39,7 @@ import { statusOf } from './state.ts';
 import { ContainerStore } from './store.ts';
 
 export type { ContainerEngine, Endpoint } from './engine.ts';
-export type { ContainerEvents, ContainerStatusEvent, RunFinishedEvent } from './emitter.ts';
+export type { ContainerEvents, ContainerStatusEvent, RunFinishedEvent, RunSource } from './emitter.ts';
 export type { RunContext } from './exec/executor.ts';
 export type { ActiveRun, RunRecord } from './exec/run.ts';
 export type { KillSignal } from './exec/process.ts';

@@ -21,7 +21,7 @@ import {
   type RunStatus,
   type RunSummary,
 } from '../../contracts/index.ts';
-import type { ContainerEvents, Emitter } from '../emitter.ts';
+import type { ContainerEvents, Emitter, RunSource } from '../emitter.ts';
 import type { Lifecycle } from '../lifecycle.ts';
 import type { Log } from '../options.ts';
 import type { Live } from '../state.ts';
@@ -34,6 +34,8 @@ export interface RunContext {
   userId: string | null;
   keyId: string | null;
   clientType: ClientType | null;
+  /** Whose command it is, for the console (default 'exec': a person through the API). */
+  source?: RunSource;
 }
 
 export interface ExecutorDeps {
@@ -93,12 +95,13 @@ export class Executor {
       duration_ms: null,
     };
     this.d.store.insertRun(row);
+    const source = ctx.source ?? 'exec';
     const run = new ActiveRun(
       row,
       spawner.kind,
       this.d.outputCapBytes,
       this.d.runTailBytes,
-      (stream, chunk) => this.d.events.emit('run.output', { project_id: project.id, run_id: row.id, stream, chunk }),
+      (stream, chunk) => this.d.events.emit('run.output', { project_id: project.id, run_id: row.id, stream, chunk, source }),
       () => this.d.events.has('run.output'),
     );
     this.active.set(run.id, run);
