@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { existsSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,6 +36,11 @@ export function defaultMigrationsFolder(): string {
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): OpenedDatabase {
+  if (file !== ':memory:' && !file.startsWith('file:')) {
+    // Owner-only: it holds sealed provider keys, hashed API keys, everyone's history. SQLite gives -wal and -shm the database file's mode.
+    closeSync(openSync(file, 'a', 0o600));
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+  }
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');

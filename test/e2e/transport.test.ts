@@ -120,12 +120,13 @@ describe('transports of one daemon', () => {
     await assert.rejects(wsEcho(`ws://127.0.0.1:${d.port}/api/v1/ws/echo?token=${key.key}`), { status: 401 });
   });
 
-  it('keeps the home private: home 0700, socket 0600, secret.key 0600, lock 0600', () => {
+  it('keeps the home private: home 0700, socket 0600, secret.key 0600, lock 0600, database 0600', () => {
     assert.equal(fileMode(d.home).toString(8), '700');
     assert.equal(fileMode(d.socket).toString(8), '600');
     assert.equal(fileMode(join(d.home, 'secret.key')).toString(8), '600');
     assert.equal(fileMode(join(d.home, 'zeblitd.lock')).toString(8), '600');
     assert.equal(fileMode(join(d.home, 'logs')).toString(8), '700');
+    for (const f of ['zeblit.db', 'zeblit.db-wal', 'zeblit.db-shm']) assert.equal(fileMode(join(d.home, f)).toString(8), '600', f);
   });
 
   it('logs every request with its id but never the raw key, whatever header it hides in', async () => {
