@@ -29,7 +29,7 @@ export abstract class ZeblitCommand extends Command {
     try {
       return (await this.run()) ?? 0;
     } catch (err) {
-      return reportError(err, this.context.stderr);
+      return reportError(err, this.context.stderr, this.json);
     }
   }
 

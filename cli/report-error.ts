@@ -36,37 +36,50 @@ export function isUsageError(err: unknown): boolean {
   return meta?.type === 'usage';
 }
 
-/** Writes the error and returns the exit code. */
-export function reportError(err: unknown, stderr: Writable): number {
-  if (isUsageError(err)) {
-    stderr.write(`Usage Error: ${(err as Error).message}\n`);
-    return EXIT_USAGE;
-  }
+interface Described {
+  code: string;
+  message: string;
+  suggestion?: string;
+  extra: string[];
+  details?: unknown;
+  requestId?: string;
+  exitCode: number;
+}
+
+function describe(err: unknown): Described {
+  if (isUsageError(err)) return { code: 'USAGE', message: (err as Error).message, extra: [], exitCode: EXIT_USAGE };
   if (err instanceof ZeblitApiError) {
     // The message already names the first field; list them all only when there are several.
     const fields = err.code === 'VALIDATION_FAILED' ? fieldIssues(err.details) : [];
     const issues = fields.length > 1 ? fields.map((i) => `  - ${i.field}: ${i.message}`) : [];
     const ref = err.status >= 500 && err.requestId ? [`(request id ${err.requestId})`] : [];
     const retry = err.retryAfter !== undefined ? [`Retry after ${err.retryAfter} s.`] : [];
-    stderr.write(block(err.code, err.message, err.suggestion, [...issues, ...retry, ...ref]));
-    return EXIT_FAILURE;
+    return { code: err.code, message: err.message, suggestion: err.suggestion, extra: [...issues, ...retry, ...ref], details: err.details, requestId: err.requestId, exitCode: EXIT_FAILURE };
   }
   if (err instanceof DaemonUnreachableError) {
     const hint = err.target.startsWith('/')
       ? 'Start it with `zeblit daemon start`, or run the command without --no-start.'
       : 'Is zeblitd running there? Check ZEBLIT_HOST, or `zeblit auth login --host <url>` / `zeblit auth logout`.';
-    stderr.write(block('DAEMON_UNREACHABLE', err.message, hint));
-    return EXIT_FAILURE;
+    return { code: 'DAEMON_UNREACHABLE', message: err.message, suggestion: hint, extra: [], exitCode: EXIT_FAILURE };
   }
-  if (err instanceof ClientTimeoutError) {
-    stderr.write(block('TIMEOUT', err.message, 'Check `zeblit daemon status` and the daemon log (`zeblit daemon logs`).'));
-    return EXIT_FAILURE;
-  }
-  if (err instanceof CliError) {
-    stderr.write(block(err.code, err.message, err.suggestion));
-    return err.exitCode;
-  }
+  if (err instanceof ClientTimeoutError)
+    return { code: 'TIMEOUT', message: err.message, suggestion: 'Check `zeblit daemon status` and the daemon log (`zeblit daemon logs`).', extra: [], exitCode: EXIT_FAILURE };
+  if (err instanceof CliError) return { code: err.code, message: err.message, suggestion: err.suggestion, extra: [], exitCode: err.exitCode };
   const message = err instanceof Error ? err.message : String(err);
-  stderr.write(block('INTERNAL', message, 'This is a bug in the zeblit CLI; please report it with the command you ran.'));
-  return EXIT_FAILURE;
+  return { code: 'INTERNAL', message, suggestion: 'This is a bug in the zeblit CLI; please report it with the command you ran.', extra: [], exitCode: EXIT_FAILURE };
+}
+
+/**
+ * Writes the error and returns the exit code. With `json`, stderr gets one
+ * line `{"error":{code,message,suggestion,details,request_id}}` that scripts
+ * can parse (stdout stays empty, as it does for a failure without --json).
+ */
+export function reportError(err: unknown, stderr: Writable, json = false): number {
+  const d = describe(err);
+  if (json) {
+    const error = { code: d.code, message: d.message, suggestion: d.suggestion ?? null, details: d.details ?? null, request_id: d.requestId ?? null };
+    stderr.write(`${JSON.stringify({ error })}\n`);
+  } else if (d.code === 'USAGE') stderr.write(`Usage Error: ${d.message}\n`);
+  else stderr.write(block(d.code, d.message, d.suggestion, d.extra));
+  return d.exitCode;
 }
