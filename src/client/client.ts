@@ -1,5 +1,6 @@
 import { API_VERSION, VERSION, type Health } from '../contracts/index.ts';
 import type WebSocket from 'ws';
+import { AgentsApi } from './agents.ts';
 import { AuditApi } from './audit.ts';
 import { AuthApi } from './auth.ts';
 import { ConsoleApi } from './console.ts';
@@ -38,6 +39,7 @@ export class ZeblitClient implements Requester {
   readonly containers: ContainersApi;
   readonly files: FilesApi;
   readonly console: ConsoleApi;
+  readonly agents: AgentsApi;
 
   constructor(options: ZeblitClientOptions) {
     this.transport = options.transport;
@@ -50,6 +52,7 @@ export class ZeblitClient implements Requester {
     this.containers = new ContainersApi(this);
     this.files = new FilesApi(this);
     this.console = new ConsoleApi(this);
+    this.agents = new AgentsApi(this);
   }
 
   /** Where this client points, for messages: the socket path or the origin. */

@@ -15,3 +15,5 @@ export { uploadStream, downloadStream, type OnProgress, type DownloadResult, typ
 export { streamNdjson, type StreamRequest, type StreamRequester } from './stream.ts';
 export { ConsoleApi, type HistoryParams, type ErrorsParams } from './console.ts';
 export { followEvents, type EventStreamOptions, type SocketOpener } from './events.ts';
+export { AgentsApi, type ChatBody, type ChatStreamOptions, type ConversationDetail, type ApprovalState, type HistoryParams as ChatHistoryParams } from './agents.ts';
+export { streamSse, SseParser, type SseMessage } from './sse.ts';
