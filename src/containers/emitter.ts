@@ -16,6 +16,8 @@ export interface RunFinishedEvent {
   status: RunStatus;
   exit_code: number | null;
   at: number;
+  /** Who started it; absent means 'exec'. */
+  source?: RunSource;
 }
 
 /** Who started a run: a person through the API, an agent's tool, or a scheduled job. The console shows it as the line's source. */

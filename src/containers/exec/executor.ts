@@ -104,6 +104,7 @@ export class Executor {
       (stream, chunk) => this.d.events.emit('run.output', { project_id: project.id, run_id: row.id, stream, chunk, source }),
       () => this.d.events.has('run.output'),
     );
+    run.source = source;
     this.active.set(run.id, run);
     live.activeRuns.add(run.id);
     this.touch(live);
@@ -220,7 +221,7 @@ export class Executor {
     this.touch(live);
     this.active.delete(run.id);
     run.finish(result);
-    this.d.events.emit('run.finished', { project_id: run.row.project_id, run_id: run.id, status, exit_code: exit.exitCode, at: finishedAt });
+    this.d.events.emit('run.finished', { project_id: run.row.project_id, run_id: run.id, status, exit_code: exit.exitCode, at: finishedAt, source: run.source });
   }
 
   /** The cwd exists (checked on the host side of the /workspace bind mount). */

@@ -23,6 +23,8 @@ export class ActiveRun {
   killing: Promise<void> | null = null;
   proc: RunningProcess | null = null;
   result: ExecuteResult | null = null;
+  /** Who started it (the console's source, and whether auto-fix looks at it). */
+  source: 'exec' | 'agent' | 'scheduler' = 'exec';
   readonly finished: Promise<ExecuteResult>;
   resolveFinished!: (r: ExecuteResult) => void;
   private readonly listeners = new Set<RunListener>();
