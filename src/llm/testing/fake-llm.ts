@@ -1,0 +1,204 @@
+/**
+ * A fake LLM server on loopback that speaks both vendors' wire formats the way
+ * the real SDKs expect them: Anthropic Messages (POST /v1/messages) and OpenAI
+ * Chat Completions (POST /v1/chat/completions), each plain and streamed, plus
+ * GET /v1/models. Tests script its replies and read what it was asked, in the
+ * provider-neutral shape of ../types.ts:
+ *
+ *   const fake = await FakeLlm.start();
+ *   fake.script([{ tool_calls: [{ name: 'read_file', input: { path: 'a.py' } }] }, { text: 'done' }]);
+ *   new Anthropic({ apiKey: 'k', baseURL: fake.anthropicBaseUrl, maxRetries: 0 });
+ *   new OpenAI({ apiKey: 'k', baseURL: fake.openaiBaseUrl, maxRetries: 0 });
+ *   fake.requests[0].messages  // what the model saw
+ *
+ * Each request takes the next scripted reply meant for its vendor (or for
+ * either); with none left, the fallback answers ("ok" unless set). Like the
+ * real APIs it refuses, with a 400, conversations whose tool uses and tool
+ * results do not pair up (see checkConversation), so agent-loop bugs show.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { anthropicError, answerAnthropic, parseAnthropic } from './fake-anthropic.ts';
+import { answerOpenAI, openaiError, parseOpenAI } from './fake-openai.ts';
+import { checkConversation, isRecord, plan, wait, type FakeReply, type FakeRequest, type FakeResponder, type FakeVendor } from './fake-reply.ts';
+
+export type { FakeReply, FakeRequest, FakeResponder, FakeStopReason, FakeToolCall, FakeVendor } from './fake-reply.ts';
+
+export interface FakeLlmOptions {
+  port?: number;
+  host?: string;
+  /** Refuse malformed conversations with a 400 as the real APIs do (default true). */
+  validate?: boolean;
+}
+
+type Scripted = { reply: FakeReply | FakeResponder; vendor: FakeVendor | 'any' };
+
+const MAX_BODY = 32 * 1024 * 1024;
+
+export class FakeLlm {
+  readonly url: string;
+  /** For the Anthropic SDK's baseURL: it appends /v1/messages. */
+  readonly anthropicBaseUrl: string;
+  /** For the OpenAI SDK's baseURL: it appends /chat/completions. */
+  readonly openaiBaseUrl: string;
+  readonly requests: FakeRequest[] = [];
+  private queue: Scripted[] = [];
+  private fallbackResponder: FakeResponder = () => ({ text: 'ok' });
+  private key: string | null = null;
+
+  private constructor(
+    private readonly server: Server,
+    host: string,
+    port: number,
+    private readonly validate: boolean,
+  ) {
+    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    this.anthropicBaseUrl = this.url;
+    this.openaiBaseUrl = `${this.url}/v1`;
+  }
+
+  static async start(opts: FakeLlmOptions = {}): Promise<FakeLlm> {
+    const host = opts.host ?? '127.0.0.1';
+    let self: FakeLlm | null = null;
+    const server = createServer((req, res) => {
+      self!.handle(req, res).catch((err: unknown) => {
+        // A responder that throws is a test bug: say so in the answer rather than hang the client.
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `fake LLM: ${String(err)}`, type: 'server_error' } }));
+        else res.destroy();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, host, () => resolve());
+    });
+    self = new FakeLlm(server, host, (server.address() as AddressInfo).port, opts.validate ?? true);
+    return self;
+  }
+
+  /** Queues replies; each request takes the next one for its vendor. A function computes the reply from the request. */
+  script(replies: Array<FakeReply | FakeResponder>, vendor: FakeVendor | 'any' = 'any'): this {
+    for (const reply of replies) this.queue.push({ reply, vendor });
+    return this;
+  }
+
+  /** Answers when the queue holds nothing for the request (default: the text "ok"). */
+  fallback(responder: FakeResponder): this {
+    this.fallbackResponder = responder;
+    return this;
+  }
+
+  /** Requires this key (x-api-key or Authorization: Bearer), else 401 in the vendor's shape; null accepts any. */
+  requireKey(key: string | null): this {
+    this.key = key;
+    return this;
+  }
+
+  /** Scripted replies not yet taken. */
+  remaining(): number {
+    return this.queue.length;
+  }
+
+  /** Forgets requests, the queue, the fallback and the key. */
+  reset(): void {
+    this.requests.length = 0;
+    this.queue = [];
+    this.fallbackResponder = () => ({ text: 'ok' });
+    this.key = null;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private take(vendor: FakeVendor): FakeReply | FakeResponder {
+    const i = this.queue.findIndex((s) => s.vendor === 'any' || s.vendor === vendor);
+    if (i < 0) return this.fallbackResponder;
+    return this.queue.splice(i, 1)[0]!.reply;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
+    const vendor: FakeVendor = path.endsWith('/messages') || req.headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai';
+    const fail = (status: number, message: string, type?: string, headers: Record<string, string> = {}): void => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(vendor === 'anthropic' ? anthropicError(status, message, type) : openaiError(status, message, type));
+    };
+
+    if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) {
+      req.resume();
+      // One list both SDKs can read (Anthropic's fields and OpenAI's side by side).
+      const data = ['fake-claude', 'fake-gpt'].map((id) => ({ id, type: 'model', object: 'model', display_name: id, created_at: '2025-01-01T00:00:00Z', created: 1735689600, owned_by: 'zeblit' }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data, has_more: false, first_id: 'fake-claude', last_id: 'fake-gpt' }));
+      return;
+    }
+    const isMessages = path === '/v1/messages';
+    const isChat = path === '/v1/chat/completions' || path === '/chat/completions';
+    if (!isMessages && !isChat) {
+      req.resume();
+      return fail(404, `fake LLM: no route for ${req.method} ${path}`);
+    }
+    if (req.method !== 'POST') {
+      req.resume();
+      return fail(405, `fake LLM: ${path} takes POST`);
+    }
+
+    const raw = await readBody(req);
+    if (raw === null) return fail(413, 'request body too large');
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return fail(400, 'the request body is not valid JSON');
+    }
+    if (!isRecord(body)) return fail(400, 'the request body must be a JSON object');
+    const parsed = isMessages ? parseAnthropic(body) : parseOpenAI(body);
+    if (typeof parsed === 'string') return fail(400, parsed);
+
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1] ?? null;
+    const apiKey = headers['x-api-key'] ?? bearer;
+    const request: FakeRequest = { vendor: isMessages ? 'anthropic' : 'openai', ...parsed, headers, api_key: apiKey, raw: body, path };
+    this.requests.push(request);
+
+    if (this.key !== null && headers['x-api-key'] !== this.key && bearer !== this.key) {
+      return fail(401, isMessages ? 'invalid x-api-key' : 'Incorrect API key provided.');
+    }
+    if (this.validate) {
+      const complaint = checkConversation(request.messages, request.vendor);
+      if (complaint !== null) return fail(400, complaint);
+    }
+
+    const scripted = this.take(request.vendor);
+    const reply = typeof scripted === 'function' ? await scripted(request) : scripted;
+    if (!(await wait(reply.delay_ms ?? 0, res))) return;
+    if (reply.drop_connection) {
+      req.socket.destroy();
+      return;
+    }
+    if (reply.error) {
+      const e = reply.error;
+      const extra: Record<string, string> = e.retry_after_seconds !== undefined ? { 'retry-after': String(e.retry_after_seconds) } : {};
+      return fail(e.status, e.message ?? `fake error ${e.status}`, e.type, extra);
+    }
+    const p = plan(reply, request, isMessages ? 'msg_' : 'chatcmpl-', isMessages ? 'toolu_' : 'call_');
+    if (isMessages) await answerAnthropic(res, p, request.stream);
+    else {
+      const opts = body.stream_options;
+      await answerOpenAI(res, p, request.stream, isRecord(opts) && opts.include_usage === true);
+    }
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on('data', (b: Buffer) => {
+      size += b.length;
+      if (size <= MAX_BODY) parts.push(b);
+    });
+    req.on('end', () => resolve(size > MAX_BODY ? null : Buffer.concat(parts).toString('utf8')));
+    req.on('error', reject);
+  });
+}
