@@ -1,0 +1,199 @@
+/**
+ * Agents benchmark, on the BUILT daemon over its Unix socket, with the fake
+ * LLM server (src/llm/testing) answering instantly in the same process as
+ * the baseline:
+ *
+ *  1. Time to first token: POST /projects/{id}/chat with Accept:
+ *     text/event-stream until the first `text` record, against the same
+ *     streamed call made directly with the Anthropic SDK to the same fake.
+ *     Goal: overhead < 10 ms (p50).
+ *  2. Loop overhead per tool step: one turn of N write_file steps then
+ *     finish; a step is the time between two consecutive `tool_result`
+ *     records seen by the client (one model call to the instant fake + the
+ *     tool's file write + recording + events). Also reported without the
+ *     model call (minus a direct SDK round trip measured in the same run).
+ *     Goal: p50 < 20 ms per step including the file write.
+ *
+ *   node --import tsx scripts/bench/agents.ts [--turns 30] [--steps 40] [--write]
+ *
+ * --write  replaces the "Agents" section of docs/benchmarks.md
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { FakeLlm, type FakeRequest } from '../../src/llm/testing/fake-llm.ts';
+import { cleanup, dataOf, request, ROOT, sock, startDaemon, stopDaemon, tempHome } from '../../test/e2e/helpers.ts';
+
+const { values } = parseArgs({
+  options: {
+    turns: { type: 'string', default: '30' },
+    steps: { type: 'string', default: '40' },
+    write: { type: 'boolean', default: false },
+  },
+});
+const turns = Number(values.turns);
+const steps = Number(values.steps);
+if (!(turns > 0) || !(steps > 0)) throw new Error('--turns and --steps must be positive numbers');
+
+const SECTION = '## Agents: chat time to first token, loop overhead per tool step';
+const GOAL_TTFT_OVERHEAD_MS = 10;
+const GOAL_STEP_MS = 20;
+const KEY = 'sk-ant-bench-0000';
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+const ms = (x: number) => `${x.toFixed(2)} ms`;
+
+interface SseRecord {
+  type: string;
+  at: number;
+  data: Record<string, unknown>;
+}
+
+/** POST the chat with Accept: text/event-stream; calls onRecord with each record and its arrival time. */
+function chatStream(socketPath: string, path: string, body: unknown, onRecord: (r: SseRecord) => void): Promise<{ status: number; records: SseRecord[] }> {
+  return new Promise((resolve, reject) => {
+    const payload = Buffer.from(JSON.stringify(body));
+    const records: SseRecord[] = [];
+    const req = httpRequest(
+      { socketPath, method: 'POST', path, headers: { 'content-type': 'application/json', 'content-length': String(payload.length), accept: 'text/event-stream' }, agent: false },
+      (res) => {
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const at = performance.now();
+          buf += chunk;
+          let cut: number;
+          while ((cut = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, cut);
+            buf = buf.slice(cut + 2);
+            let type = 'message';
+            let data = '';
+            for (const line of block.split('\n')) {
+              if (line.startsWith('event:')) type = line.slice(6).trim();
+              else if (line.startsWith('data:')) data += line.slice(5).trim();
+            }
+            if (!data) continue;
+            const rec = { type, at, data: JSON.parse(data) as Record<string, unknown> };
+            records.push(rec);
+            onRecord(rec);
+          }
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, records }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+function assistantTurns(req: FakeRequest): number {
+  return req.messages.filter((m) => m.role === 'assistant').length;
+}
+
+async function main(): Promise<void> {
+  const fake = await FakeLlm.start();
+  const home = tempHome('bench-agents');
+  const d = await startDaemon(home, { env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: fake.anthropicBaseUrl, OPENAI_API_KEY: '', OPENAI_BASE_URL: '' } });
+  const sdk = new Anthropic({ apiKey: KEY, baseURL: fake.anthropicBaseUrl, maxRetries: 0 });
+  try {
+    const project = dataOf(await request(sock(d), { path: '/api/v1/projects', json: { name: 'bench-agents', template: 'blank' } })) as { id: string };
+    const chatPath = `/api/v1/projects/${project.id}/agents/engineer/direct`;
+
+    // ---- 1. time to first token ----
+    fake.fallback(() => ({ text: 'Hello from the fake model: the first token is this sentence.' }));
+    const direct: number[] = [];
+    const viaDaemon: number[] = [];
+    for (let i = 0; i < turns + 3; i++) {
+      const warm = i < 3;
+      let t0 = performance.now();
+      let first = NaN;
+      const stream = sdk.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 1024, messages: [{ role: 'user', content: 'hi' }] });
+      stream.on('text', () => {
+        if (Number.isNaN(first)) first = performance.now() - t0;
+      });
+      await stream.finalMessage();
+      if (!warm) direct.push(first);
+
+      t0 = performance.now();
+      let firstViaDaemon = NaN;
+      const r = await chatStream(d.socket, chatPath, { message: `hi ${i}` }, (rec) => {
+        if (rec.type === 'text' && Number.isNaN(firstViaDaemon)) firstViaDaemon = rec.at - t0;
+      });
+      if (r.status !== 200 || Number.isNaN(firstViaDaemon)) throw new Error(`chat stream failed: ${r.status} ${JSON.stringify(r.records.slice(-2))}`);
+      if (!warm) viaDaemon.push(firstViaDaemon);
+    }
+
+    // ---- 2. loop overhead per tool step ----
+    const roundTrips: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const t0 = performance.now();
+      await sdk.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 1024, messages: [{ role: 'user', content: 'hi' }] });
+      roundTrips.push(performance.now() - t0);
+    }
+    const content = 'x'.repeat(2048);
+    fake.fallback((req) => {
+      const n = assistantTurns(req);
+      if (n < steps) return { tool_calls: [{ name: 'write_file', input: { path: `bench/file-${n}.txt`, content: `${n}\n${content}` } }] };
+      return { tool_calls: [{ name: 'finish', input: { summary: `wrote ${steps} files` } }] };
+    });
+    const stepTimes: number[] = [];
+    let last = NaN;
+    const loop = await chatStream(d.socket, chatPath, { message: `write ${steps} files under bench/` }, (rec) => {
+      if (rec.type !== 'tool_result') return;
+      if (!Number.isNaN(last)) stepTimes.push(rec.at - last);
+      last = rec.at;
+    });
+    const done = loop.records.find((r) => r.type === 'done');
+    const status = (done?.data.response as { status?: string } | undefined)?.status;
+    if (status !== 'completed' || stepTimes.length < steps - 1) throw new Error(`the loop did not complete: ${status} after ${stepTimes.length} steps; last records ${JSON.stringify(loop.records.slice(-2))}`);
+
+    const ttftDirect = pct(direct, 50);
+    const ttftDaemon = pct(viaDaemon, 50);
+    const ttftOverhead = ttftDaemon - ttftDirect;
+    const stepP50 = pct(stepTimes, 50);
+    const rt50 = pct(roundTrips, 50);
+    const lines = [
+      SECTION,
+      '',
+      `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), Node ${process.versions.node}; fake LLM answering instantly in the benchmark process; daemon over its Unix socket. Method: scripts/bench/agents.ts (${turns} turns, a turn of ${steps} steps).`,
+      '',
+      '| measure | p50 | p90 | p99 |',
+      '|---|---|---|---|',
+      `| first token, Anthropic SDK → fake directly (baseline) | ${ms(ttftDirect)} | ${ms(pct(direct, 90))} | ${ms(pct(direct, 99))} |`,
+      `| first token, POST /chat (SSE) through zeblitd | ${ms(ttftDaemon)} | ${ms(pct(viaDaemon, 90))} | ${ms(pct(viaDaemon, 99))} |`,
+      `| **time-to-first-token overhead** (goal < ${GOAL_TTFT_OVERHEAD_MS} ms) | **${ms(ttftOverhead)}** | | |`,
+      `| model round trip to the instant fake (SDK, not streamed) | ${ms(rt50)} | ${ms(pct(roundTrips, 90))} | ${ms(pct(roundTrips, 99))} |`,
+      `| **tool step** (model call + write_file 2 KiB + version + events; goal p50 < ${GOAL_STEP_MS} ms) | **${ms(stepP50)}** | ${ms(pct(stepTimes, 90))} | ${ms(pct(stepTimes, 99))} |`,
+      `| tool step minus the model round trip | ${ms(stepP50 - rt50)} | | |`,
+      '',
+      `Goals: time-to-first-token overhead < ${GOAL_TTFT_OVERHEAD_MS} ms: ${ttftOverhead < GOAL_TTFT_OVERHEAD_MS ? 'met' : 'missed'}; step p50 < ${GOAL_STEP_MS} ms: ${stepP50 < GOAL_STEP_MS ? 'met' : 'missed'}.`,
+      '',
+    ];
+    const text = lines.join('\n');
+    process.stdout.write(`${text}\n`);
+    if (values.write) {
+      const file = join(ROOT, 'docs', 'benchmarks.md');
+      const doc = readFileSync(file, 'utf8');
+      const start = doc.indexOf(SECTION);
+      let next = start < 0 ? -1 : doc.indexOf('\n## ', start + SECTION.length);
+      if (next >= 0) next += 1;
+      const updated = start < 0 ? `${doc.trimEnd()}\n\n${text}` : `${doc.slice(0, start)}${text}${next >= 0 ? `\n${doc.slice(next)}` : ''}`;
+      writeFileSync(file, updated.endsWith('\n') ? updated : `${updated}\n`);
+      process.stdout.write(`wrote ${file}\n`);
+    }
+  } finally {
+    await stopDaemon(d);
+    await fake.close();
+    await cleanup();
+  }
+}
+
+await main();
