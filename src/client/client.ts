@@ -6,6 +6,7 @@ import { AuthApi } from './auth.ts';
 import { ConsoleApi } from './console.ts';
 import { ContainersApi } from './containers.ts';
 import { FilesApi } from './files.ts';
+import { LlmApi } from './llm.ts';
 import { unwrapEnvelope } from './envelope.ts';
 import { ZeblitApiError } from './errors.ts';
 import { sendRaw, type RawResponse } from './http.ts';
@@ -40,6 +41,7 @@ export class ZeblitClient implements Requester {
   readonly files: FilesApi;
   readonly console: ConsoleApi;
   readonly agents: AgentsApi;
+  readonly llm: LlmApi;
 
   constructor(options: ZeblitClientOptions) {
     this.transport = options.transport;
@@ -53,6 +55,7 @@ export class ZeblitClient implements Requester {
     this.files = new FilesApi(this);
     this.console = new ConsoleApi(this);
     this.agents = new AgentsApi(this);
+    this.llm = new LlmApi(this);
   }
 
   /** Where this client points, for messages: the socket path or the origin. */

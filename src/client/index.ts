@@ -17,3 +17,4 @@ export { ConsoleApi, type HistoryParams, type ErrorsParams } from './console.ts'
 export { followEvents, type EventStreamOptions, type SocketOpener } from './events.ts';
 export { AgentsApi, type ChatBody, type ChatStreamOptions, type ConversationDetail, type ApprovalState, type HistoryParams as ChatHistoryParams } from './agents.ts';
 export { streamSse, SseParser, type SseMessage } from './sse.ts';
+export { LlmApi, type UsageParams } from './llm.ts';
