@@ -157,7 +157,16 @@ export type WsClientMessage = z.input<typeof WsClientMessage>;
 /** Server → client messages: events, acknowledgements, errors, pongs. */
 export type WsServerMessage =
   | { type: 'event'; event: ZeblitEvent }
-  | { type: 'subscribed'; id?: string; project_id: string; topics: Topic[]; last_seq: number; replayed: number }
+  | {
+      type: 'subscribed';
+      id?: string;
+      project_id: string;
+      topics: Topic[];
+      last_seq: number;
+      replayed: number;
+      /** Events after since_seq that were pruned before this client came back: it missed them (reload the state it needs). */
+      gap: { from_seq: number; to_seq: number } | null;
+    }
   | { type: 'unsubscribed'; id?: string; project_id: string }
   | { type: 'pong'; id?: string; time: number }
   | { type: 'error'; id?: string; code: string; message: string }

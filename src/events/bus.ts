@@ -96,6 +96,12 @@ export class EventBus {
     return out;
   }
 
+  /** The oldest seq still stored for a project (older ones were pruned); null when none is. */
+  oldestSeq(projectId: string): number | null {
+    const row = this.db.select({ seq: sql<number | null>`min(${events.seq})` }).from(events).where(eq(events.project_id, projectId)).get();
+    return row?.seq ?? null;
+  }
+
   /** Stored events after `sinceSeq`, oldest first, for replay. */
   replay(projectId: string, sinceSeq: number, topics: readonly Topic[], limit = 500, untilSeq?: number): ZeblitEvent[] {
     const filters = [eq(events.project_id, projectId), gt(events.seq, sinceSeq), inArray(events.topic, [...topics])];

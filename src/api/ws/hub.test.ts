@@ -45,6 +45,7 @@ describe('Hub', () => {
   let bus: EventBus;
   let projectId: string;
   let otherProject: string;
+  let prunedProject: string;
 
   before(() => {
     home = mkdtempSync(join(tmpdir(), 'zeblit-hub-'));
@@ -55,6 +56,7 @@ describe('Hub', () => {
     const projects = new Projects(database.db, paths);
     projectId = projects.create(owner.id, { name: 'p1' }).id;
     otherProject = projects.create(owner.id, { name: 'p2' }).id;
+    prunedProject = projects.create(owner.id, { name: 'p3' }).id;
     bus = new EventBus(database.db);
   });
   after(() => {
@@ -94,6 +96,28 @@ describe('Hub', () => {
     const ack = s.messages.find((m) => m.type === 'subscribed');
     // Live events stored during the replay may come through the replay itself; either way once.
     assert.ok(ack?.type === 'subscribed' && ack.replayed >= 40 && ack.replayed <= 45);
+    hub.close();
+  });
+
+  it('tells a client resuming from before the oldest stored event which events it missed', async () => {
+    const small = new EventBus(database.db, { retainPerProject: 10 });
+    const hub = new Hub(small, { heartbeatMs: 0 });
+    const start = small.lastSeq(prunedProject);
+    for (let i = 0; i < 30; i++) small.publish(prunedProject, 'console.output', line(`e ${i}`));
+    small.prune();
+    const s = new FakeSocket();
+    hub.connect('c-gap', 'cli', 'u', s);
+    await hub.subscribe('c-gap', prunedProject, ['console'], start + 1);
+    const ack = s.messages.find((m) => m.type === 'subscribed');
+    assert.ok(ack?.type === 'subscribed');
+    assert.deepEqual(ack.gap, { from_seq: start + 2, to_seq: start + 20 });
+    assert.deepEqual(s.events().map((e) => e.seq), Array.from({ length: 10 }, (_, i) => start + 21 + i));
+    // No gap when nothing was pruned after since_seq.
+    const t = new FakeSocket();
+    hub.connect('c-nogap', 'cli', 'u', t);
+    await hub.subscribe('c-nogap', prunedProject, ['console'], start + 25);
+    const ack2 = t.messages.find((m) => m.type === 'subscribed');
+    assert.ok(ack2?.type === 'subscribed' && ack2.gap === null && ack2.replayed === 5);
     hub.close();
   });
 

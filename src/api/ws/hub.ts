@@ -125,9 +125,12 @@ export class Hub {
     let set = this.byProject.get(projectId);
     if (!set) this.byProject.set(projectId, (set = new Set()));
     set.add(conn);
+    // Resuming from before the oldest stored event: say which events can no longer be replayed, rather than skip them silently.
+    const oldest = replaying ? this.bus.oldestSeq(projectId) : null;
+    const gap = sinceSeq !== undefined && oldest !== null && oldest > sinceSeq + 1 ? { from_seq: sinceSeq + 1, to_seq: oldest - 1 } : null;
     const replayed = replaying ? await this.catchUp(conn, sub) : 0;
     if (conn.closed || conn.subs.get(projectId) !== sub) return;
-    conn.send({ type: 'subscribed', id: ackId, project_id: projectId, topics: [...wanted], last_seq: sub.lastSent, replayed });
+    conn.send({ type: 'subscribed', id: ackId, project_id: projectId, topics: [...wanted], last_seq: sub.lastSent, replayed, gap });
   }
 
   /**
