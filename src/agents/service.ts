@@ -1,26 +1,39 @@
 /**
  * The agents domain's public face: chat turns, their history, approvals,
- * cancellation and what each agent is doing now. One turn at a time per
- * conversation; everything a turn does is recorded as it happens, so a
- * cancelled or failed turn keeps its partial work.
+ * cancellation and what each agent is doing now. Invariants: one turn at a
+ * time per conversation (a second one is a CONFLICT); a turn that fails
+ * before the model answered anything leaves nothing behind and throws (the
+ * API maps the error); once it answered, everything it does is written as it
+ * happens, so a cancelled or failed turn keeps its partial work.
  */
 import {
   ZeblitError,
+  conflict,
+  newId,
+  notFound,
   type AgentDefinition,
+  type AgentName,
   type AgentStatus,
   type Approval,
   type ApprovalDecision,
   type ChatInput,
+  type ChatMessage,
   type ChatResponse,
   type ChatStreamRecord,
   type Conversation,
-  type ChatMessage,
   type HistoryQuery,
   type Project,
+  type TurnStatus,
   type TurnUsage,
 } from '../contracts/index.ts';
 import type { Db } from '../db/index.ts';
 import type { EventBus } from '../events/index.ts';
+import type { LlmClient, LlmMessage } from '../llm/index.ts';
+import { Approvals } from './approvals.ts';
+import { DEFAULT_CONTEXT_BUDGET, estimateTokens, historyWithin, pathsIn, projectSection, wellFormed } from './context.ts';
+import { AGENTS, agentDefinition, systemPrompt } from './definitions.ts';
+import { DEFAULT_STEP_LIMIT, DEFAULT_TURN_COST_LIMIT_USD, Turn, runAgent, type LoopDeps } from './loop.ts';
+import { ConversationStore, emptyUsage } from './store.ts';
 import type { ToolServices } from './types.ts';
 
 export interface ChatContext {
@@ -36,7 +49,7 @@ export interface ChatOptions {
 export type ConversationWithMessages = Conversation & { messages: ChatMessage[] };
 
 export interface AgentOptions {
-  /** Tool steps per agent loop (default 25). */
+  /** Tool steps per agent loop (default 25; a delegate has its own count). */
   stepLimit?: number;
   /** USD a turn may spend across all its calls, delegates included (default 2). */
   turnCostLimitUsd?: number;
@@ -47,53 +60,221 @@ export interface AgentOptions {
   now?: () => number;
 }
 
+/** The LLM service as the agents use it: calls, and today's spending per agent for the status table. */
+export type AgentLlm = LlmClient & { todayByAgent?(now?: number): Record<string, { calls: number; cost_usd: number }> };
+
 export interface AgentServiceDeps extends ToolServices {
   db: Db;
   bus: EventBus;
-  /** The LlmService (src/llm); typed once it lands. */
-  llm: { complete(req: never): Promise<unknown> };
+  llm: AgentLlm;
+}
+
+interface AgentState {
+  status: AgentStatus['status'];
+  project_id: string | null;
+  conversation_id: string | null;
+  /** Turns this agent is part of right now (an agent can work in two conversations at once). */
+  active: Map<Turn, AgentStatus['status']>;
 }
 
 export class AgentService {
+  private readonly store: ConversationStore;
+  private readonly approvalsBox: Approvals;
+  private readonly busy = new Map<string, Turn>();
+  private readonly states = new Map<AgentName, AgentState>();
+  private readonly now: () => number;
+  private readonly loopDeps: LoopDeps;
+
   constructor(
-    readonly deps: AgentServiceDeps,
-    readonly options: AgentOptions = {},
-  ) {}
+    private readonly deps: AgentServiceDeps,
+    private readonly options: AgentOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.store = new ConversationStore(deps.db, this.now);
+    this.approvalsBox = new Approvals(deps.db, deps.bus, { now: this.now, timeoutMs: options.approvalTimeoutMs });
+    this.loopDeps = {
+      llm: deps.llm,
+      bus: deps.bus,
+      services: { files: deps.files, containers: deps.containers, console: deps.console },
+      approvals: this.approvalsBox,
+      setState: (agent, state, turn, message) => this.setState(agent, state, turn, message),
+    };
+  }
+
+  /** At daemon start: approvals left pending by a previous daemon can never be answered. */
+  expireOrphanApprovals(): number {
+    return this.approvalsBox.expireOrphans();
+  }
 
   definitions(): AgentDefinition[] {
-    throw new ZeblitError('NOT_IMPLEMENTED', 'agents are being built');
+    return AGENTS;
   }
 
   status(): AgentStatus[] {
-    throw new ZeblitError('NOT_IMPLEMENTED', 'agents are being built');
+    const today = this.deps.llm.todayByAgent?.(this.now()) ?? {};
+    return AGENTS.map((d) => {
+      const s = this.states.get(d.name);
+      return {
+        name: d.name,
+        title: d.title,
+        status: s?.status ?? 'idle',
+        project_id: s?.project_id ?? null,
+        conversation_id: s?.conversation_id ?? null,
+        calls_today: today[d.name]?.calls ?? 0,
+        cost_today_usd: today[d.name]?.cost_usd ?? 0,
+      };
+    });
   }
 
   /** One turn, routed to input.agent (default: the Dev Manager). userId null: the daemon itself (auto-fix). */
-  chat(_ctx: ChatContext, _input: ChatInput, _opts: ChatOptions = {}): Promise<ChatResponse> {
-    throw new ZeblitError('NOT_IMPLEMENTED', 'agents are being built');
+  async chat(ctx: ChatContext, input: ChatInput, opts: ChatOptions = {}): Promise<ChatResponse> {
+    const { project } = ctx;
+    const agent: AgentName = input.agent ?? 'dev_manager';
+    agentDefinition(agent);
+    const existing = input.conversation_id ? this.store.mustConversation(project.id, input.conversation_id) : null;
+    const conversationId = existing?.id ?? newId('conversation', this.now());
+    if (this.busy.has(conversationId))
+      throw conflict(`Conversation ${conversationId} is busy with another turn`, `Wait for it to finish, or cancel it: zeblit chat cancel ${conversationId}`);
+    const messageId = newId('message', this.now());
+    const onRecord = opts.onRecord ?? (() => {});
+    const turn = new Turn({
+      project,
+      userId: ctx.userId,
+      conversationId,
+      messageId,
+      stepLimit: this.options.stepLimit ?? DEFAULT_STEP_LIMIT,
+      costLimitUsd: this.options.turnCostLimitUsd ?? DEFAULT_TURN_COST_LIMIT_USD,
+      onRecord,
+      begin: () => {
+        if (!existing) this.store.create({ id: conversationId, projectId: project.id, userId: ctx.userId, agent, firstMessage: input.message });
+        this.store.append({ conversationId, role: 'user', agent: null, content: input.message });
+        this.store.append({ id: messageId, conversationId, role: 'assistant', agent, content: '', status: null, steps: [], usage: emptyUsage() });
+      },
+      save: (t, status) => this.store.saveTurn(messageId, { content: t.answer, modelContent: t.exchange, status, steps: t.steps, usage: t.usage }),
+    });
+    this.busy.set(conversationId, turn);
+    const onAbort = () => turn.controller.abort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.signal?.aborted) onAbort();
+    for (const p of pathsIn(input.message)) turn.taskPaths.add(p);
+
+    try {
+      onRecord({ type: 'start', conversation_id: conversationId, message_id: messageId, agent });
+      const budget = this.options.contextBudgetTokens ?? DEFAULT_CONTEXT_BUDGET;
+      turn.projectSection = await projectSection(this.loopDeps.services, project, { budgetTokens: Math.floor(budget / 3), message: input.message });
+      const historyBudget = Math.max(1_000, budget - estimateTokens(turn.projectSection) - estimateTokens(input.message));
+      const history = existing
+        ? await historyWithin(conversationId, historyBudget, {
+            store: this.store,
+            llm: this.deps.llm,
+            meta: { project_id: project.id, conversation_id: conversationId, agent },
+            signal: turn.signal,
+            onUsage: (cost_usd, usage) => turn.addUsage({ cost_usd, usage }),
+          })
+        : [];
+      const request: LlmMessage = { role: 'user', content: [{ type: 'text', text: input.message }] };
+      const result = await runAgent(this.loopDeps, turn, agent, wellFormed([...history, request]), 0);
+      // Cancelled before the model said anything: the request is still recorded, with what became of it.
+      turn.start();
+      if (result.status !== 'completed' && !turn.answer) turn.answer = result.answer;
+      if (result.status === 'cancelled' && !turn.answer) turn.answer = 'Cancelled.';
+      if (result.status === 'failed' && !turn.answer) turn.answer = `Failed: ${result.error?.message ?? 'unknown error'}`;
+      if (result.status === 'completed') turn.answer = result.answer;
+      turn.save(result.status);
+      this.store.addCost(conversationId, turn.usage.cost_usd);
+      const response = this.response(turn, agent, result.status, result.error);
+      onRecord({ type: 'done', response });
+      return response;
+    } catch (err) {
+      if (err instanceof ZeblitError) onRecord({ type: 'error', code: err.code, message: err.message, suggestion: err.suggestion });
+      throw err;
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+      this.busy.delete(conversationId);
+    }
   }
 
   /** Cancels the running turn of a conversation; NOT_FOUND for an unknown conversation. */
-  cancel(_projectId: string, _conversationId: string): { cancelled: boolean } {
-    throw new ZeblitError('NOT_IMPLEMENTED', 'agents are being built');
+  cancel(projectId: string, conversationId: string): { cancelled: boolean } {
+    const turn = this.busy.get(conversationId);
+    if (turn && turn.init.project.id === projectId) {
+      turn.controller.abort();
+      return { cancelled: true };
+    }
+    this.store.mustConversation(projectId, conversationId);
+    return { cancelled: false };
   }
 
   /** Conversations newest first; with q.conversation_id: that conversation with its messages. */
-  history(_projectId: string, _q: HistoryQuery): { conversations: Conversation[]; total: number } | ConversationWithMessages {
-    throw new ZeblitError('NOT_IMPLEMENTED', 'agents are being built');
+  history(projectId: string, q: HistoryQuery): { conversations: Conversation[]; total: number } | ConversationWithMessages {
+    if (q.conversation_id) {
+      const c = this.store.mustConversation(projectId, q.conversation_id);
+      const messages: ChatMessage[] = this.store.messages(c.id).map(({ seq: _seq, model_content: _mc, ...m }) => m);
+      return { ...c, messages };
+    }
+    return this.store.list(projectId, q.limit, q.offset);
   }
 
-  approvals(_projectId: string, _status?: Approval['status']): Approval[] {
-    throw new ZeblitError('NOT_IMPLEMENTED', 'agents are being built');
+  approvals(projectId: string, status?: Approval['status']): Approval[] {
+    return this.approvalsBox.list(projectId, status);
   }
 
   /** CONFLICT when the approval was already decided or expired. */
-  decide(_projectId: string, _approvalId: string, _d: ApprovalDecision, _by: string): Approval {
-    throw new ZeblitError('NOT_IMPLEMENTED', 'agents are being built');
+  decide(projectId: string, approvalId: string, d: ApprovalDecision, by: string): Approval {
+    return this.approvalsBox.decide(projectId, approvalId, d, by);
   }
 
   /** For console analyze with ai:true: the Engineer explains errors, no tools. */
-  explainErrors(_project: Project, _errorsText: string): Promise<{ text: string; usage: TurnUsage }> {
-    throw new ZeblitError('NOT_IMPLEMENTED', 'agents are being built');
+  async explainErrors(project: Project, errorsText: string): Promise<{ text: string; usage: TurnUsage }> {
+    if (!errorsText.trim()) throw new ZeblitError('BAD_REQUEST', 'There are no errors to explain');
+    const res = await this.deps.llm.complete({
+      system: `${systemPrompt('engineer')}\n\nYou are asked to explain errors from the project "${project.name}" (template ${project.template}). You cannot use tools now: explain the probable cause of each error and the fix, briefly, in plain text.`,
+      messages: [{ role: 'user', content: [{ type: 'text', text: `Explain these errors and how to fix them:\n\n${errorsText.slice(0, 40_000)}` }] }],
+      tools: [],
+      model: agentDefinition('engineer').model,
+      max_tokens: 1_500,
+      meta: { project_id: project.id, agent: 'engineer', conversation_id: null },
+    });
+    const usage: TurnUsage = { ...res.usage, calls: 1, cost_usd: res.cost_usd };
+    return { text: res.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('').trim(), usage };
+  }
+
+  private response(turn: Turn, agent: AgentName, status: TurnStatus, error: ChatResponse['error']): ChatResponse {
+    return {
+      conversation_id: turn.init.conversationId,
+      message_id: turn.init.messageId,
+      agent,
+      status,
+      answer: turn.answer,
+      steps: turn.steps,
+      files_changed: [...turn.filesChanged],
+      runs: turn.runs,
+      usage: { ...turn.usage },
+      error,
+    };
+  }
+
+  /** The status table: an agent is waiting if any of its turns waits, else working if any works. */
+  private setState(agent: AgentName, state: AgentStatus['status'], turn: Turn, message: string | null): void {
+    let s = this.states.get(agent);
+    if (!s) {
+      s = { status: 'idle', project_id: null, conversation_id: null, active: new Map() };
+      this.states.set(agent, s);
+    }
+    if (state === 'idle') s.active.delete(turn);
+    else {
+      s.active.set(turn, state);
+      s.project_id = turn.init.project.id;
+      s.conversation_id = turn.init.conversationId;
+    }
+    const states = [...s.active.values()];
+    s.status = states.includes('waiting') ? 'waiting' : states.length ? 'working' : 'idle';
+    if (s.status === 'idle') {
+      s.project_id = null;
+      s.conversation_id = null;
+    }
+    const { project, conversationId, onRecord } = turn.init;
+    onRecord({ type: 'status', agent, status: state, message });
+    this.deps.bus.publish(project.id, 'agent.status', { agent, status: state, conversation_id: conversationId, message });
   }
 }
