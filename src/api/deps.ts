@@ -8,6 +8,7 @@ import type { EventBus } from '../events/index.ts';
 import type { ConsoleService } from '../console/index.ts';
 import type { Containers } from '../containers/index.ts';
 import type { FileService } from '../files/index.ts';
+import type { AgentService } from '../agents/index.ts';
 import type { Hub } from './ws/hub.ts';
 
 export interface ApiConfig {
@@ -30,6 +31,8 @@ export interface AppDeps {
   console: ConsoleService;
   containers: Containers;
   files: FileService;
+  /** Chat turns, history, approvals, agent status. */
+  agents: AgentService;
   /** The WebSocket hub; created over `bus` when not given. */
   hub?: Hub;
   logger: Logger;
