@@ -59,7 +59,7 @@ const event = (seq: number): ZeblitEvent => ({
 /** Acknowledges the subscribe, then sends events `from`..`to` (inclusive). */
 async function serve(s: Session, from: number, to: number): Promise<Subscribe> {
   const sub = await s.subscribe;
-  send(s.ws, { type: 'subscribed', project_id: sub.project_id, topics: ['console'], last_seq: to, replayed: 0 });
+  send(s.ws, { type: 'subscribed', project_id: sub.project_id, topics: ['console'], last_seq: to, replayed: 0, gap: null });
   for (let seq = from; seq <= to; seq++) send(s.ws, { type: 'event', event: event(seq) });
   return sub;
 }
