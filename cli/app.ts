@@ -13,6 +13,9 @@ import { AuthLogoutCommand } from './commands/auth/logout.ts';
 import { AuthRevokeKeyCommand } from './commands/auth/revoke-key.ts';
 import { AuthStatusCommand } from './commands/auth/status.ts';
 import { AuthTelegramLinkCommand } from './commands/auth/telegram-link.ts';
+import { ConfigGetCommand } from './commands/config/get.ts';
+import { ConfigSetCommand } from './commands/config/set.ts';
+import { ConfigUnsetCommand } from './commands/config/unset.ts';
 import { CreateCommand } from './commands/create.ts';
 import { DaemonLogsCommand } from './commands/daemon/logs.ts';
 import { DaemonStartCommand } from './commands/daemon/start.ts';
@@ -42,6 +45,7 @@ import { StartCommand } from './commands/start.ts';
 import { StatusCommand } from './commands/status.ts';
 import { StopCommand } from './commands/stop.ts';
 import { UnarchiveCommand } from './commands/unarchive.ts';
+import { UsageCommand } from './commands/usage.ts';
 import { UseCommand } from './commands/use.ts';
 import { UsersCreateCommand } from './commands/users/create.ts';
 import { UsersDeleteCommand } from './commands/users/delete.ts';
@@ -96,6 +100,10 @@ export const COMMANDS = [
   FilesRestoreCommand,
   FilesDiffCommand,
   FilesSearchCommand,
+  ConfigGetCommand,
+  ConfigSetCommand,
+  ConfigUnsetCommand,
+  UsageCommand,
   VersionCommand,
 ] as const;
 
