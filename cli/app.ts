@@ -1,6 +1,10 @@
 import { Builtins } from 'clipanion';
 import { VERSION } from '../src/contracts/index.ts';
+import { AgentsCommand } from './commands/agents.ts';
 import { AnalyzeCommand } from './commands/analyze.ts';
+import { ApprovalsCommand, ApproveCommand, DenyCommand } from './commands/approve.ts';
+import { ChatCommand } from './commands/chat/chat.ts';
+import { ChatHistoryCommand } from './commands/chat/history.ts';
 import { ArchiveCommand } from './commands/archive.ts';
 import { ConsoleClearCommand } from './commands/console/clear.ts';
 import { ConsoleCommand } from './commands/console/follow.ts';
@@ -104,6 +108,12 @@ export const COMMANDS = [
   ConfigSetCommand,
   ConfigUnsetCommand,
   UsageCommand,
+  ChatCommand,
+  ChatHistoryCommand,
+  AgentsCommand,
+  ApproveCommand,
+  DenyCommand,
+  ApprovalsCommand,
   VersionCommand,
 ] as const;
 
