@@ -4,6 +4,7 @@ import { AgentsCommand } from './commands/agents.ts';
 import { AnalyzeCommand } from './commands/analyze.ts';
 import { ApprovalsCommand, ApproveCommand, DenyCommand } from './commands/approve.ts';
 import { ChatCommand } from './commands/chat/chat.ts';
+import { ChatCancelCommand } from './commands/chat/cancel.ts';
 import { ChatHistoryCommand } from './commands/chat/history.ts';
 import { ArchiveCommand } from './commands/archive.ts';
 import { ConsoleClearCommand } from './commands/console/clear.ts';
@@ -110,6 +111,7 @@ export const COMMANDS = [
   UsageCommand,
   ChatCommand,
   ChatHistoryCommand,
+  ChatCancelCommand,
   AgentsCommand,
   ApproveCommand,
   DenyCommand,

@@ -2,10 +2,12 @@
  * The agents over HTTP: definitions and status, chat turns (JSON or a stream
  * of ChatStreamRecord), history, cancel and approvals.
  *
- * A streamed turn opens its stream only once the service has emitted its first
- * record: a refusal before the turn starts (no provider, budget, busy or
- * unknown conversation) is thrown before that and so is an ordinary error
- * envelope with its status. Once open, the turn belongs to the daemon: the
+ * A streamed turn opens its stream only once the model has answered
+ * something (its first text, tool call, or the end of the turn): a refusal
+ * before that (busy or unknown conversation, no provider, a spent budget, a
+ * first model call that fails) leaves nothing behind in the service and is an
+ * ordinary error envelope with its status. Records until then are held back
+ * and sent first. Once open, the turn belongs to the daemon: the
  * caller hanging up only stops the records (a phone losing signal must not
  * kill the work); POST …/cancel stops the turn.
  */
@@ -202,20 +204,27 @@ function registerTurn(app: OpenAPIHono<AppEnv>, deps: AppDeps, projectOf: (c: Co
     const early: StreamRecord[] = [];
     let ended = false;
     let opened!: () => void;
-    const started = new Promise<void>((resolve) => (opened = resolve));
+    const answered = new Promise<void>((resolve) => (opened = resolve));
     const turn = deps.agents.chat(ctx, input, {
       onRecord: (r) => {
         if (ended) return;
-        if (r.type === 'done' || r.type === 'error') ended = true;
-        if (stream) return void stream.send(r);
+        if (stream) {
+          if (r.type === 'done' || r.type === 'error') ended = true;
+          return void stream.send(r);
+        }
+        // Before the model answered, an error record is the refusal the envelope will carry.
+        if (r.type === 'error') return;
         early.push(r);
-        opened();
+        if (r.type !== 'start' && r.type !== 'status') opened();
       },
     });
-    // A rejection before the first record is a refusal: it propagates as an error envelope.
-    await Promise.race([started, turn]);
+    // A rejection before the model answered is a refusal: it propagates as an error envelope.
+    await Promise.race([answered, turn]);
     stream = recordStream<StreamRecord>(format);
-    for (const r of early) stream.send(r);
+    for (const r of early) {
+      if (r.type === 'done') ended = true;
+      stream.send(r);
+    }
     const s = stream;
     turn.then(
       (response) => {
