@@ -8,12 +8,13 @@ import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Logger } from 'pino';
 import { Audit } from '../src/audit/index.ts';
-import { Auth } from '../src/auth/index.ts';
+import { Auth, loadOrCreateSecret } from '../src/auth/index.ts';
 import { Hub, createApp } from '../src/api/index.ts';
 import { EventBus } from '../src/events/index.ts';
 import { ConsoleService } from '../src/console/index.ts';
 import { Containers, bridgeEvents } from '../src/containers/index.ts';
 import { FileService } from '../src/files/index.ts';
+import { LlmService } from '../src/llm/index.ts';
 import { VERSION } from '../src/contracts/index.ts';
 import { openDatabase } from '../src/db/index.ts';
 import { Projects } from '../src/projects/index.ts';
@@ -61,9 +62,12 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
   const listeners: Listener[] = [];
   try {
     const database = openDatabase(paths.db);
-    const auth = Auth.fromSecretFile(database.db, paths.secret, now);
+    // Read once: API keys and JWTs (auth) and the sealed provider keys (llm) derive their own keys from it.
+    const secret = loadOrCreateSecret(paths.secret);
+    const auth = new Auth({ db: database.db, secret, now });
     const owner = auth.users.ensureOwner(userInfo().username);
     const projects = new Projects(database.db, paths, now);
+    const llm = new LlmService({ db: database.db, secret, env: process.env, projects, now, log: logger });
     const audit = new Audit(database.db, now);
     const bus = new EventBus(database.db, { now, onListenerError: (err) => logger.error({ err }, 'event listener failed') });
     const hub = new Hub(bus);
@@ -108,6 +112,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       console: consoleService,
       containers,
       files,
+      llm,
       logger,
       paths,
       config: { allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts, rateLimit: config.rateLimit, maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes },

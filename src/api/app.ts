@@ -20,6 +20,7 @@ import { containerRoutes } from './routes/containers.ts';
 import { runRoutes } from './routes/runs.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
+import { llmRoutes } from './routes/llm.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { userRoutes } from './routes/users.ts';
 import { wsRoutes } from './routes/ws.ts';
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   api.route('/', containerRoutes(deps));
   api.route('/', runRoutes(deps));
   api.route('/', agentRoutes(deps));
+  api.route('/', llmRoutes(deps));
   const ws = wsRoutes(deps, deps.hub ?? new Hub(deps.bus));
   api.route('/', ws.stats);
   api.route('/', ws.sockets);

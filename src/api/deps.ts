@@ -9,6 +9,7 @@ import type { ConsoleService } from '../console/index.ts';
 import type { Containers } from '../containers/index.ts';
 import type { FileService } from '../files/index.ts';
 import type { AgentService } from '../agents/index.ts';
+import type { LlmService } from '../llm/index.ts';
 import type { Hub } from './ws/hub.ts';
 
 export interface ApiConfig {
@@ -33,6 +34,8 @@ export interface AppDeps {
   files: FileService;
   /** Chat turns, history, approvals, agent status. */
   agents: AgentService;
+  /** Models: configuration, calls, usage and budgets. */
+  llm: LlmService;
   /** The WebSocket hub; created over `bus` when not given. */
   hub?: Hub;
   logger: Logger;

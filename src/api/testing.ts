@@ -9,7 +9,8 @@ import { EventBus } from '../events/index.ts';
 import { ConsoleService } from '../console/index.ts';
 import { Containers } from '../containers/index.ts';
 import { FileService } from '../files/index.ts';
-import { Auth } from '../auth/index.ts';
+import { Auth, loadOrCreateSecret } from '../auth/index.ts';
+import { LlmService } from '../llm/index.ts';
 import {
   ERROR_STATUS,
   VERSION,
@@ -40,18 +41,22 @@ export function makeTestApp(config: Partial<ApiConfig> = {}, now: () => number =
   const home = mkdtempSync(join(tmpdir(), 'zeblit-test-'));
   const paths = zeblitPaths({ ZEBLIT_HOME: home });
   const database = openDatabase(paths.db);
-  const auth = Auth.fromSecretFile(database.db, paths.secret, now);
+  const secret = loadOrCreateSecret(paths.secret);
+  const auth = new Auth({ db: database.db, secret, now });
   auth.users.ensureOwner('owner');
+  const projects = new Projects(database.db, paths, now);
   const bus = new EventBus(database.db, { now });
   const deps: AppDeps = {
     database,
     auth,
-    projects: new Projects(database.db, paths, now),
+    projects,
     audit: new Audit(database.db, now),
     bus,
     console: new ConsoleService(database.db, bus, { now }),
     containers: new Containers(database.db, paths, { now }),
     files: new FileService(database.db, bus, paths, { now }),
+    // No provider from the environment: a test configures one (deps.llm.update) against the fake LLM server.
+    llm: new LlmService({ db: database.db, secret, env: {}, projects, now }),
     logger: pino({ level: 'silent' }),
     paths,
     config: { allowedOrigins: [], allowedHosts: [], rateLimit: { perSecond: 1000, burst: 1000 }, maxBodyBytes: 1 << 20, ...config },

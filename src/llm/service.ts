@@ -1,0 +1,270 @@
+/**
+ * The one way agents reach a model. For each call: refuse it when a budget
+ * is spent (before any provider is asked), then try the usable providers in
+ * the configured order; each gets up to max_retries retries with exponential
+ * backoff and jitter on a retryable failure (honouring retry-after, capped),
+ * then the next provider takes over. Every attempt is recorded in llm_calls,
+ * the successful one with its tokens and cost. Provider clients are built
+ * lazily and rebuilt when the configuration changes.
+ */
+import { ZeblitError, type LlmConfigUpdate, type LlmConfigView, type ProviderName, type UsageReport } from '../contracts/index.ts';
+import { deriveKey } from '../auth/index.ts';
+import type { Db } from '../db/index.ts';
+import { Budgets, type ProjectLookup } from './budget.ts';
+import { CallLog, monthStart, type UsageGroup } from './calls.ts';
+import { LlmConfigStore, type Env, type ResolvedConfig, type ResolvedProvider } from './config.ts';
+import { costOf, priceFor } from './pricing.ts';
+import { createProvider } from './providers/index.ts';
+import { SecretBox } from './secrets.ts';
+import { ProviderFailure, type LlmClient, type LlmRequest, type LlmResponse, type Provider } from './types.ts';
+
+export type ProviderFactory = (name: ProviderName, opts: { apiKey: string; baseURL: string; timeoutMs: number }) => Provider;
+
+export interface LlmLog {
+  warn(obj: object, msg: string): void;
+}
+
+export interface Backoff {
+  /** First retry waits about this long; each next one twice as long. */
+  baseMs: number;
+  capMs: number;
+  /** A retry-after longer than this is cut to it. */
+  retryAfterCapMs: number;
+}
+
+export interface LlmServiceOptions {
+  db: Db;
+  /** The server secret (secret.key); keys are sealed under a key derived from it (HKDF, 'secrets-aes'). */
+  secret: Buffer;
+  /** Builds one vendor's client; default: the adapters in ./providers (the official SDKs). */
+  createProvider?: ProviderFactory;
+  /** The environment read once for keys and base URLs; default process.env. */
+  env?: Env;
+  projects?: ProjectLookup;
+  now?: () => number;
+  log?: LlmLog;
+  backoff?: Partial<Backoff>;
+  random?: () => number;
+}
+
+/** Thrown when the caller's AbortSignal ended the call. */
+export class LlmCancelledError extends ZeblitError {
+  constructor(message = 'The model call was cancelled') {
+    super('UNAVAILABLE', message, { suggestion: 'The request was cancelled; send it again to retry.' });
+    this.name = 'LlmCancelledError';
+  }
+}
+
+export function isCancelled(err: unknown): boolean {
+  return err instanceof LlmCancelledError || (err instanceof ProviderFailure && err.cancelled) || (err instanceof Error && err.name === 'AbortError');
+}
+
+const NOT_CONFIGURED_SUGGESTION =
+  'Set ANTHROPIC_API_KEY (or OPENAI_API_KEY), or run `zeblit config set anthropic.api_key -`; for a local server: `zeblit config set compatible.base_url http://127.0.0.1:11434/v1` and `zeblit config set compatible.model llama3.1`';
+
+/** The vendor a model name belongs to; null: neither (a local or other OpenAI-compatible model). */
+export function vendorOf(model: string): 'anthropic' | 'openai' | null {
+  if (/^claude-/i.test(model)) return 'anthropic';
+  if (/^(gpt-|chatgpt-|o1|o3|o4)/i.test(model)) return 'openai';
+  return null;
+}
+
+/** Whether a model may be sent to this provider: vendor models to their vendor, any other name to a compatible server. */
+export function modelFits(model: string, provider: ProviderName): boolean {
+  const vendor = vendorOf(model);
+  return provider === 'compatible' ? vendor === null : vendor === provider;
+}
+
+const ZERO = { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 };
+
+export class LlmService implements LlmClient {
+  readonly config: LlmConfigStore;
+  readonly calls: CallLog;
+  readonly budgets: Budgets;
+  private readonly createProvider: ProviderFactory;
+  private readonly projects: ProjectLookup | null;
+  private readonly log: LlmLog | null;
+  private readonly backoff: Backoff;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private clients = new Map<ProviderName, Provider>();
+  private clientsGeneration = -1;
+  private readonly unpriced = new Set<string>();
+
+  constructor(opts: LlmServiceOptions) {
+    this.now = opts.now ?? Date.now;
+    this.log = opts.log ?? null;
+    this.config = new LlmConfigStore({
+      db: opts.db,
+      box: new SecretBox(deriveKey(opts.secret, 'secrets-aes')),
+      env: opts.env,
+      now: this.now,
+      onKeyError: (provider, err) => this.log?.warn({ provider, reason: err.message }, `the stored ${provider} key cannot be opened; the provider counts as unconfigured until it is set again`),
+    });
+    this.calls = new CallLog(opts.db, this.now);
+    this.projects = opts.projects ?? null;
+    this.budgets = new Budgets(this.calls, () => this.config.resolved().budgets.global_monthly_usd, this.projects, this.now);
+    this.createProvider = opts.createProvider ?? createProvider;
+    this.backoff = { baseMs: 500, capMs: 8_000, retryAfterCapMs: 30_000, ...opts.backoff };
+    this.random = opts.random ?? Math.random;
+  }
+
+  view(): LlmConfigView {
+    return this.config.view();
+  }
+
+  update(patch: LlmConfigUpdate): LlmConfigView {
+    return this.config.update(patch);
+  }
+
+  /** Calls and cost per agent today (UTC), for GET /agents/status. */
+  todayByAgent(now: number = this.now()): Record<string, { calls: number; cost_usd: number }> {
+    return this.calls.todayByAgent(now);
+  }
+
+  /**
+   * Usage between since (default: the start of this UTC month) and until
+   * (default: now, inclusive). `project_id` filters to one project and adds
+   * its budget; `project_ids` restricts to a set (a non-admin's own projects).
+   */
+  usage(q: { group_by?: UsageGroup; project_id?: string | null; project_ids?: string[]; since?: number; until?: number }): UsageReport {
+    const now = this.now();
+    const group_by = q.group_by ?? 'day';
+    const since = q.since ?? monthStart(now);
+    const until = q.until ?? now;
+    const ids = q.project_id ? [q.project_id] : q.project_ids;
+    const { totals, groups } = this.calls.usage({ group_by, since, until: until + 1, project_ids: ids });
+    return {
+      group_by,
+      since,
+      until,
+      totals,
+      groups: groups.map((g) => ({ ...g, label: group_by === 'project' && g.key ? (this.projects?.findById(g.key)?.name ?? null) : null })),
+      budgets: this.budgets.states(q.project_id ?? null),
+    };
+  }
+
+  async complete(req: LlmRequest): Promise<LlmResponse> {
+    const cfg = this.config.resolved();
+    const chain = cfg.order.map((n) => cfg.providers[n]).filter((p) => p.usable);
+    const first = chain[0];
+    if (!first) {
+      const why = cfg.order.map((n) => `${n}: ${cfg.providers[n].problem ?? 'not usable'}`).join('; ');
+      throw new ZeblitError('LLM_NOT_CONFIGURED', 'No LLM provider is configured', { details: { providers: why }, suggestion: NOT_CONFIGURED_SUGGESTION });
+    }
+    if (req.signal?.aborted) throw new LlmCancelledError();
+    try {
+      this.budgets.check(req);
+    } catch (err) {
+      this.calls.record({ provider: first.name, model: this.modelFor(req, first, cfg) ?? 'unknown', meta: req.meta, outcome: 'refused', error: (err as Error).message });
+      throw err;
+    }
+
+    const failures: Array<{ provider: ProviderName; error: string }> = [];
+    let previous: ProviderName | null = null;
+    for (const p of chain) {
+      const model = this.modelFor(req, p, cfg);
+      if (model === null) {
+        failures.push({ provider: p.name, error: 'no model configured' });
+        continue;
+      }
+      const error = await this.tryProvider(req, p, model, cfg, previous);
+      if ('response' in error) return { ...error.response, fallbacks: failures };
+      failures.push({ provider: p.name, error: error.message });
+      previous = p.name;
+    }
+    throw new ZeblitError('PROVIDER_ERROR', failures.map((f) => `${f.provider}: ${f.error}`).join(' ; '), {
+      details: { failures },
+      suggestion: 'Check the providers with `zeblit config get` (keys, base URLs, models) and the daemon log; an overloaded vendor may answer again in a minute.',
+    });
+  }
+
+  /** One provider with its retries: the response, or the last failure's message. Throws LlmCancelledError on abort. */
+  private async tryProvider(
+    req: LlmRequest,
+    p: ResolvedProvider,
+    model: string,
+    cfg: ResolvedConfig,
+    fallbackFrom: ProviderName | null,
+  ): Promise<{ response: Omit<LlmResponse, 'fallbacks'> } | { message: string }> {
+    const signal = req.signal ?? new AbortController().signal;
+    const client = this.client(p, cfg);
+    let message = 'no attempt';
+    for (let attempt = 1; attempt <= cfg.max_retries + 1; attempt++) {
+      const started = performance.now();
+      const base = { provider: p.name, model, meta: req.meta, fallback_from: fallbackFrom, attempt };
+      try {
+        const result = await client.call({ model, system: req.system, messages: req.messages, tools: req.tools, max_tokens: req.max_tokens ?? cfg.max_tokens, onText: req.onText, signal });
+        const latency_ms = Math.round(performance.now() - started);
+        const price = priceFor(result.model, cfg.price_overrides);
+        const cost_usd = costOf(result.usage, price.price);
+        if (!price.priced && !this.unpriced.has(result.model)) {
+          this.unpriced.add(result.model);
+          this.log?.warn({ model: result.model }, `no price known for model ${result.model}: its calls are recorded at $0; set one with \`zeblit config set price.${result.model} <in>,<out>\``);
+        }
+        const call = this.calls.record({ ...base, model: result.model, usage: result.usage, cost_usd, latency_ms, outcome: 'ok' });
+        return { response: { provider: p.name, model: result.model, content: result.content, stop_reason: result.stop_reason, usage: result.usage, cost_usd, latency_ms, call_id: call.id } };
+      } catch (err) {
+        const latency_ms = Math.round(performance.now() - started);
+        if (signal.aborted || isCancelled(err)) {
+          this.calls.record({ ...base, usage: ZERO, latency_ms, outcome: 'cancelled', error: 'cancelled' });
+          throw new LlmCancelledError();
+        }
+        const failure = err instanceof ProviderFailure ? err : new ProviderFailure(p.name, err instanceof Error ? err.message : String(err), { retryable: false, cause: err });
+        message = failure.status && !failure.message.includes(String(failure.status)) ? `${failure.message} (HTTP ${failure.status})` : failure.message;
+        this.calls.record({ ...base, latency_ms, outcome: 'error', error: message });
+        this.log?.warn({ provider: p.name, model, attempt, status: failure.status, retryable: failure.retryable }, `LLM call failed: ${message}`);
+        if (!failure.retryable || attempt > cfg.max_retries) break;
+        await this.sleep(this.delay(attempt, failure), signal).catch(() => {
+          throw new LlmCancelledError();
+        });
+      }
+    }
+    return { message };
+  }
+
+  /** The model for this provider: the request's if it belongs there, else the agent's override if it does, else the provider's default. */
+  private modelFor(req: LlmRequest, p: ResolvedProvider, cfg: ResolvedConfig): string | null {
+    if (req.model && modelFits(req.model, p.name)) return req.model;
+    const override = req.meta.agent ? cfg.agent_models[req.meta.agent] : undefined;
+    if (override && modelFits(override, p.name)) return override;
+    return p.model;
+  }
+
+  private client(p: ResolvedProvider, cfg: ResolvedConfig): Provider {
+    if (this.clientsGeneration !== this.config.generation) {
+      this.clients = new Map();
+      this.clientsGeneration = this.config.generation;
+    }
+    let client = this.clients.get(p.name);
+    if (!client) {
+      // A compatible server may need no key; the SDK still wants one, and a local server ignores it.
+      client = this.createProvider(p.name, { apiKey: p.apiKey ?? 'no-key', baseURL: p.effective_base_url ?? '', timeoutMs: cfg.timeout_ms });
+      this.clients.set(p.name, client);
+    }
+    return client;
+  }
+
+  private delay(attempt: number, failure: ProviderFailure): number {
+    const { baseMs, capMs, retryAfterCapMs } = this.backoff;
+    const exp = Math.min(capMs, baseMs * 2 ** (attempt - 1));
+    const jittered = exp * (0.5 + this.random() * 0.5);
+    const asked = failure.retryAfterSeconds === null ? 0 : Math.min(retryAfterCapMs, failure.retryAfterSeconds * 1000);
+    return Math.max(jittered, asked);
+  }
+
+  private sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(new Error('aborted'));
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new Error('aborted'));
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
