@@ -171,6 +171,9 @@ export function checkConversation(messages: LlmMessage[], vendor: FakeVendor): s
       }
       const empty = m.content.findIndex((b) => b.type === 'text' && b.text === '');
       if (empty >= 0 && !(last && m.role === 'assistant')) return `messages.${i}.content.${empty}.text: text content blocks must be non-empty`;
+      const firstOther = m.content.findIndex((b) => b.type !== 'tool_result');
+      const lateResult = m.content.findIndex((b, j) => b.type === 'tool_result' && firstOther >= 0 && j > firstOther);
+      if (lateResult >= 0) return `messages.${i}.content.${lateResult}: tool_result blocks must come first in the content array, before any text`;
     }
     if (m.role === 'assistant') {
       const uses = m.content.flatMap((b) => (b.type === 'tool_use' ? [b.id] : []));

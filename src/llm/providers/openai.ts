@@ -1,0 +1,181 @@
+/**
+ * OpenAI Chat Completions behind the Provider interface, for OpenAI itself
+ * ('openai') and for any server that speaks its dialect ('compatible':
+ * Ollama, LM Studio, vLLM…). Every call streams with usage included and makes
+ * one attempt (the LlmService retries). A compatible server that refuses
+ * `stream_options` is asked once more without it, and is not asked with it
+ * again.
+ */
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { ProviderFailure, type LlmMessage, type LlmTool, type Provider, type ProviderCall, type ProviderResult, type StopReason, type TextBlock, type ToolUseBlock } from '../types.ts';
+import { endedEarly, toFailure, Watchdog, type CallContext } from './failure.ts';
+import { parseToolInput, toolArgumentsText } from './tool-input.ts';
+
+export interface OpenAIProviderOptions {
+  name: 'openai' | 'compatible';
+  apiKey: string;
+  /** Ends in /v1 (the SDK appends /chat/completions). Default for 'openai': OpenAI's public endpoint; 'compatible' needs one. */
+  baseURL?: string | null;
+  /** Longest wait for the response to start, and for the next chunk of a stream. */
+  timeoutMs: number;
+}
+
+const SDK_ERRORS = { APIError, APIUserAbortError, APIConnectionError, APIConnectionTimeoutError };
+const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+const FINISH: Record<string, StopReason> = { stop: 'end_turn', tool_calls: 'tool_use', function_call: 'tool_use', length: 'max_tokens', content_filter: 'refusal' };
+
+type Params = OpenAI.Chat.ChatCompletionCreateParamsStreaming;
+
+export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
+  const name = opts.name;
+  const baseURL = opts.baseURL || (name === 'openai' ? DEFAULT_BASE_URL : '');
+  const client = baseURL === '' ? null : new OpenAI({ apiKey: opts.apiKey, baseURL, maxRetries: 0, timeout: opts.timeoutMs });
+  let sendStreamOptions = true;
+
+  async function attempt(req: ProviderCall, params: Params, ctx: CallContext): Promise<ProviderResult> {
+    const stream = await client!.chat.completions.create(params, { signal: AbortSignal.any([req.signal, ctx.watchdog.signal]) });
+    ctx.watchdog.kick();
+    const acc = new Accumulator(req.model);
+    for await (const chunk of stream) {
+      ctx.watchdog.kick();
+      acc.add(chunk, req.onText);
+    }
+    // An abort ends the SDK's iteration quietly: find out why it stopped.
+    if (req.signal.aborted || ctx.watchdog.fired) throw new Error('stream aborted');
+    if (acc.finish === null) throw endedEarly(name);
+    return acc.result();
+  }
+
+  return {
+    name,
+    async call(req: ProviderCall): Promise<ProviderResult> {
+      const watchdog = new Watchdog(opts.timeoutMs);
+      const ctx: CallContext = { provider: name, apiKey: opts.apiKey, baseURL, timeoutMs: opts.timeoutMs, signal: req.signal, watchdog };
+      try {
+        if (!client) throw new ProviderFailure(name, `no base URL is configured for the ${name} provider (e.g. http://127.0.0.1:11434/v1)`, { retryable: false });
+        if (req.signal.aborted) throw new Error('aborted before the call');
+        const params = toParams(req, name, sendStreamOptions);
+        try {
+          return await attempt(req, params, ctx);
+        } catch (err) {
+          if (!(name === 'compatible' && sendStreamOptions && refusedStreamOptions(err))) throw err;
+          sendStreamOptions = false;
+          watchdog.stop();
+          return await attempt(req, toParams(req, name, false), ctx);
+        }
+      } catch (err) {
+        throw toFailure(err, ctx, SDK_ERRORS);
+      } finally {
+        watchdog.stop();
+      }
+    },
+  };
+}
+
+/** A 400/422 before any answer: servers that do not know stream_options say so this way. */
+function refusedStreamOptions(err: unknown): boolean {
+  return err instanceof APIError && (err.status === 400 || err.status === 422);
+}
+
+function toParams(req: ProviderCall, name: 'openai' | 'compatible', streamOptions: boolean): Params {
+  return {
+    model: req.model,
+    messages: toMessages(req.system, req.messages),
+    // OpenAI's newer models refuse max_tokens; servers that copy the API mostly know only max_tokens.
+    ...(name === 'openai' ? { max_completion_tokens: req.max_tokens } : { max_tokens: req.max_tokens }),
+    ...(req.tools.length > 0 ? { tools: req.tools.map(toTool) } : {}),
+    stream: true,
+    ...(streamOptions ? { stream_options: { include_usage: true } } : {}),
+  };
+}
+
+function toTool(t: LlmTool): OpenAI.Chat.ChatCompletionTool {
+  return { type: 'function', function: { name: t.name, description: t.description, parameters: t.input_schema } };
+}
+
+/**
+ * Neutral messages → chat messages: the system prompt first; an assistant's
+ * tool uses become its tool_calls; a user message's tool results become
+ * `tool` messages (before its text, which follows as a user message).
+ */
+export function toMessages(system: string, messages: LlmMessage[]): OpenAI.Chat.ChatCompletionMessageParam[] {
+  const out: OpenAI.Chat.ChatCompletionMessageParam[] = system !== '' ? [{ role: 'system', content: system }] : [];
+  for (const m of messages) {
+    const text = m.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n');
+    if (m.role === 'assistant') {
+      const calls = m.content.flatMap((b): OpenAI.Chat.ChatCompletionMessageToolCall[] =>
+        b.type === 'tool_use' ? [{ id: b.id, type: 'function', function: { name: b.name, arguments: toolArgumentsText(b.input) } }] : [],
+      );
+      out.push({ role: 'assistant', content: text === '' && calls.length > 0 ? null : text, ...(calls.length > 0 ? { tool_calls: calls } : {}) });
+      continue;
+    }
+    for (const b of m.content) {
+      if (b.type !== 'tool_result') continue;
+      // Chat Completions has no error flag on a tool result: say it in the text.
+      const content = b.is_error && !/^error\b/i.test(b.content) ? `Error: ${b.content}` : b.content;
+      out.push({ role: 'tool', tool_call_id: b.tool_use_id, content });
+    }
+    if (text !== '' || !m.content.some((b) => b.type === 'tool_result')) out.push({ role: 'user', content: text });
+  }
+  return out;
+}
+
+/** Builds the answer from the chunks: text deltas, tool calls by index, the finish reason and the usage chunk. */
+class Accumulator {
+  private model: string;
+  private text = '';
+  private readonly calls = new Map<number, { id: string; name: string; args: string }>();
+  finish: string | null = null;
+  private usage: OpenAI.CompletionUsage | null = null;
+
+  constructor(model: string) {
+    this.model = model;
+  }
+
+  add(chunk: OpenAI.Chat.ChatCompletionChunk, onText: ((delta: string) => void) | undefined): void {
+    if (chunk.model) this.model = chunk.model;
+    if (chunk.usage) this.usage = chunk.usage;
+    for (const choice of chunk.choices ?? []) {
+      if (choice.index !== 0 && choice.index !== undefined) continue;
+      const d = choice.delta;
+      if (d?.content) {
+        this.text += d.content;
+        onText?.(d.content);
+      }
+      for (const tc of d?.tool_calls ?? []) {
+        // Some compatible servers leave out `index`: a call with a new id is a new call, otherwise it continues the last one.
+        const index = tc.index ?? (tc.id && ![...this.calls.values()].some((c) => c.id === tc.id) ? this.calls.size : Math.max(0, this.calls.size - 1));
+        const cur = this.calls.get(index) ?? { id: '', name: '', args: '' };
+        if (tc.id) cur.id = tc.id;
+        if (tc.function?.name) cur.name += tc.function.name;
+        if (tc.function?.arguments) cur.args += tc.function.arguments;
+        this.calls.set(index, cur);
+      }
+      if (choice.finish_reason) this.finish = choice.finish_reason;
+    }
+  }
+
+  result(): ProviderResult {
+    const content: Array<TextBlock | ToolUseBlock> = this.text !== '' ? [{ type: 'text', text: this.text }] : [];
+    const calls = [...this.calls.entries()].sort(([a], [b]) => a - b);
+    for (const [i, c] of calls) {
+      content.push({ type: 'tool_use', id: c.id || `call_${i}`, name: c.name, input: parseToolInput(c.args) });
+    }
+    // Some servers finish with "stop" although they called tools.
+    const stop = calls.length > 0 && this.finish === 'stop' ? 'tool_use' : (FINISH[this.finish ?? ''] ?? 'other');
+    const cached = this.usage?.prompt_tokens_details?.cached_tokens ?? 0;
+    return {
+      model: this.model,
+      content,
+      stop_reason: stop,
+      usage: {
+        // prompt_tokens counts the cached tokens too; input means the uncached part.
+        input_tokens: Math.max(0, (this.usage?.prompt_tokens ?? 0) - cached),
+        output_tokens: this.usage?.completion_tokens ?? 0,
+        cache_read_tokens: cached,
+        cache_write_tokens: 0,
+      },
+    };
+  }
+}
