@@ -60,9 +60,13 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
           return await attempt(req, params, ctx);
         } catch (err) {
           if (!(name === 'compatible' && sendStreamOptions && refusedStreamOptions(err))) throw err;
-          sendStreamOptions = false;
           watchdog.stop();
-          return await attempt(req, toParams(req, name, false), ctx);
+          // Only a success without stream_options proves they were the trouble; otherwise the first error stands.
+          const result = await attempt(req, toParams(req, name, false), ctx).catch(() => {
+            throw err;
+          });
+          sendStreamOptions = false;
+          return result;
         }
       } catch (err) {
         throw toFailure(err, ctx, SDK_ERRORS);
