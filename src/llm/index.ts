@@ -4,7 +4,7 @@ export { LlmConfigStore, DEFAULT_MODELS, type ResolvedConfig, type ResolvedProvi
 export { BUILTIN_PRICES, costOf, priceFor, priceTable } from './pricing.ts';
 export { CallLog, monthKey, monthStart, type CallRecord, type UsageGroup } from './calls.ts';
 export { Budgets, type ProjectLookup } from './budget.ts';
-export { createProvider } from './providers/index.ts';
+export { createProvider, invalidToolArguments, INVALID_JSON_KEY } from './providers/index.ts';
 export { SecretBox, SealedSecretError } from './secrets.ts';
 export { ProviderFailure } from './types.ts';
 export type * from './types.ts';
