@@ -303,11 +303,12 @@ export interface CliResult {
 }
 
 /** Runs the built CLI with ZEBLIT_HOME (and HOME) pointed at `home`. */
-export function runCli(home: string, args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(home: string, args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; /** Piped to stdin (default: no stdin). */ input?: string } = {}): Promise<CliResult> {
   requireBuilt(CLI_JS);
   const env = daemonEnv(home, { NO_COLOR: '1', ...opts.env });
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI_JS, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_JS, ...args], { env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
     children.add(child);
     let stdout = '';
     let stderr = '';
