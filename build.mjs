@@ -41,4 +41,6 @@ await build({
 cpSync('src/db/migrations', `${out}/migrations`, { recursive: true });
 // The containers' in-container runner is read at run time from beside the bundle.
 cpSync('src/containers/runner/runner.pl', `${out}/runner.pl`);
+// The agents' system prompts, read at run time from <out>/prompts/ (src/agents/definitions.ts).
+cpSync('src/agents/prompts', `${out}/prompts`, { recursive: true });
 console.log(`built ${out}/zeblitd.js and ${out}/zeblit.js in ${Date.now() - started} ms`);

@@ -51,6 +51,17 @@ export interface FinishSignal {
   summary: string;
 }
 
+/**
+ * A tool as a model is told of it: structurally the LlmTool of src/llm, kept
+ * here so the agents' tools do not depend on the LLM layer's files.
+ */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  /** JSON Schema of the input (an object schema). */
+  input_schema: Record<string, unknown>;
+}
+
 export interface ToolDef<I = any> {
   name: ToolName;
   description: string;

@@ -35,6 +35,23 @@ export class ConsoleService {
     this.errors.runExited(projectId, runId, exitCode, oomKilled);
   }
 
+  /**
+   * The errors detected in a run, once its lines are stored and its exit
+   * judged. Call it after the run finished: `runExited` (wired to run.finished)
+   * has then queued its judgement, and drain waiters run in the order they came.
+   */
+  runErrors(projectId: string, runId: string, limit = 20): Promise<DetectedErrorInfo[]> {
+    return new Promise((resolve, reject) =>
+      this.capture.afterDrain(() => {
+        try {
+          resolve(this.store.errors(projectId, { run_id: runId, limit }));
+        } catch (err) {
+          reject(err);
+        }
+      }),
+    );
+  }
+
   /** Rule-based analysis of the stored errors: groups, probable causes, suggestions. */
   analyze(errors: DetectedErrorInfo[], ctx: { template?: TemplateName; memory_mb?: number } = {}): Omit<Analysis, 'ai_explanation'> {
     return analyze(
