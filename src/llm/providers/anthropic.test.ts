@@ -167,6 +167,17 @@ describe('Anthropic provider', () => {
     assert.equal(b.status, null);
   });
 
+  it('an error event inside the stream: overloaded is retryable, an invalid request is not', async () => {
+    fake.script([{ text: 'starting to answer', stream_error: { message: 'Overloaded' } }, { text: 'x', stream_error: { type: 'invalid_request_error', message: 'nope', after_chunks: 1 } }]);
+    const a = await failure(provider().call(call()));
+    assert.equal(a.retryable, true);
+    assert.equal(a.status, null);
+    assert.match(a.message, /overloaded_error.*Overloaded/);
+    const b = await failure(provider().call(call()));
+    assert.equal(b.retryable, false);
+    assert.match(b.message, /invalid_request_error.*nope/);
+  });
+
   it('a server that is not there: retryable connection failure', async () => {
     const gone = await FakeLlm.start();
     const url = gone.anthropicBaseUrl;

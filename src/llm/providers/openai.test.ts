@@ -140,6 +140,13 @@ describe('OpenAI provider', () => {
     assert.equal(b.retryable, false);
   });
 
+  it('an error inside the stream: a retryable failure with what the server said', async () => {
+    fake.script([{ text: 'starting to answer', stream_error: { message: 'upstream hiccup' } }]);
+    const f = await failure(provider().call(call()));
+    assert.equal(f.retryable, true);
+    assert.match(f.message, /server_error.*upstream hiccup/);
+  });
+
   it('a stream cut before its finish: retryable', async () => {
     fake.script([{ text: 'a long enough answer to be cut', drop_after_chunks: 2 }]);
     const f = await failure(provider().call(call()));

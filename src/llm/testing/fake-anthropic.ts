@@ -86,7 +86,8 @@ export function answerAnthropic(res: ServerResponse, p: Plan, stream: boolean): 
   }
   events.push(ev('message_delta', { delta: { stop_reason: STOP[p.stop], stop_sequence: null }, usage: { output_tokens: p.usage.output_tokens } }));
   events.push(ev('message_stop', {}));
-  return writeStream(res, events, p);
+  const se = p.streamError;
+  return writeStream(res, events, p, se ? `event: error\ndata: ${anthropicError(529, se.message, se.type ?? 'overloaded_error')}\n\n` : null);
 }
 
 const ERROR_TYPES: Record<number, string> = {

@@ -94,7 +94,8 @@ export function answerOpenAI(res: ServerResponse, p: Plan, stream: boolean, incl
   items.push(chunk({}, FINISH[p.stop]));
   if (includeUsage) items.push(`data: ${JSON.stringify({ id: p.id, object: 'chat.completion.chunk', created, model: p.model, choices: [], usage: usage(p) })}\n\n`);
   items.push('data: [DONE]\n\n');
-  return writeStream(res, items, p);
+  const se = p.streamError;
+  return writeStream(res, items, p, se ? `data: ${openaiError(500, se.message, se.type ?? 'server_error')}\n\n` : null);
 }
 
 const ERROR_TYPES: Record<number, { type: string; code: string | null }> = {

@@ -37,6 +37,12 @@ export interface FakeReply {
   drop_connection?: boolean;
   /** Streaming only: send this many chunks (events), then destroy the socket. */
   drop_after_chunks?: number;
+  /**
+   * Streaming only: after `after_chunks` chunks (default 2), send an error inside
+   * the stream and end it: Anthropic's `event: error` (e.g. overloaded_error),
+   * OpenAI's `data: {"error": …}`.
+   */
+  stream_error?: { type?: string; message?: string; after_chunks?: number };
   /** The model named in the answer; default: the model asked for. */
   model?: string;
 }
@@ -78,6 +84,7 @@ export interface Plan {
   usage: TokenUsage;
   chunkDelayMs: number;
   dropAfterChunks: number | null;
+  streamError: { type: string | null; message: string; afterChunks: number } | null;
 }
 
 export function randomId(prefix: string): string {
@@ -106,6 +113,9 @@ export function plan(reply: FakeReply, req: FakeRequest, idPrefix: string, toolI
     },
     chunkDelayMs: reply.chunk_delay_ms ?? 0,
     dropAfterChunks: reply.drop_after_chunks ?? null,
+    streamError: reply.stream_error
+      ? { type: reply.stream_error.type ?? null, message: reply.stream_error.message ?? 'fake error in the stream', afterChunks: reply.stream_error.after_chunks ?? 2 }
+      : null,
   };
 }
 
@@ -139,7 +149,8 @@ export function wait(ms: number, res: ServerResponse): Promise<boolean> {
  * Writes stream chunks one by one with the plan's delay between them; stops
  * when the client goes away, and destroys the socket after `dropAfterChunks`.
  */
-export async function writeStream(res: ServerResponse, items: string[], p: Plan): Promise<void> {
+export async function writeStream(res: ServerResponse, items: string[], p: Plan, errorItem: string | null = null): Promise<void> {
+  if (errorItem !== null && p.streamError) items = [...items.slice(0, p.streamError.afterChunks), errorItem];
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   res.flushHeaders();
   for (let i = 0; i < items.length; i++) {
