@@ -307,8 +307,9 @@ export function runCli(home: string, args: string[], opts: { env?: Record<string
   requireBuilt(CLI_JS);
   const env = daemonEnv(home, { NO_COLOR: '1', ...opts.env });
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI_JS, ...args], { env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
+    const child = spawn(process.execPath, [CLI_JS, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // No input: stdin is at its end at once, as /dev/null would be.
+    child.stdin.end(opts.input ?? '');
     children.add(child);
     let stdout = '';
     let stderr = '';
