@@ -1,0 +1,108 @@
+/**
+ * Test helpers for the agents: a throwaway home with a real database, bus,
+ * files, console and containers, the real LlmService talking through the
+ * vendor SDK to the fake LLM server on loopback, and an AgentService on top.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Auth, loadOrCreateSecret } from '../auth/index.ts';
+import { ConsoleService } from '../console/index.ts';
+import { Containers, type ContainersOptions } from '../containers/index.ts';
+import { removeTestResources } from '../containers/testing.ts';
+import { zeblitPaths, type Project, type ZeblitEvent, type ZeblitPaths } from '../contracts/index.ts';
+import { openDatabase, type OpenedDatabase } from '../db/index.ts';
+import { EventBus } from '../events/index.ts';
+import { FileService } from '../files/index.ts';
+import { LlmService } from '../llm/index.ts';
+import { FakeLlm } from '../llm/testing/fake-llm.ts';
+import { Projects } from '../projects/index.ts';
+import { AgentService, type AgentOptions } from './index.ts';
+
+export interface AgentsFixture {
+  home: string;
+  paths: ZeblitPaths;
+  database: OpenedDatabase;
+  bus: EventBus;
+  projects: Projects;
+  ownerId: string;
+  files: FileService;
+  console: ConsoleService;
+  containers: Containers;
+  llm: LlmService;
+  fake: FakeLlm;
+  agents: AgentService;
+  /** Every event published on the bus, in order. */
+  events: ZeblitEvent[];
+  project(name?: string, settings?: Partial<Project['settings']>, template?: Project['template']): Project;
+  /** Another AgentService over the same everything (a restarted daemon, other options). */
+  service(opts?: AgentOptions): AgentService;
+  close(): Promise<void>;
+}
+
+export interface AgentsFixtureOptions {
+  agents?: AgentOptions;
+  containers?: ContainersOptions;
+  /** false: no provider configured (LLM_NOT_CONFIGURED). */
+  configured?: boolean;
+  /** The test starts real containers: close() removes them. */
+  docker?: boolean;
+}
+
+export async function agentsFixture(opts: AgentsFixtureOptions = {}): Promise<AgentsFixture> {
+  const home = mkdtempSync(join(tmpdir(), 'zbl-agents-'));
+  const paths = zeblitPaths({ ZEBLIT_HOME: home });
+  const database = openDatabase(paths.db);
+  const auth = Auth.fromSecretFile(database.db, paths.secret);
+  const ownerId = auth.users.ensureOwner('owner').id;
+  const projects = new Projects(database.db, paths);
+  const bus = new EventBus(database.db);
+  const events: ZeblitEvent[] = [];
+  bus.subscribe((e) => events.push(e));
+  const consoleService = new ConsoleService(database.db, bus);
+  const files = new FileService(database.db, bus, paths);
+  const containers = new Containers(database.db, paths, { stopTimeoutSeconds: 1, ...opts.containers });
+  const fake = await FakeLlm.start();
+  const env = opts.configured === false ? {} : { ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: fake.anthropicBaseUrl };
+  const llm = new LlmService({
+    db: database.db,
+    secret: loadOrCreateSecret(paths.secret),
+    env,
+    projects,
+    backoff: { baseMs: 1, capMs: 5, retryAfterCapMs: 5 },
+  });
+  // No retries: a scripted error is seen once.
+  if (opts.configured !== false) llm.update({ max_retries: 0, providers: { anthropic: { model: 'claude-haiku-4-5' } } });
+  const service = (o: AgentOptions = {}) => new AgentService({ db: database.db, bus, llm, files, containers, console: consoleService }, { ...opts.agents, ...o });
+  const made: string[] = [];
+  let n = 0;
+  return {
+    home,
+    paths,
+    database,
+    bus,
+    projects,
+    ownerId,
+    files,
+    console: consoleService,
+    containers,
+    llm,
+    fake,
+    agents: service(),
+    events,
+    service,
+    project(name = `p${++n}`, settings = {}, template = 'blank') {
+      const p = projects.create(ownerId, { name, template, settings });
+      made.push(p.id);
+      return p;
+    },
+    async close() {
+      await fake.close();
+      await containers.close();
+      consoleService.close();
+      if (made.length && opts.docker) await removeTestResources(made).catch(() => {});
+      database.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
