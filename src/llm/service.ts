@@ -216,6 +216,7 @@ export class LlmService implements LlmClient {
         this.log?.warn({ provider: p.name, model, attempt, status: failure.status, retryable: failure.retryable }, `LLM call failed: ${message}`);
         if (!failure.retryable || attempt > cfg.max_retries) break;
         await this.sleep(this.delay(attempt, failure), signal).catch(() => {
+          this.calls.record({ ...base, attempt: attempt + 1, outcome: 'cancelled', error: 'cancelled while waiting to retry' });
           throw new LlmCancelledError();
         });
       }
