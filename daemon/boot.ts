@@ -15,6 +15,7 @@ import { ConsoleService } from '../src/console/index.ts';
 import { Containers, bridgeEvents } from '../src/containers/index.ts';
 import { FileService } from '../src/files/index.ts';
 import { LlmService } from '../src/llm/index.ts';
+import { AgentService } from '../src/agents/index.ts';
 import { VERSION } from '../src/contracts/index.ts';
 import { openDatabase } from '../src/db/index.ts';
 import { Projects } from '../src/projects/index.ts';
@@ -77,13 +78,15 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       bus.prune();
     }, 60_000);
     pruner.unref();
-    const containers = new Containers(database.db, paths, { now, log: logger, images: config.images });
+    const containers = new Containers(database.db, paths, { now, log: logger, images: config.images, workspaceMode: config.workspaceMode });
     projects.onDelete((project) => containers.onProjectDeleted(project));
     const unbridge = bridgeEvents(containers.events, { bus, capture: consoleService.capture, log: logger });
     // After the bridge has flushed the run's last lines: an exit code no line explained (126, 127, 137, 139) is an error too.
     const offExit = containers.events.on('run.finished', (f) => consoleService.errors.runExited(f.project_id, f.run_id, f.exit_code));
     const offMain = followMainOutput({ containers, projects, capture: consoleService.capture, onError: (err, projectId) => logger.warn({ err, project_id: projectId }, 'following the container output failed') });
-    const files = new FileService(database.db, bus, paths, { now, retention: config.fileRetention }, { onError: (err, what) => logger.warn({ err }, what) });
+    // Archive mode (a remote engine, or ZEBLIT_WORKSPACE_MODE=archive): the workspace is copied to and from containers that cannot bind-mount it.
+    const remote = { channel: containers.workspaceChannel, isRemote: (id: string) => containers.workspaceMode(id) === 'archive' };
+    const files = new FileService(database.db, bus, paths, { now, retention: config.fileRetention }, { remote, onError: (err, what) => logger.warn({ err }, what) });
     projects.onDelete((project) => files.forget(project.id));
     const leftovers = files.cleanScratch();
     if (leftovers > 0) logger.info({ removed: leftovers }, 'removed uploads and deletions a previous daemon left unfinished');
@@ -94,6 +97,11 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
         files.syncAfterRun(f.project_id, { author: 'container', runId: f.run_id }).catch((err: unknown) => logger.warn({ err, project_id: f.project_id, run_id: f.run_id }, 'workspace scan after a run failed')),
       );
     });
+    // A container that (re)starts in archive mode gets the workspace (a new container, a new volume).
+    const offPush = containers.events.on('container.status', (e) => {
+      if (e.state !== 'running' || containers.workspaceMode(e.project_id) !== 'archive') return;
+      files.pushAll(e.project_id).catch((err: unknown) => logger.warn({ err, project_id: e.project_id }, 'copying the workspace into the container failed'));
+    });
     const filePruner = setInterval(() => {
       try {
         files.prune();
@@ -102,6 +110,9 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       }
     }, 3_600_000);
     filePruner.unref();
+    const agents = new AgentService({ db: database.db, bus, llm, files, containers, console: consoleService }, { now });
+    const orphans = agents.expireOrphanApprovals();
+    if (orphans > 0) logger.info({ expired: orphans }, 'approvals left pending by a previous daemon expired');
     const app = createApp({
       database,
       auth,
@@ -113,6 +124,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       containers,
       files,
       llm,
+      agents,
       logger,
       paths,
       config: { allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts, rateLimit: config.rateLimit, maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes },
@@ -122,8 +134,12 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
 
     // Reverse order of acquisition: listeners, then the database, then the lock.
     shutdown.add({ name: 'listeners', run: () => Promise.all(listeners.map((l) => closeListener(l, config.shutdownTimeoutMs))).then(() => undefined) });
+    // Archive mode: the API's last changes reach their containers before the channels close.
+    shutdown.add({ name: 'file pushes', run: () => files.flushPushes() });
+    // Running turns are cancelled (their work so far is recorded) before the containers' channels close.
+    shutdown.add({ name: 'agents', run: () => agents.close() });
     // Containers keep running (the next daemon adopts them); their runners and monitors stop.
-    shutdown.add({ name: 'containers', run: () => (offSync(), offExit(), offMain(), clearInterval(filePruner), unbridge(), containers.close()) });
+    shutdown.add({ name: 'containers', run: () => (offSync(), offPush(), offExit(), offMain(), clearInterval(filePruner), unbridge(), containers.close()) });
     shutdown.add({ name: 'hub', run: () => (clearInterval(pruner), consoleService.close(), hub.close()) });
     shutdown.add({ name: 'database', run: () => database.close() });
     shutdown.add({ name: 'lock', run: () => lock.release() });

@@ -22,6 +22,8 @@ export const FileConfig = z.looseObject({
   shutdown_timeout_ms: z.number().int().min(0).optional(),
   /** Template → image, instead of the template's default (python:3.12-slim, …). */
   images: z.partialRecord(TemplateName, z.string().min(1)).optional(),
+  /** How containers see the workspace: auto (archive for a remote engine), bind, archive. */
+  workspace_mode: z.enum(['auto', 'bind', 'archive']).optional(),
 });
 
 export interface DaemonConfig {
@@ -45,6 +47,8 @@ export interface DaemonConfig {
   consoleRetention: { maxLines: number; maxBytes: number };
   shutdownTimeoutMs: number;
   images: Partial<Record<TemplateName, string>>;
+  /** env ZEBLIT_WORKSPACE_MODE or workspace_mode; default auto. */
+  workspaceMode: 'auto' | 'bind' | 'archive';
 }
 
 export const HELP = `zeblitd: the Zeblit daemon (runs in the foreground)
@@ -98,6 +102,13 @@ function uploadLimit(v: string | undefined): number | undefined {
   return n;
 }
 
+function workspaceMode(v: string | undefined): DaemonConfig['workspaceMode'] | undefined {
+  if (v === undefined || v === '') return undefined;
+  const m = FileConfig.shape.workspace_mode.unwrap().safeParse(v);
+  if (!m.success) throw new Error(`ZEBLIT_WORKSPACE_MODE must be auto, bind or archive, got "${v}"`);
+  return m.data;
+}
+
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedArgs {
   const { values } = parseArgs({
     args: argv,
@@ -142,6 +153,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       consoleRetention: { maxLines: file.console_retention?.max_lines ?? 20_000, maxBytes: file.console_retention?.max_bytes ?? 20 * 1024 * 1024 },
       shutdownTimeoutMs: file.shutdown_timeout_ms ?? 10_000,
       images: file.images ?? {},
+      workspaceMode: workspaceMode(env.ZEBLIT_WORKSPACE_MODE) ?? file.workspace_mode ?? 'auto',
     },
   };
 }

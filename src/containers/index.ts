@@ -33,7 +33,10 @@ import { Images } from './images.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { Monitor } from './monitor.ts';
 import { realTimers, silentLog, type ContainersOptions, type Log } from './options.ts';
-import { LABEL_CONFIG, defaultContainerUser, ownLabels } from './profile.ts';
+import { LABEL_CONFIG, defaultContainerUser, ownLabels, type WorkspaceMode } from './profile.ts';
+import { discoverEndpoint } from './discovery.ts';
+import type { Endpoint } from './engine.ts';
+import { WorkspaceChannel } from './workspace-channel.ts';
 import { reconcile, type ReconcileReport } from './reconcile.ts';
 import { statusOf } from './state.ts';
 import { ContainerStore } from './store.ts';
@@ -48,7 +51,8 @@ export type { ReconcileReport } from './reconcile.ts';
 export { EngineGate } from './gate.ts';
 export { DockerEngine } from './docker/engine.ts';
 export { candidateSockets, describeEndpoint, discoverEndpoint, parseDockerHost, DOCKER_SUGGESTION } from './discovery.ts';
-export { LABEL_HOME, LABEL_MANAGED, LABEL_PROJECT, containerName, networkName, ownLabels, volumeName } from './profile.ts';
+export { LABEL_HOME, LABEL_MANAGED, LABEL_PROJECT, LABEL_WORKSPACE, containerName, networkName, ownLabels, volumeName, workspaceVolumeName, type WorkspaceMode } from './profile.ts';
+export type { WorkspaceChannel } from './workspace-channel.ts';
 export * as containerTables from './containers.sql.ts';
 
 export class Containers {
@@ -66,6 +70,9 @@ export class Containers {
   private reconciling: Promise<ReconcileReport> | null = null;
   private offGate: (() => void) | null = null;
   private readonly owner: Record<string, string>;
+  private readonly mode: WorkspaceMode;
+  /** Archive mode's copies in and out of containers (see workspace-channel.ts). */
+  readonly workspaceChannel: WorkspaceChannel;
 
   constructor(db: Db, paths: ZeblitPaths, opts: ContainersOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -81,6 +88,8 @@ export class Containers {
     this.store = new ContainerStore(db, this.now);
     const workspace = (id: string) => projectWorkspace(paths, id);
     const owner = ownLabels(paths.home);
+    this.mode = resolveWorkspaceMode(opts.workspaceMode ?? 'auto', opts.discover ?? (() => discoverEndpoint()));
+    const user = opts.user ?? defaultContainerUser();
     this.lifecycle = new Lifecycle({
       gate: this.gate,
       images: this.images,
@@ -88,14 +97,16 @@ export class Containers {
       events: this.events,
       workspace,
       homeDir: (id) => join(paths.projects, id, 'home'),
-      user: opts.user ?? defaultContainerUser(),
+      user,
       owner,
       now: this.now,
       log: this.log,
       runner: opts.runner ?? true,
       runnerReadyTimeoutMs: opts.runnerReadyTimeoutMs ?? 5_000,
       stopTimeoutSeconds: opts.stopTimeoutSeconds ?? 5,
+      workspaceMode: this.mode,
     });
+    this.workspaceChannel = new WorkspaceChannel({ gate: this.gate, lifecycle: this.lifecycle, project: (id) => this.store.project(id), user });
     this.executor = new Executor({
       lifecycle: this.lifecycle,
       store: this.store,
@@ -148,6 +159,17 @@ export class Containers {
         this.reconciling = null;
       });
     return this.reconciling;
+  }
+
+  /**
+   * Whether this project's container sees the host folder (`bind`) or has a
+   * workspace of its own kept in step by archive copies (`archive`): the mode
+   * of the container last attached, else the mode a new container would get.
+   */
+  workspaceMode(project: Project | string): WorkspaceMode {
+    const id = typeof project === 'string' ? project : project.id;
+    const live = this.lifecycle.lives.get(id);
+    return live?.containerId && live.workspace ? live.workspace : this.mode;
   }
 
   engineStatus(): Promise<EngineStatus> {
@@ -276,3 +298,13 @@ export class Containers {
   }
 }
 export { bridgeEvents } from './bridge.ts';
+
+/** `auto`: archive when the engine is not on this machine (tcp://, ssh://), whose daemon cannot see our folders. */
+export function resolveWorkspaceMode(mode: 'auto' | WorkspaceMode, discover: () => Endpoint): WorkspaceMode {
+  if (mode !== 'auto') return mode;
+  try {
+    return discover().kind === 'unix' ? 'bind' : 'archive';
+  } catch {
+    return 'bind'; // an unusable DOCKER_HOST: the engine is reported unavailable elsewhere
+  }
+}

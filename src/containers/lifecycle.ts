@@ -16,7 +16,19 @@ import type { Spawner } from './exec/process.ts';
 import type { EngineGate } from './gate.ts';
 import type { Images } from './images.ts';
 import type { Log } from './options.ts';
-import { LABEL_CONFIG, LABEL_PROJECT, buildSpec, containerName, networkName, volumeName, withEphemeralPorts, type ContainerUser } from './profile.ts';
+import {
+  LABEL_CONFIG,
+  LABEL_PROJECT,
+  LABEL_WORKSPACE,
+  buildSpec,
+  containerName,
+  networkName,
+  volumeName,
+  withEphemeralPorts,
+  workspaceVolumeName,
+  type ContainerUser,
+  type WorkspaceMode,
+} from './profile.ts';
 import { RunnerChannel } from './runner/channel.ts';
 import { runnerScript } from './runner/script.ts';
 import { exitReason, liveFromRow, serialize, type Live } from './state.ts';
@@ -38,6 +50,8 @@ export interface LifecycleDeps {
   runner: boolean;
   runnerReadyTimeoutMs: number;
   stopTimeoutSeconds: number;
+  /** How new containers get their /workspace (see WorkspaceMode). */
+  workspaceMode: WorkspaceMode;
 }
 
 const PORT_TAKEN = /port is already allocated|address already in use/i;
@@ -83,7 +97,7 @@ export class Lifecycle {
 
   /** The spec the project's settings ask for now (to tell whether the container is stale). */
   desiredSpec(project: Project, image: string): ContainerSpec {
-    return buildSpec({ project, image, workspace: this.d.workspace(project.id), user: this.d.user, owner: this.d.owner });
+    return buildSpec({ project, image, workspace: this.d.workspace(project.id), user: this.d.user, owner: this.d.owner, workspaceMode: this.d.workspaceMode });
   }
 
   /** Project deletion: container, network and volume go. When the engine is down, reconciliation removes them later. */
@@ -187,6 +201,8 @@ export class Lifecycle {
     live.containerId = info.id;
     live.image = info.image;
     live.configHash = info.labels[LABEL_CONFIG] ?? null;
+    // Containers made before the label existed all bind-mounted.
+    live.workspace = info.labels[LABEL_WORKSPACE] === 'archive' ? 'archive' : 'bind';
     live.startedAt = info.startedAt;
     live.ports = info.ports.map((p) => ({ container_port: p.containerPort, host_ip: p.hostIp, host_port: p.hostPort }));
     if (!live.spawner?.alive) live.spawner = await this.openSpawner(engine, live, info.id);
@@ -204,7 +220,8 @@ export class Lifecycle {
     const local = engine.endpoint.startsWith('unix://');
     // Independent of each other: in parallel (a bridge network takes a while to set up).
     await Promise.all([
-      engine.ensureVolume(volumeName(projectId), labels, local ? this.d.homeDir(projectId) : undefined),
+      // The home volume is backed by a host folder when the engine can see it; a workspace volume never is (archive mode).
+      ...spec.volumes.map((v) => engine.ensureVolume(v.name, labels, local && v.name === volumeName(projectId) ? this.d.homeDir(projectId) : undefined)),
       spec.network !== 'none' ? engine.ensureNetwork(networkName(projectId), labels) : Promise.resolve(),
     ]);
     try {
@@ -307,5 +324,6 @@ export async function removeProjectResources(engine: ContainerEngine, projectId:
   for (const c of await engine.listContainers({ [LABEL_PROJECT]: projectId })) await engine.removeContainer(c.id);
   await engine.removeNetwork(networkName(projectId));
   await engine.removeVolume(volumeName(projectId));
+  await engine.removeVolume(workspaceVolumeName(projectId));
 }
 

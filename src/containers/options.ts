@@ -1,7 +1,7 @@
 import type { TemplateName } from '../contracts/index.ts';
 import type { EngineFactory } from './gate.ts';
 import type { Endpoint } from './engine.ts';
-import type { ContainerUser } from './profile.ts';
+import type { ContainerUser, WorkspaceMode } from './profile.ts';
 
 /** The part of a pino logger the containers domain uses. */
 export interface Log {
@@ -52,4 +52,10 @@ export interface ContainersOptions {
   runTailBytes?: number;
   /** How long a "down" verdict on the engine holds (default 1 s). */
   engineRetryMs?: number;
+  /**
+   * How containers see the workspace: `bind` (the host folder), `archive` (a
+   * volume of their own, kept in step by archive copies), or `auto` (default):
+   * archive when the engine is remote (DOCKER_HOST tcp:// or ssh://), else bind.
+   */
+  workspaceMode?: 'auto' | WorkspaceMode;
 }

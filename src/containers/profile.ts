@@ -15,6 +15,8 @@ export const LABEL_PROJECT = 'zeblit.project';
 export const LABEL_CONFIG = 'zeblit.config';
 /** Which Zeblit home owns it: two homes (two daemons, tests) may share one engine and must not touch each other's containers. */
 export const LABEL_HOME = 'zeblit.home';
+/** How the container sees the workspace: `bind` (the host folder) or `archive` (its own volume, kept in step by archive copies). */
+export const LABEL_WORKSPACE = 'zeblit.workspace';
 export const HOME_DIR = '/home/zeblit';
 export const MANAGED = { [LABEL_MANAGED]: 'true' } as const;
 
@@ -26,6 +28,16 @@ export function ownLabels(home: string): Record<string, string> {
 export const containerName = (projectId: string) => `zeblit-${projectId}`;
 export const networkName = (projectId: string) => `zeblit-net-${projectId}`;
 export const volumeName = (projectId: string) => `zeblit-home-${projectId}`;
+/** The workspace volume of a container that cannot bind-mount the host folder (archive mode). */
+export const workspaceVolumeName = (projectId: string) => `zeblit-ws-${projectId}`;
+
+/**
+ * `bind`: /workspace is the host folder, bind-mounted (a local engine).
+ * `archive`: the engine cannot see the host's folders (a remote DOCKER_HOST),
+ * so /workspace is a volume of the container's own and the files domain keeps
+ * it in step with the host folder by archive copies.
+ */
+export type WorkspaceMode = 'bind' | 'archive';
 
 export interface ContainerUser {
   uid: number;
@@ -52,6 +64,8 @@ export interface ProfileInput {
   user: ContainerUser;
   /** ownLabels() of this home. */
   owner: Record<string, string>;
+  /** Default `bind`. Everything else in the profile is the same in both modes. */
+  workspaceMode?: WorkspaceMode;
 }
 
 /** /tmp is memory: a quarter of the container's memory, between 64 MiB and 1 GiB. */
@@ -59,9 +73,10 @@ export function tmpSizeMb(memoryMb: number): number {
   return Math.max(64, Math.min(1024, Math.floor(memoryMb / 4)));
 }
 
-export function buildSpec({ project, image, workspace, user, owner }: ProfileInput): ContainerSpec {
+export function buildSpec({ project, image, workspace, user, owner, workspaceMode = 'bind' }: ProfileInput): ContainerSpec {
   const s = project.settings;
-  const labels: Record<string, string> = { ...owner, [LABEL_PROJECT]: project.id, 'zeblit.template': project.template };
+  const labels: Record<string, string> = { ...owner, [LABEL_PROJECT]: project.id, 'zeblit.template': project.template, [LABEL_WORKSPACE]: workspaceMode };
+  const archive = workspaceMode === 'archive';
   const spec: ContainerSpec = {
     name: containerName(project.id),
     image,
@@ -71,8 +86,8 @@ export function buildSpec({ project, image, workspace, user, owner }: ProfileInp
     workdir: WORKSPACE_DIR,
     env: { HOME: HOME_DIR, ZEBLIT_PROJECT_ID: project.id },
     labels,
-    binds: [{ source: workspace, target: WORKSPACE_DIR }],
-    volumes: [{ name: volumeName(project.id), target: HOME_DIR }],
+    binds: archive ? [] : [{ source: workspace, target: WORKSPACE_DIR }],
+    volumes: [{ name: volumeName(project.id), target: HOME_DIR }, ...(archive ? [{ name: workspaceVolumeName(project.id), target: WORKSPACE_DIR }] : [])],
     tmpfs: { '/tmp': `rw,nosuid,nodev,size=${tmpSizeMb(s.memory_mb)}m,mode=1777` },
     limits: { memoryBytes: s.memory_mb * 1024 * 1024, nanoCpus: Math.round(s.cpus * 1e9), pids: s.pids },
     network: s.network === 'none' ? 'none' : networkName(project.id),

@@ -1,6 +1,6 @@
 import type { ContainerExit, ContainerHealth, ContainerState, ContainerStatus, Project, PublishedPort } from '../contracts/index.ts';
 import type { Spawner } from './exec/process.ts';
-import { containerName } from './profile.ts';
+import { containerName, type WorkspaceMode } from './profile.ts';
 import type { ContainerRow } from './store.ts';
 
 /** What the daemon holds in memory about one project's container. The database row mirrors it. */
@@ -27,6 +27,8 @@ export interface Live {
   stopping: boolean;
   /** Serializes start/stop/restart/remove of this project. */
   queue: Promise<unknown>;
+  /** How the container last attached sees /workspace (its label); null until one has been seen. */
+  workspace: WorkspaceMode | null;
 }
 
 export function liveFromRow(project: Project, row: ContainerRow | undefined): Live {
@@ -48,6 +50,7 @@ export function liveFromRow(project: Project, row: ContainerRow | undefined): Li
     oomAt: null,
     stopping: false,
     queue: Promise.resolve(),
+    workspace: null,
   };
 }
 

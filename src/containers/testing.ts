@@ -119,6 +119,7 @@ export async function removeTestResources(projectIds: string[]): Promise<void> {
       for (const c of await engine.listContainers({ [LABEL_PROJECT]: id })) await engine.removeContainer(c.id);
       await engine.removeNetwork(`zeblit-net-${id}`);
       await engine.removeVolume(`zeblit-home-${id}`);
+      await engine.removeVolume(`zeblit-ws-${id}`);
     } catch {
       // The engine went away: nothing more to do here.
     }

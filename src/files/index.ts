@@ -192,6 +192,8 @@ export class FileService {
     return this.core.exclusive(projectId, async () => {
       let mode: SyncResult['mode'] = 'bind';
       if (this.remote && (await this.remote.isRemote(projectId))) {
+        // The API's changes reach the container first: a pull before them would bring back what they replaced.
+        await this.flushPushes();
         const archive = await this.remote.channel.pull(projectId);
         if (archive) {
           mode = 'archive';
@@ -208,12 +210,22 @@ export class FileService {
     return this.sync(projectId, { author: opts.author ?? 'container', runId: opts.runId ?? null });
   }
 
-  /** Pushes the whole workspace to a container that does not see the host folder (after it starts). */
+  /**
+   * Pushes the whole workspace to a container that does not see the host
+   * folder (after it (re)starts: a new container, or a volume that lost what
+   * the API wrote). Under the project's lock, after pending pushes, so a sync
+   * queued before it (the one after the runs a restart ended) pulls first.
+   * Files only the container has are left for the next sync to find.
+   */
   async pushAll(projectId: string): Promise<number> {
-    if (!this.remote || !(await this.remote.isRemote(projectId))) return 0;
-    const files = this.filesAt(projectId, '');
-    await pushChanges(this.core, this.remote, projectId, files);
-    return files.length;
+    const remote = this.remote;
+    if (!remote || !(await remote.isRemote(projectId))) return 0;
+    return this.core.exclusive(projectId, async () => {
+      await this.flushPushes();
+      const files = this.filesAt(projectId, '');
+      await pushChanges(this.core, remote, projectId, files);
+      return files.length;
+    });
   }
 
   /** Retention over every project, then blobs no version needs. */

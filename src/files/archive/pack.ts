@@ -2,7 +2,10 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
-import type { SafeWorkspace, WalkEntry } from '../safe-fs/index.ts';
+import type { SafeWorkspace, WalkEntry as Walked } from '../safe-fs/index.ts';
+
+/** A walk entry, and for folders the mode to give them (default 0755). */
+type WalkEntry = Walked & { mode?: number };
 import { TEMP_PREFIX } from '../safe-fs/index.ts';
 import { baseName } from '../paths.ts';
 
@@ -22,14 +25,27 @@ export function packFolder(ws: SafeWorkspace, rel: string, opts: { gzip?: boolea
   return packEntries(ws, entries, (e) => `${top}/${rel === '' ? e.rel : e.rel.slice(rel.length + 1)}`, `${top}/`, opts.gzip !== false);
 }
 
-/** Named files of the workspace as a plain tar, names relative to the root (pushes to a container). */
+/**
+ * Named files of the workspace as a plain tar, names relative to the root
+ * (pushes to a container). Their folders come first, as entries of their own:
+ * a folder an extractor has to invent would belong to whoever extracts
+ * (Docker: root), and the container's user could not write in it.
+ */
 export function packPaths(ws: SafeWorkspace, rels: string[]): Readable {
-  const entries: WalkEntry[] = [];
+  const dirs = new Map<string, WalkEntry>();
+  const files: WalkEntry[] = [];
   for (const rel of rels) {
     const st = ws.lstat(rel);
-    if (st?.isFile()) entries.push({ rel, name: baseName(rel), type: 'file', size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, depth: 1 });
+    if (!st?.isFile()) continue;
+    for (let at = rel.indexOf('/'); at >= 0; at = rel.indexOf('/', at + 1)) {
+      const dir = rel.slice(0, at);
+      if (dirs.has(dir)) continue;
+      const ds = ws.lstat(dir);
+      if (ds?.isDirectory()) dirs.set(dir, { rel: dir, name: baseName(dir), type: 'dir', size: 0, mtimeMs: ds.mtimeMs, ctimeMs: ds.ctimeMs, depth: 1, mode: ds.mode & 0o7777 });
+    }
+    files.push({ rel, name: baseName(rel), type: 'file', size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, depth: 1 });
   }
-  return packEntries(ws, entries, (e) => e.rel, null, false);
+  return packEntries(ws, [...dirs.values(), ...files], (e) => e.rel, null, false);
 }
 
 function packEntries(ws: SafeWorkspace, entries: WalkEntry[], nameOf: (e: WalkEntry) => string, topDir: string | null, gzip: boolean): Readable {
@@ -50,7 +66,7 @@ function packEntries(ws: SafeWorkspace, entries: WalkEntry[], nameOf: (e: WalkEn
     if (topDir) await add({ name: topDir, type: 'directory', mode: 0o755 });
     for (const e of entries) {
       const mtime = new Date(e.mtimeMs);
-      if (e.type === 'dir') await add({ name: `${nameOf(e)}/`, type: 'directory', mode: 0o755, mtime });
+      if (e.type === 'dir') await add({ name: `${nameOf(e)}/`, type: 'directory', mode: e.mode ?? 0o755, mtime });
       else if (e.type === 'symlink') await add({ name: nameOf(e), type: 'symlink', linkname: ws.readLink(e.rel), mtime });
       else if (e.type === 'file') {
         let f;

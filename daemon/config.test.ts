@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { parseConfig, type DaemonConfig } from './config.ts';
+
+describe('daemon config: workspace mode', () => {
+  const home = mkdtempSync(join(tmpdir(), 'zbl-cfg-'));
+  after(() => rmSync(home, { recursive: true, force: true }));
+  const config = (env: NodeJS.ProcessEnv): DaemonConfig => {
+    const r = parseConfig([], { ZEBLIT_HOME: home, ...env });
+    if (!('config' in r)) throw new Error('no config');
+    return r.config;
+  };
+
+  test('auto by default; ZEBLIT_WORKSPACE_MODE wins over config.json; a wrong value is a clear error', () => {
+    assert.equal(config({}).workspaceMode, 'auto');
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ workspace_mode: 'bind' }));
+    assert.equal(config({}).workspaceMode, 'bind');
+    assert.equal(config({ ZEBLIT_WORKSPACE_MODE: 'archive' }).workspaceMode, 'archive');
+    assert.throws(() => config({ ZEBLIT_WORKSPACE_MODE: 'rsync' }), /ZEBLIT_WORKSPACE_MODE must be auto, bind or archive, got "rsync"/);
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ workspace_mode: 'nfs' }));
+    assert.throws(() => config({}), /workspace_mode/);
+  });
+});
