@@ -13,7 +13,7 @@ import type { Db } from '../db/index.ts';
 import type { EventBus } from '../events/index.ts';
 import { BlobStore, DEFAULT_INLINE_BLOB_BYTES, sha256Of } from './blobs.ts';
 import { DEFAULT_RETENTION, History, type Retention } from './history.ts';
-import { IgnoreRules } from './ignore.ts';
+import { DEFAULT_IGNORES, IgnoreRules, parseIgnoreFile, type IgnoreFile } from './ignore.ts';
 import { isBinaryContent, mimeOf } from './mime.ts';
 import { baseName } from './paths.ts';
 import { Recorder, type Change, type ChangeContext } from './recorder.ts';
@@ -58,7 +58,8 @@ export class FilesCore {
   readonly history: History;
   readonly recorder: Recorder;
   private readonly spaces = new Map<string, SafeWorkspace>();
-  private readonly ignoreCache = new Map<string, { key: string; rules: IgnoreRules }>();
+  /** Per project, per folder ('' = the root): its .gitignore compiled, with the stat it was read at. */
+  private readonly ignoreCache = new Map<string, Map<string, { key: string; rules: IgnoreFile }>>();
   private readonly locks = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -93,24 +94,42 @@ export class FilesCore {
     this.ignoreCache.delete(projectId);
   }
 
-  /** The ignore rules of a project: defaults plus its root .gitignore, re-read when that file changes. */
+  /**
+   * The ignore rules of a project for one operation: defaults, the root
+   * .gitignore and those of the folders below, each read once and kept until
+   * its stat changes. Every call looks again (one lstat per folder that the
+   * operation asks about), so an edited .gitignore counts at once.
+   */
   ignores(projectId: string): IgnoreRules {
+    const root = this.ignoreFile(projectId, '');
+    return new IgnoreRules(root ?? EMPTY, DEFAULT_IGNORES, (dir) => this.ignoreFile(projectId, dir));
+  }
+
+  private ignoreFile(projectId: string, dir: string): IgnoreFile | null {
     const ws = this.ws(projectId);
-    // Only the cache key is read by path; the content is read through the safe workspace below.
-    const st = lstatSync(join(ws.resolver.realRoot, '.gitignore'), { throwIfNoEntry: false }) ?? null;
-    const key = st ? `${st.ino}:${st.size}:${st.mtimeMs}:${st.isFile()}` : 'none';
-    const cached = this.ignoreCache.get(projectId);
+    const rel = dir === '' ? '.gitignore' : `${dir}/.gitignore`;
+    // Only the cache key is read by path (metadata, nothing of its content); the content is read through the safe workspace below.
+    const st = lstatSync(join(ws.resolver.realRoot, rel), { throwIfNoEntry: false });
+    let cache = this.ignoreCache.get(projectId);
+    if (!cache) {
+      cache = new Map();
+      this.ignoreCache.set(projectId, cache);
+    }
+    if (!st?.isFile()) {
+      cache.delete(dir);
+      return dir === '' ? EMPTY : null;
+    }
+    const key = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    const cached = cache.get(dir);
     if (cached?.key === key) return cached.rules;
     let text = '';
-    if (st) {
-      try {
-        text = ws.readSmall('.gitignore', 1024 * 1024).data?.toString('utf8') ?? '';
-      } catch {
-        text = '';
-      }
+    try {
+      text = ws.readSmall(rel, 1024 * 1024).data?.toString('utf8') ?? '';
+    } catch {
+      text = ''; // a link leading outside, a folder swapped in: no rules from it
     }
-    const rules = new IgnoreRules(text);
-    this.ignoreCache.set(projectId, { key, rules });
+    const rules = parseIgnoreFile(text);
+    cache.set(dir, { key, rules });
     return rules;
   }
 
@@ -227,5 +246,7 @@ export async function hashFd(fd: number): Promise<{ sha256: string; sample: Buff
   }
   return { sha256: hash.digest('hex'), sample: sample ?? Buffer.alloc(0) };
 }
+
+const EMPTY: IgnoreFile = [];
 
 export const invalidRef = (what: string) => new ZeblitError('VALIDATION_FAILED', what);
