@@ -15,6 +15,7 @@ import { ConsoleService } from '../src/console/index.ts';
 import { Containers, bridgeEvents } from '../src/containers/index.ts';
 import { FileService } from '../src/files/index.ts';
 import { LlmService } from '../src/llm/index.ts';
+import { AgentService } from '../src/agents/index.ts';
 import { VERSION } from '../src/contracts/index.ts';
 import { openDatabase } from '../src/db/index.ts';
 import { Projects } from '../src/projects/index.ts';
@@ -109,6 +110,9 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       }
     }, 3_600_000);
     filePruner.unref();
+    const agents = new AgentService({ db: database.db, bus, llm, files, containers, console: consoleService }, { now });
+    const orphans = agents.expireOrphanApprovals();
+    if (orphans > 0) logger.info({ expired: orphans }, 'approvals left pending by a previous daemon expired');
     const app = createApp({
       database,
       auth,
@@ -120,6 +124,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       containers,
       files,
       llm,
+      agents,
       logger,
       paths,
       config: { allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts, rateLimit: config.rateLimit, maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes },
@@ -131,6 +136,8 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     shutdown.add({ name: 'listeners', run: () => Promise.all(listeners.map((l) => closeListener(l, config.shutdownTimeoutMs))).then(() => undefined) });
     // Archive mode: the API's last changes reach their containers before the channels close.
     shutdown.add({ name: 'file pushes', run: () => files.flushPushes() });
+    // Running turns are cancelled (their work so far is recorded) before the containers' channels close.
+    shutdown.add({ name: 'agents', run: () => agents.close() });
     // Containers keep running (the next daemon adopts them); their runners and monitors stop.
     shutdown.add({ name: 'containers', run: () => (offSync(), offPush(), offExit(), offMain(), clearInterval(filePruner), unbridge(), containers.close()) });
     shutdown.add({ name: 'hub', run: () => (clearInterval(pruner), consoleService.close(), hub.close()) });

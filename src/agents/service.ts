@@ -106,6 +106,11 @@ export class AgentService {
     return this.approvalsBox.expireOrphans();
   }
 
+  /** Shutdown: every running turn is cancelled; each ends as 'cancelled' with its work recorded. */
+  close(): void {
+    for (const turn of this.busy.values()) turn.controller.abort();
+  }
+
   definitions(): AgentDefinition[] {
     return AGENTS;
   }
