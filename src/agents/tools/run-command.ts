@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { ExecuteRequest, WORKSPACE_DIR, type DetectedErrorInfo, type ExecuteResult } from '../../contracts/index.ts';
 import { ToolError, type ToolContext, type ToolDef } from '../types.ts';
-import { clip, tail, translated } from './common.ts';
+import { clip, formatBytes, tail, translated } from './common.ts';
 
 export const COMMAND_TIMEOUT_MAX_SECONDS = 600;
 export const COMMAND_TIMEOUT_DEFAULT_SECONDS = 120;
@@ -86,7 +86,9 @@ function describeRun(input: Input, r: ExecuteResult, errors: DetectedErrorInfo[]
       out.push(`--- ${stream}: (empty)`);
       continue;
     }
-    const cut = t.omitted > 0 || r[`${stream}_truncated`] ? ` (last ${t.total - t.omitted} lines of ${r[`${stream}_truncated`] ? 'more than ' : ''}${t.total}; ${r[`${stream}_bytes`]} bytes in all)` : '';
+    const shown = t.total - t.omitted;
+    // A truncated stream lost its middle: its line count means nothing, its byte count does.
+    const cut = r[`${stream}_truncated`] ? ` (last ${shown} lines of ${formatBytes(r[`${stream}_bytes`])} in all)` : t.omitted > 0 ? ` (last ${shown} of ${t.total} lines)` : '';
     out.push(`--- ${stream}${cut}:`, t.text);
   }
   if (errors.length > 0) {
