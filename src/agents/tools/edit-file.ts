@@ -79,9 +79,11 @@ function lineAt(text: string, offset: number): number {
 /** The lines [first, first+count) of the new text with a little context, numbered. */
 function excerpt(text: string, first: number, count: number): string {
   const lines = text.split(/\r?\n/);
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop(); // the final newline ends a line, it starts none
   const from = Math.max(1, first - SHOWN_CONTEXT);
-  const to = Math.min(lines.length, first + count - 1 + SHOWN_CONTEXT, from + SHOWN_MAX_LINES - 1);
-  const cut = first + count - 1 + SHOWN_CONTEXT > to ? '\n[…]' : '';
+  const wanted = Math.min(lines.length, first + count - 1 + SHOWN_CONTEXT);
+  const to = Math.min(wanted, from + SHOWN_MAX_LINES - 1);
+  const cut = wanted > to ? '\n[…]' : '';
   return numbered(lines.slice(from - 1, to), from) + cut;
 }
 

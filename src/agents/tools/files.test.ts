@@ -168,6 +168,15 @@ describe('edit_file', () => {
     assert.deepEqual(ctx.changed, ['calc.py']);
   });
 
+  test('an edit at the end of a file, and a long one, show what changed', async () => {
+    put('end.txt', 'a\nb\nc\n');
+    const end = await f.text('edit_file', { path: 'end.txt', old_text: 'c\n', new_text: 'c\nd\n' }, f.context(project));
+    assert.match(end, /\n1\| a\n2\| b\n3\| c\n4\| d$/);
+    const long = await f.text('edit_file', { path: 'end.txt', old_text: 'b\n', new_text: 'x\n'.repeat(50) }, f.context(project));
+    assert.match(long, /replaced 1 line\(s\) at line 2 with 50 line\(s\)/);
+    assert.match(long, /\n30\| x\n\[…\]$/);
+  });
+
   test('two matches: how many, where, and to add context', async () => {
     await refuses(
       f.call('edit_file', { path: 'calc.py', old_text: 'print(add(1, 2))', new_text: 'print(add(2, 3))' }, f.context(project)),
