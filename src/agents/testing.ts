@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Auth, loadOrCreateSecret } from '../auth/index.ts';
 import { ConsoleService } from '../console/index.ts';
-import { Containers, type ContainersOptions } from '../containers/index.ts';
+import { Containers, bridgeEvents, type ContainersOptions } from '../containers/index.ts';
 import { removeTestResources } from '../containers/testing.ts';
 import { zeblitPaths, type Project, type ZeblitEvent, type ZeblitPaths } from '../contracts/index.ts';
 import { openDatabase, type OpenedDatabase } from '../db/index.ts';
@@ -62,6 +62,10 @@ export async function agentsFixture(opts: AgentsFixtureOptions = {}): Promise<Ag
   const consoleService = new ConsoleService(database.db, bus);
   const files = new FileService(database.db, bus, paths);
   const containers = new Containers(database.db, paths, { stopTimeoutSeconds: 1, ...opts.containers });
+  // As boot wires them: run output into the console, exit codes judged, the workspace scanned after each run.
+  const unbridge = bridgeEvents(containers.events, { bus, capture: consoleService.capture, log: { debug() {}, info() {}, warn() {}, error() {} } });
+  const offExit = containers.events.on('run.finished', (r) => consoleService.errors.runExited(r.project_id, r.run_id, r.exit_code));
+  const offSync = containers.events.on('run.finished', (r) => void files.syncAfterRun(r.project_id, { runId: r.run_id }).catch(() => {}));
   const fake = await FakeLlm.start();
   const env = opts.configured === false ? {} : { ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: fake.anthropicBaseUrl };
   const llm = new LlmService({
@@ -98,6 +102,9 @@ export async function agentsFixture(opts: AgentsFixtureOptions = {}): Promise<Ag
     },
     async close() {
       await fake.close();
+      offSync();
+      offExit();
+      unbridge();
       await containers.close();
       consoleService.close();
       if (made.length && opts.docker) await removeTestResources(made).catch(() => {});
