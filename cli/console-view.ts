@@ -56,6 +56,7 @@ export function analysisText(a: Analysis, p: Paint): string {
     ];
     return lines.join('\n');
   });
-  const ai = a.ai_explanation ? `\nExplanation:\n${a.ai_explanation}\n` : '';
+  const cost = a.ai_usage ? paint(p, DIM, `(Engineer: ${a.ai_usage.input_tokens + a.ai_usage.output_tokens} tokens, $${a.ai_usage.cost_usd.toFixed(4)})\n`) : '';
+  const ai = a.ai_explanation ? `\nExplanation:\n${a.ai_explanation}\n${cost}` : '';
   return `${head}${groups.join('\n\n')}\n${ai}`;
 }

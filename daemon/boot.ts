@@ -15,7 +15,7 @@ import { ConsoleService } from '../src/console/index.ts';
 import { Containers, bridgeEvents } from '../src/containers/index.ts';
 import { FileService } from '../src/files/index.ts';
 import { LlmService } from '../src/llm/index.ts';
-import { AgentService } from '../src/agents/index.ts';
+import { AgentService, AutoFix } from '../src/agents/index.ts';
 import { VERSION } from '../src/contracts/index.ts';
 import { openDatabase } from '../src/db/index.ts';
 import { Projects } from '../src/projects/index.ts';
@@ -113,6 +113,8 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     const agents = new AgentService({ db: database.db, bus, llm, files, containers, console: consoleService }, { now });
     const orphans = agents.expireOrphanApprovals();
     if (orphans > 0) logger.info({ expired: orphans }, 'approvals left pending by a previous daemon expired');
+    // Project setting auto_fix: failed runs and new container errors start Engineer turns.
+    const offAutofix = new AutoFix({ agents, projects, containers, console: consoleService, bus, onError: (err, projectId) => logger.warn({ err, project_id: projectId }, 'auto-fix failed') }).start();
     const app = createApp({
       database,
       auth,
@@ -137,7 +139,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     // Archive mode: the API's last changes reach their containers before the channels close.
     shutdown.add({ name: 'file pushes', run: () => files.flushPushes() });
     // Running turns are cancelled (their work so far is recorded) before the containers' channels close.
-    shutdown.add({ name: 'agents', run: () => agents.close() });
+    shutdown.add({ name: 'agents', run: () => (offAutofix(), agents.close()) });
     // Containers keep running (the next daemon adopts them); their runners and monitors stop.
     shutdown.add({ name: 'containers', run: () => (offSync(), offPush(), offExit(), offMain(), clearInterval(filePruner), unbridge(), containers.close()) });
     shutdown.add({ name: 'hub', run: () => (clearInterval(pruner), consoleService.close(), hub.close()) });

@@ -53,7 +53,7 @@ export class ConsoleService {
   }
 
   /** Rule-based analysis of the stored errors: groups, probable causes, suggestions. */
-  analyze(errors: DetectedErrorInfo[], ctx: { template?: TemplateName; memory_mb?: number } = {}): Omit<Analysis, 'ai_explanation'> {
+  analyze(errors: DetectedErrorInfo[], ctx: { template?: TemplateName; memory_mb?: number } = {}): Omit<Analysis, 'ai_explanation' | 'ai_usage'> {
     return analyze(
       // The analysis keys on type, message and file; pattern_id is not stored, the type stands in for it.
       errors.map((e) => ({ ...e, pattern_id: e.type, language: e.language as ErrorRecord['language'] })),

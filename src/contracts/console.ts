@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TurnUsage } from './agents.ts';
 import { ConsoleSource, ConsoleStream } from './events.ts';
 
 export const ConsoleLevel = z.enum(['info', 'warning', 'error']);
@@ -63,7 +64,7 @@ export type ErrorsQuery = z.input<typeof ErrorsQuery>;
 export const AnalyzeRequest = z.strictObject({
   since: z.number().int().min(0).optional(),
   run_id: z.string().max(64).optional(),
-  ai: z.boolean().default(false).describe('Add an AI explanation when a provider is configured'),
+  ai: z.boolean().default(false).describe("Add the Engineer agent's explanation (needs an LLM provider: LLM_NOT_CONFIGURED otherwise)"),
 });
 
 export const ErrorLanguage = z.enum(['python', 'node', 'typescript', 'shell', 'npm', 'pip', 'system', 'test', 'http', 'browser']);
@@ -104,7 +105,8 @@ export const AnalysisResult = z.object({
 export type AnalysisResult = z.infer<typeof AnalysisResult>;
 
 export const Analysis = AnalysisResult.extend({
-  ai_explanation: z.string().nullable().describe('The Engineer agent explanation when ai=true and a provider is configured'),
+  ai_explanation: z.string().nullable().describe("The Engineer's explanation of the groups when ai=true (null when there is nothing to explain)"),
+  ai_usage: TurnUsage.nullable().describe('Tokens and cost of that explanation'),
 });
 export type Analysis = z.infer<typeof Analysis>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Analysis, AnalyzeRequest, ClearResult, ConsoleHistory, ConsoleHistoryQuery, DetectedErrorInfo, ErrorsQuery } from '../../contracts/index.ts';
+import { Analysis, AnalyzeRequest, type AnalysisGroup, ClearResult, ConsoleHistory, ConsoleHistoryQuery, DetectedErrorInfo, ErrorsQuery } from '../../contracts/index.ts';
 import type { AppDeps } from '../deps.ts';
 import { defineRoute, principalOf, router } from '../route.ts';
 
@@ -54,18 +54,35 @@ export function consoleRoutes(deps: AppDeps) {
       method: 'post',
       path: '/projects/{id}/console/analyze',
       summary: 'Group the detected errors with probable causes and suggestions',
-      description: 'Rule-based. With ai=true an AI explanation is added once an LLM provider is configured; until then ai_explanation is null.',
+      description: "Rule-based grouping with causes and suggestions. With ai=true the Engineer agent adds an explanation (one LLM call, recorded with its cost; LLM_NOT_CONFIGURED without a provider, BUDGET_EXCEEDED over a budget).",
       tags: ['console'],
       params: ProjectRef,
       body: AnalyzeRequest,
       data: Analysis,
     },
-    (c, { params, body }) => {
+    async (c, { params, body }) => {
       const project = projects.get(principalOf(c).user.id, params.id);
       con.flush();
       const errors = con.store.errors(project.id, { since: body.since, run_id: body.run_id, limit: 1000 });
-      return { ...con.analyze(errors, { template: project.template, memory_mb: project.settings.memory_mb }), ai_explanation: null };
+      const analysis = con.analyze(errors, { template: project.template, memory_mb: project.settings.memory_mb });
+      if (!body.ai || analysis.groups.length === 0) return { ...analysis, ai_explanation: null, ai_usage: null };
+      const ai = await deps.agents.explainErrors(project, describeGroups(analysis.groups));
+      return { ...analysis, ai_explanation: ai.text, ai_usage: ai.usage };
     },
   );
   return app;
+}
+
+/** The groups as the Engineer reads them: most important first, raw output trimmed. */
+function describeGroups(groups: AnalysisGroup[]): string {
+  return groups
+    .slice(0, 20)
+    .map((g, i) =>
+      [
+        `${i + 1}. [${g.severity}] ${g.type} (${g.language}): ${g.message}${g.file ? ` at ${g.file}${g.line ? `:${g.line}` : ''}` : ''}, seen ${g.occurrences}×`,
+        `   rule-based cause: ${g.probable_cause}`,
+        `   output:\n${g.raw.slice(0, 2000).replace(/^/gm, '     ')}`,
+      ].join('\n'),
+    )
+    .join('\n\n');
 }
