@@ -10,6 +10,7 @@ describe('pathsIn', () => {
   test('finds file-like words, not versions, URLs or abbreviations', () => {
     assert.deepEqual(pathsIn('Fix src/app.py and `tests/test_app.py`, then README.md.'), ['src/app.py', 'tests/test_app.py', 'README.md']);
     assert.deepEqual(pathsIn('see ./lib/util.js (and docs/) e.g. version 1.2.3 at https://x.io/a.js'), ['lib/util.js']);
+    assert.deepEqual(pathsIn('edit /workspace/src/app.py please'), ['src/app.py']);
     assert.deepEqual(pathsIn('nothing here'), []);
   });
 });

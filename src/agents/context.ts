@@ -33,7 +33,7 @@ const cut = (s: string, max: number): string => (s.length <= max ? s : `${s.slic
 export function pathsIn(message: string): string[] {
   const out = new Set<string>();
   for (const m of message.matchAll(/(?:^|[\s`'"(\[])((?:\.{0,2}\/)?[\w.@-]+(?:\/[\w.@-]+)*\.[A-Za-z0-9]{1,8}|[\w.@-]+(?:\/[\w.@-]+)+\/?)(?=$|[\s`'"),:;\]!?]|\.(?:\s|$))/g)) {
-    const p = (m[1] ?? '').replace(/^\.\//, '').replace(/\/$/, '');
+    const p = (m[1] ?? '').replace(/^\/workspace\//, '').replace(/^\.?\//, '').replace(/\/$/, '');
     // Versions (1.2.3), abbreviations (e.g.) and URLs are not paths.
     if (!p || /^\d+(\.\d+)+$/.test(p) || /^[a-z]\.[a-z]$/i.test(p) || p.includes('://') || p.startsWith('..')) continue;
     out.add(p);

@@ -230,6 +230,33 @@ describe('agent loop', () => {
     assert.deepEqual(res.files_changed, ['k.txt']);
   });
 
+  test('streamed text: every delta to the stream, batched deltas on the bus, done at the end', async () => {
+    const p = f.project();
+    const text = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
+    f.fake.script([{ text }]);
+    const records: ChatStreamRecord[] = [];
+    const res = await f.agents.chat({ userId: f.ownerId, project: p }, { message: 'talk', stream: true, agent: 'architect' }, { onRecord: (r) => records.push(r) });
+    assert.equal(res.answer, text);
+    const deltas = records.flatMap((r) => (r.type === 'text' ? [r.delta] : []));
+    assert.equal(deltas.join(''), text);
+    const onBus = f.events.filter((e) => e.project_id === p.id && e.type === 'agent.message').map((e) => e.data as { delta: string; done: boolean; message_id: string });
+    assert.equal(onBus.map((d) => d.delta).join(''), text);
+    assert.ok(onBus.length <= deltas.length + 1);
+    assert.equal(onBus.at(-1)?.done, true);
+    assert.ok(onBus.every((d) => d.message_id === res.message_id));
+  });
+
+  test('explainErrors: the Engineer explains, no tools, usage returned', async () => {
+    const p = f.project();
+    f.fake.script([{ text: 'The list is empty, so len(xs) is 0.' }]);
+    const res = await f.agents.explainErrors(p, 'ZeroDivisionError: division by zero at calc.py:2');
+    assert.equal(res.text, 'The list is empty, so len(xs) is 0.');
+    assert.equal(res.usage.calls, 1);
+    const req = f.fake.requests.at(-1);
+    assert.deepEqual(req?.tools, []);
+    assert.match(JSON.stringify(req?.messages), /ZeroDivisionError/);
+  });
+
   test('status: agents are idle after their turns; calls and cost today come from the call records', () => {
     const s = f.agents.status();
     assert.equal(s.length, 7);

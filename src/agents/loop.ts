@@ -101,7 +101,6 @@ const trim = (s: string, max: number): string => (s.length <= max ? s : `${s.sli
 class TextStream {
   private buffer = '';
   private timer: NodeJS.Timeout | null = null;
-  private sent = false;
 
   constructor(
     private readonly deps: LoopDeps,
@@ -120,10 +119,10 @@ class TextStream {
   flush(done = false): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (!this.buffer && !(done && this.sent)) return;
+    // done: always said once at the end, so a client can close the message even when no text came.
+    if (!this.buffer && !done) return;
     const { project, conversationId, messageId } = this.turn.init;
     this.deps.bus.publish(project.id, 'agent.message', { agent: this.agent, conversation_id: conversationId, message_id: messageId, delta: this.buffer, done });
-    this.sent = true;
     this.buffer = '';
   }
 }
