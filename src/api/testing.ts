@@ -11,6 +11,7 @@ import { Containers } from '../containers/index.ts';
 import { FileService } from '../files/index.ts';
 import { Auth, loadOrCreateSecret } from '../auth/index.ts';
 import { LlmService } from '../llm/index.ts';
+import { AgentService } from '../agents/index.ts';
 import {
   ERROR_STATUS,
   VERSION,
@@ -46,17 +47,22 @@ export function makeTestApp(config: Partial<ApiConfig> = {}, now: () => number =
   auth.users.ensureOwner('owner');
   const projects = new Projects(database.db, paths, now);
   const bus = new EventBus(database.db, { now });
+  const consoleService = new ConsoleService(database.db, bus, { now });
+  const containers = new Containers(database.db, paths, { now });
+  const files = new FileService(database.db, bus, paths, { now });
+  // No provider from the environment: a test configures one (deps.llm.update) against the fake LLM server.
+  const llm = new LlmService({ db: database.db, secret, env: {}, projects, now });
   const deps: AppDeps = {
     database,
     auth,
     projects,
     audit: new Audit(database.db, now),
     bus,
-    console: new ConsoleService(database.db, bus, { now }),
-    containers: new Containers(database.db, paths, { now }),
-    files: new FileService(database.db, bus, paths, { now }),
-    // No provider from the environment: a test configures one (deps.llm.update) against the fake LLM server.
-    llm: new LlmService({ db: database.db, secret, env: {}, projects, now }),
+    console: consoleService,
+    containers,
+    files,
+    llm,
+    agents: new AgentService({ db: database.db, bus, llm, files, containers, console: consoleService }, { now }),
     logger: pino({ level: 'silent' }),
     paths,
     config: { allowedOrigins: [], allowedHosts: [], rateLimit: { perSecond: 1000, burst: 1000 }, maxBodyBytes: 1 << 20, ...config },
