@@ -15,8 +15,10 @@ import WebSocket from 'ws';
 import type { EnvelopeOf } from '../../src/contracts/index.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const DAEMON_JS = join(ROOT, 'dist', 'zeblitd.js');
-export const CLI_JS = join(ROOT, 'dist', 'zeblit.js');
+/** ZEBLIT_E2E_DIST: test a side build (`ZEBLIT_BUILD_OUT=.build-x node build.mjs`) instead of dist/. */
+export const DIST = process.env.ZEBLIT_E2E_DIST ? resolve(ROOT, process.env.ZEBLIT_E2E_DIST) : join(ROOT, 'dist');
+export const DAEMON_JS = join(DIST, 'zeblitd.js');
+export const CLI_JS = join(DIST, 'zeblit.js');
 
 export function requireBuilt(file: string): void {
   if (!existsSync(file)) throw new Error(`${file} is missing: run \`node build.mjs\` before the e2e tests`);
