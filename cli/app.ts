@@ -41,6 +41,7 @@ import { FilesRestoreCommand } from './commands/files/restore.ts';
 import { FilesDiffCommand } from './commands/files/diff.ts';
 import { FilesSearchCommand } from './commands/files/search.ts';
 import { InfoCommand } from './commands/info.ts';
+import { SettingsCommand, SettingsResetCommand, SettingsSetCommand } from './commands/settings.ts';
 import { ListCommand } from './commands/list.ts';
 import { LogsCommand } from './commands/logs.ts';
 import { RestartCommand } from './commands/restart.ts';
@@ -78,6 +79,9 @@ export const COMMANDS = [
   ListCommand,
   UseCommand,
   InfoCommand,
+  SettingsCommand,
+  SettingsSetCommand,
+  SettingsResetCommand,
   DeleteCommand,
   ArchiveCommand,
   UnarchiveCommand,

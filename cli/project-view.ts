@@ -27,5 +27,8 @@ export function projectDetails(p: Project, currentId?: string): string {
     ['Network', s.network],
     ['Ports', s.ports.join(', ')],
     ['Environment', env.length ? env.join(', ') : ''],
+    ['Approval', s.approval === 'ask' ? 'ask (agents wait before commands and deletions)' : 'auto'],
+    ['Auto-fix', s.auto_fix ? `on (at most ${s.auto_fix_attempts} attempts)` : 'off'],
+    ['LLM budget', s.monthly_budget_usd === null ? 'none' : `$${s.monthly_budget_usd} a month`],
   ]);
 }

@@ -84,6 +84,27 @@ describe('the CLI, first steps of a new user', () => {
     assert.match(info.stdout, /Template\s+python/);
   });
 
+  it('`zeblit settings` shows the settings; `settings set` changes one, `settings reset` takes it back; bad values are refused', async () => {
+    const shown = ok(await cli('settings'), 'settings');
+    assert.match(shown.stdout, /approval\s+auto/);
+    assert.match(shown.stdout, /auto_fix\s+off/);
+    const set = ok(await cli('settings', 'set', 'approval', 'ask'), 'settings set approval ask');
+    assert.match(set.stdout, /approval\s+ask \*/);
+    ok(await cli('settings', 'set', 'auto_fix', 'on'), 'settings set auto_fix on');
+    ok(await cli('settings', 'set', 'env.GREETING', 'hello world'), 'settings set env');
+    const json = JSON.parse(ok(await cli('--json', 'settings'), 'settings --json').stdout) as { approval: string; auto_fix: boolean; env: Record<string, string> };
+    assert.deepEqual([json.approval, json.auto_fix, json.env], ['ask', true, { GREETING: 'hello world' }]);
+    assert.match(ok(await cli('info'), 'info').stdout, /Approval\s+ask/);
+    ok(await cli('settings', 'reset', 'approval'), 'settings reset');
+    ok(await cli('settings', 'reset', 'env.GREETING'), 'settings reset env');
+    const back = JSON.parse(ok(await cli('--json', 'settings'), 'settings --json').stdout) as { approval: string; env: Record<string, string> };
+    assert.deepEqual([back.approval, back.env], ['auto', {}]);
+    failed(await cli('settings', 'set', 'memory_mb', '1'), 'VALIDATION_FAILED', 'memory_mb 1');
+    const unknown = await cli('settings', 'set', 'colour', 'blue');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /Unknown project setting "colour"[\s\S]*approval/);
+  });
+
   it('`zeblit auth create-key ci --scopes read` prints the key once; it reads over TCP and cannot write', async () => {
     const r = ok(await cli('auth', 'create-key', 'ci', '--scopes', 'read'), 'auth create-key');
     const key = r.stdout.trim();
@@ -115,11 +136,19 @@ describe('the CLI, first steps of a new user', () => {
   });
 
   it('a missing project: code, message and hint on stderr, non-zero exit', async () => {
-    for (const args of [['info', 'ghost'], ['delete', 'ghost', '--force'], ['use', 'ghost'], ['--json', 'info', 'ghost']]) {
+    for (const args of [['info', 'ghost'], ['delete', 'ghost', '--force'], ['use', 'ghost']]) {
       const r = await cli(...args);
       failed(r, 'NOT_FOUND', args.join(' '));
       assert.match(r.stderr, /ghost/);
     }
+    // With --json the error is one JSON line on stderr, for scripts; stdout stays empty.
+    const j = await cli('--json', 'info', 'ghost');
+    assert.equal(j.code, 1);
+    assert.equal(j.stdout, '');
+    const { error } = JSON.parse(j.stderr) as { error: { code: string; message: string; suggestion: string | null } };
+    assert.equal(error.code, 'NOT_FOUND');
+    assert.match(error.message, /ghost/);
+    assert.ok(error.suggestion);
   });
 
   it('`zeblit auth revoke-key` takes effect on the next request', async () => {
