@@ -115,7 +115,7 @@ async function main(): Promise<void> {
       const warm = i < 3;
       let t0 = performance.now();
       let first = NaN;
-      const stream = sdk.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 1024, messages: [{ role: 'user', content: 'hi' }] });
+      const stream = sdk.messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 1024, messages: [{ role: 'user', content: 'hi' }] });
       stream.on('text', () => {
         if (Number.isNaN(first)) first = performance.now() - t0;
       });
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
     const roundTrips: number[] = [];
     for (let i = 0; i < 30; i++) {
       const t0 = performance.now();
-      await sdk.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 1024, messages: [{ role: 'user', content: 'hi' }] });
+      await sdk.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 1024, messages: [{ role: 'user', content: 'hi' }] });
       roundTrips.push(performance.now() - t0);
     }
     const content = 'x'.repeat(2048);

@@ -53,7 +53,7 @@ describe('LlmConfigStore', () => {
     const { store } = setup();
     const v = store.view();
     assert.deepEqual(v.order, ['anthropic', 'openai', 'compatible']);
-    assert.equal(provider(store, 'anthropic').model, 'claude-sonnet-4-5');
+    assert.equal(provider(store, 'anthropic').model, 'claude-sonnet-4-6');
     assert.equal(provider(store, 'openai').model, 'gpt-4.1');
     assert.equal(provider(store, 'compatible').model, null);
     assert.equal(provider(store, 'anthropic').effective_base_url, 'https://api.anthropic.com');

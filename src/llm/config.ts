@@ -24,7 +24,7 @@ import { llm_settings, provider_keys } from './llm.sql.ts';
 import { priceTable } from './pricing.ts';
 import { keyHint, SealedSecretError, type SecretBox } from './secrets.ts';
 
-export const DEFAULT_MODELS: Record<ProviderName, string | null> = { anthropic: 'claude-sonnet-4-5', openai: 'gpt-4.1', compatible: null };
+export const DEFAULT_MODELS: Record<ProviderName, string | null> = { anthropic: 'claude-sonnet-4-6', openai: 'gpt-4.1', compatible: null };
 export const VENDOR_BASE_URLS: Record<ProviderName, string | null> = { anthropic: 'https://api.anthropic.com', openai: 'https://api.openai.com/v1', compatible: null };
 const ENV_KEYS: Record<ProviderName, string | null> = { anthropic: 'ANTHROPIC_API_KEY', openai: 'OPENAI_API_KEY', compatible: null };
 const ENV_BASE_URLS: Record<ProviderName, string | null> = { anthropic: 'ANTHROPIC_BASE_URL', openai: 'OPENAI_BASE_URL', compatible: null };

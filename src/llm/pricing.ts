@@ -9,9 +9,11 @@ import type { ModelPrice, TokenUsage } from '../contracts/index.ts';
 
 export const BUILTIN_PRICES: Readonly<Record<string, ModelPrice>> = {
   // Anthropic: cache_write is the 5-minute cache write price.
+  'claude-opus-4-6': { input: 5, output: 25, cache_read: 0.5, cache_write: 6.25 },
   'claude-opus-4-5': { input: 5, output: 25, cache_read: 0.5, cache_write: 6.25 },
   'claude-opus-4-1': { input: 15, output: 75, cache_read: 1.5, cache_write: 18.75 },
   'claude-opus-4': { input: 15, output: 75, cache_read: 1.5, cache_write: 18.75 },
+  'claude-sonnet-4-6': { input: 3, output: 15, cache_read: 0.3, cache_write: 3.75 },
   'claude-sonnet-4-5': { input: 3, output: 15, cache_read: 0.3, cache_write: 3.75 },
   'claude-sonnet-4': { input: 3, output: 15, cache_read: 0.3, cache_write: 3.75 },
   'claude-haiku-4-5': { input: 1, output: 5, cache_read: 0.1, cache_write: 1.25 },

@@ -79,7 +79,7 @@ describe('LlmService', () => {
     const deltas: string[] = [];
     const res = await llm.complete(ask({ onText: (d) => deltas.push(d) }));
     assert.equal(res.provider, 'anthropic');
-    assert.equal(res.model, 'claude-sonnet-4-5');
+    assert.equal(res.model, 'claude-sonnet-4-6');
     assert.deepEqual(res.content, [{ type: 'text', text: 'Hi there' }]);
     assert.equal(deltas.join(''), 'Hi there');
     assert.deepEqual(res.usage, { input_tokens: 1234, output_tokens: 567, cache_read_tokens: 2000, cache_write_tokens: 300 });
@@ -182,7 +182,7 @@ describe('LlmService', () => {
     await llm.complete(ask({ meta: { project_id: null, agent: 'architect', conversation_id: null } })); // override for OpenAI only: the default
     llm.update({ order: ['openai', 'anthropic'] });
     await llm.complete(ask({ meta: { project_id: null, agent: 'architect', conversation_id: null } }));
-    assert.deepEqual(fake.requests.map((r) => r.model), ['claude-haiku-4-5', 'claude-opus-4-5', 'claude-sonnet-4-5', 'gpt-4.1-mini']);
+    assert.deepEqual(fake.requests.map((r) => r.model), ['claude-haiku-4-5', 'claude-opus-4-5', 'claude-sonnet-4-6', 'gpt-4.1-mini']);
     assert.ok(modelFits('llama3.1', 'compatible') && !modelFits('claude-x', 'compatible') && modelFits('o3-mini', 'openai'));
   });
 

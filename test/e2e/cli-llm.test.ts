@@ -33,7 +33,7 @@ describe('zeblit config and zeblit usage', () => {
 
   it('config get: nothing configured, keys "not set"', async () => {
     const r = ok(await cli(['config', 'get']), 'config get');
-    assert.match(r.stdout, /anthropic\s+yes\s+no\s+claude-sonnet-4-5\s+https:\/\/api\.anthropic\.com \(default\)\s+not set/);
+    assert.match(r.stdout, /anthropic\s+yes\s+no\s+claude-sonnet-4-6\s+https:\/\/api\.anthropic\.com \(default\)\s+not set/);
     assert.match(r.stdout, /order\s+anthropic, openai, compatible/);
   });
 
