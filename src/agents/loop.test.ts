@@ -287,3 +287,30 @@ describe('no provider configured', () => {
     await assert.rejects(f.agents.explainErrors(p, 'Traceback: boom'), (e: unknown) => e instanceof ZeblitError && e.code === 'LLM_NOT_CONFIGURED');
   });
 });
+
+describe('through the OpenAI SDK', () => {
+  let f: AgentsFixture;
+  before(async () => {
+    f = await agentsFixture({ vendor: 'openai' });
+  });
+  after(() => f.close());
+
+  test('a delegated turn with tools, then a second turn that replays it', async () => {
+    const p = f.project();
+    f.fake.script([
+      { tool_calls: [{ name: 'delegate', input: { agent: 'engineer', task: 'write a.txt' } }] },
+      { tool_calls: [{ name: 'write_file', input: { path: 'a.txt', content: 'a' } }, { name: 'read_file', input: { path: 'a.txt' } }] },
+      { tool_calls: [{ name: 'finish', input: { summary: 'a.txt written' } }] },
+      { text: 'Done: a.txt exists.' },
+    ]);
+    const res = await f.agents.chat({ userId: f.ownerId, project: p }, { message: 'make a.txt', stream: false });
+    assert.equal(res.status, 'completed');
+    assert.equal(res.answer, 'Done: a.txt exists.');
+    assert.deepEqual(res.steps.map((s) => s.tool), ['write_file', 'read_file', 'finish', 'delegate']);
+    assert.ok(f.fake.requests.every((r) => r.vendor === 'openai'));
+    f.fake.script([{ text: 'Yes.' }]);
+    const next = await f.agents.chat({ userId: f.ownerId, project: p }, { message: 'is it there?', stream: false, conversation_id: res.conversation_id });
+    assert.equal(next.answer, 'Yes.');
+    assert.equal(f.fake.requests.at(-1)?.messages.length, 5);
+  });
+});

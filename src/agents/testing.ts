@@ -45,6 +45,8 @@ export interface AgentsFixtureOptions {
   containers?: ContainersOptions;
   /** false: no provider configured (LLM_NOT_CONFIGURED). */
   configured?: boolean;
+  /** Which vendor's SDK and wire format the calls use (default anthropic). */
+  vendor?: 'anthropic' | 'openai';
   /** The test starts real containers: close() removes them. */
   docker?: boolean;
 }
@@ -67,7 +69,9 @@ export async function agentsFixture(opts: AgentsFixtureOptions = {}): Promise<Ag
   const offExit = containers.events.on('run.finished', (r) => consoleService.errors.runExited(r.project_id, r.run_id, r.exit_code));
   const offSync = containers.events.on('run.finished', (r) => void files.syncAfterRun(r.project_id, { runId: r.run_id }).catch(() => {}));
   const fake = await FakeLlm.start();
-  const env = opts.configured === false ? {} : { ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: fake.anthropicBaseUrl };
+  const openai = opts.vendor === 'openai';
+  const env =
+    opts.configured === false ? {} : openai ? { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.openaiBaseUrl } : { ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: fake.anthropicBaseUrl };
   const llm = new LlmService({
     db: database.db,
     secret: loadOrCreateSecret(paths.secret),
@@ -76,7 +80,8 @@ export async function agentsFixture(opts: AgentsFixtureOptions = {}): Promise<Ag
     backoff: { baseMs: 1, capMs: 5, retryAfterCapMs: 5 },
   });
   // No retries: a scripted error is seen once.
-  if (opts.configured !== false) llm.update({ max_retries: 0, providers: { anthropic: { model: 'claude-haiku-4-5' } } });
+  if (opts.configured !== false)
+    llm.update(openai ? { max_retries: 0, order: ['openai'], providers: { openai: { model: 'gpt-4.1-mini' } } } : { max_retries: 0, providers: { anthropic: { model: 'claude-haiku-4-5' } } });
   const service = (o: AgentOptions = {}) => new AgentService({ db: database.db, bus, llm, files, containers, console: consoleService }, { ...opts.agents, ...o });
   const made: string[] = [];
   let n = 0;
