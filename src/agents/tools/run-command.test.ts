@@ -5,9 +5,27 @@ import { after, before, describe, test } from 'node:test';
 import type { Project } from '../../contracts/index.ts';
 import { dockerSuite, dockerUnavailableReason, requireDocker } from '../../containers/testing.ts';
 import { ToolError } from '../types.ts';
+import { LiveLines } from './run-command.ts';
 import { toolFixture, type ToolFixture } from './testing.ts';
 
 const reason = await dockerUnavailableReason(['zeblit/python:local']);
+
+test('live output goes out in whole lines; the rest when flushed', () => {
+  const sent: [string, string][] = [];
+  const live = new LiveLines((stream, data) => sent.push([stream, data]));
+  live.push('stdout', 'average:');
+  live.push('stderr', 'warn');
+  live.push('stdout', ' 0.0\nnext');
+  live.push('stderr', 'ing\n');
+  assert.deepEqual(sent, [
+    ['stdout', 'average: 0.0\n'],
+    ['stderr', 'warning\n'],
+  ]);
+  live.flush();
+  assert.deepEqual(sent.slice(2), [['stdout', 'next']]);
+  live.flush();
+  assert.equal(sent.length, 3);
+});
 
 describe('run_command and read_console in a real container', dockerSuite(reason), () => {
   let f: ToolFixture;

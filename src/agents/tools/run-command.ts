@@ -44,20 +44,56 @@ export const runCommand: ToolDef<Input> = {
     // Cancelled while the container was starting: the run's own abort listener came too late to hear it.
     if (ctx.signal.aborted) void containers.killRun(ctx.project, run.id, 'TERM').catch(() => {});
     ctx.runStarted(run.id);
+    const live = new LiveLines((stream, data) => ctx.runOutput(run.id, stream, data));
     const off = run.listen((rec) => {
-      if (rec.type !== 'exit') ctx.runOutput(run.id, rec.type, rec.data);
+      if (rec.type !== 'exit') live.push(rec.type, rec.data);
     });
     let result: ExecuteResult;
     try {
       result = await run.finished;
     } finally {
       off();
+      live.flush();
     }
     // A project deleted meanwhile has no errors to list; the run's own result still says what happened.
     const errors = await console.runErrors(ctx.project.id, run.id, ERRORS_SHOWN + 1).catch(() => []);
     return describeRun(input, result, errors, ctx);
   },
 };
+
+/** A line that has not ended yet is forwarded after this long (a prompt, a progress bar). */
+const PARTIAL_FLUSH_MS = 50;
+
+/**
+ * Output goes to a streaming client in whole lines where it can: programs
+ * write in arbitrary pieces (a print of three values can arrive as five
+ * chunks), and a client is better served by one record per line than by a
+ * record per space. What is left without a newline goes after a short wait.
+ */
+export class LiveLines {
+  private readonly pending = { stdout: '', stderr: '' };
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private readonly send: (stream: 'stdout' | 'stderr', data: string) => void) {}
+
+  push(stream: 'stdout' | 'stderr', data: string): void {
+    const text = this.pending[stream] + data;
+    const end = text.lastIndexOf('\n') + 1;
+    this.pending[stream] = text.slice(end);
+    if (end > 0) this.send(stream, text.slice(0, end));
+    if (this.pending[stream] && !this.timer) this.timer = setTimeout(() => this.flush(), PARTIAL_FLUSH_MS);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const rest = this.pending[stream];
+      this.pending[stream] = '';
+      if (rest) this.send(stream, rest);
+    }
+  }
+}
 
 /** cwd as a model writes it ("src", "./src", "/workspace/src") → an absolute folder inside /workspace. */
 function inWorkspace(cwd: string): string {
