@@ -95,7 +95,7 @@ export class ChatView {
         this.textAgent = r.agent;
         return;
       case 'status':
-        if (r.status === 'waiting' && r.message) this.line(this.paint(DIM, `… ${r.agent}: ${r.message}`));
+        // Working/idle is visible from the records themselves; waiting is announced by approval_needed.
         return;
       case 'text':
         if (r.agent !== this.textAgent) {
