@@ -25,6 +25,11 @@ describe('demoResponder', () => {
     assert.deepEqual(demoResponder(req(messages)), { text: 'Done.' });
   });
 
+  it('delegates to the engineer when it lacks the tools but may delegate', () => {
+    const r = demoResponder(req([{ role: 'user', content: [{ type: 'text', text: 'write hello.py' }] }], ['list_files', 'read_file', 'delegate', 'finish']));
+    assert.deepEqual(r.tool_calls, [{ name: 'delegate', input: { agent: 'engineer', task: 'write hello.py' } }]);
+  });
+
   it('answers in text without tools, and never calls a tool it was not offered', () => {
     assert.match(demoResponder(req([{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], [])).text!, /hi/);
     const r = demoResponder(req([{ role: 'user', content: [{ type: 'text', text: 'write a.py' }] }], ['read_file']));

@@ -10,6 +10,8 @@
  *   "search TODO"      search → finish
  *   anything else      a text answer (and finish, when offered)
  *
+ * An agent offered `delegate` but not the plan's tools delegates the task to
+ * the engineer instead.
  * Without tools it answers in text. It never calls a tool it was not offered.
  */
 import type { LlmMessage } from '../types.ts';
@@ -72,7 +74,12 @@ export function demoResponder(req: FakeRequest): FakeReply {
   const lastAssistant = [...since].reverse().find((m) => m.role === 'assistant');
   if (lastAssistant?.content.some((b) => b.type === 'tool_use' && b.name === 'finish')) return { text: 'Done.' };
 
-  const steps = planFor(text).filter((s) => req.tools.includes(s.name));
+  const planned = planFor(text);
+  // A lead without the tools (dev_manager) hands the whole task to the engineer.
+  const steps =
+    planned.length > 0 && !planned.every((s) => req.tools.includes(s.name)) && req.tools.includes('delegate')
+      ? [{ name: 'delegate', input: { agent: 'engineer', task: text }, say: 'I will ask the engineer to do this.' }]
+      : planned.filter((s) => req.tools.includes(s.name));
   const done = since.filter((m) => m.role === 'assistant' && m.content.some((b) => b.type === 'tool_use')).length;
   const step = steps[done];
   if (step) return { text: step.say, tool_calls: [{ name: step.name, input: step.input }] };
@@ -84,7 +91,7 @@ export function demoResponder(req: FakeRequest): FakeReply {
       ? `(fake LLM) I have no plan for "${text.slice(0, 120)}"; try "write hello.py", "read app.js", "list files" or "run ls".`
       : failed.length > 0
         ? `Finished with ${failed.length} failed step(s): ${failed[0]!.content.slice(0, 200)}`
-        : `Done: ${steps.map((s) => s.name).join(', ')}.${results.length > 0 ? ` Last output: ${results[results.length - 1]!.content.slice(0, 200)}` : ''}`;
-  if (req.tools.includes('finish')) return { text: summary, tool_calls: [{ name: 'finish', input: { summary } }] };
+        : `Done: ${steps.map((s) => s.name).join(', ')}.${results.length > 0 ? ` Last result: ${results[results.length - 1]!.content.split('\n')[0]!.slice(0, 120)}` : ''}`;
+  if (req.tools.includes('finish')) return { text: 'All done.', tool_calls: [{ name: 'finish', input: { summary } }] };
   return { text: summary };
 }
