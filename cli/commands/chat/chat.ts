@@ -1,4 +1,4 @@
-import { createInterface, type Interface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import { Command, Option, UsageError } from 'clipanion';
 import * as t from 'typanion';
 import { ZeblitApiError, type ChatBody, type ZeblitClient } from '../../../src/client/index.ts';
@@ -7,7 +7,7 @@ import { ZeblitCommand } from '../../base-command.ts';
 import { toJson } from '../../format.ts';
 import { isInteractive, readAll } from '../../prompt.ts';
 import { ChatView } from './render.ts';
-import { interpretLine, question, type SessionState } from './session.ts';
+import { LineReader, interpretLine, type SessionState } from './session.ts';
 import { rememberConversation, rememberedConversation } from './state.ts';
 import { Interrupts, runTurn, type TurnOutcome } from './turn.ts';
 
@@ -98,7 +98,7 @@ export class ChatCommand extends ZeblitCommand {
       const rl = createInterface({ input: this.context.stdin, output: this.context.stderr, terminal: true });
       rl.on('SIGINT', interrupts.fire);
       try {
-        return (await question(rl, q, signal)) ?? '';
+        return (await new LineReader(rl).read(q, signal)) ?? '';
       } finally {
         rl.close();
       }
@@ -106,7 +106,8 @@ export class ChatCommand extends ZeblitCommand {
   }
 
   private async session(client: ZeblitClient, project: Project, interrupts: Interrupts): Promise<number> {
-    const rl: Interface = createInterface({ input: this.context.stdin, output: this.context.stdout, terminal: true });
+    const rl = createInterface({ input: this.context.stdin, output: this.context.stdout, terminal: true });
+    const lines = new LineReader(rl);
     const state: SessionState = { conversationId: this.fresh ? undefined : (this.conversation ?? rememberedConversation(this.files.config, project.id)), agent: this.agent as AgentName | undefined };
     let busy = false;
     rl.on('SIGINT', interrupts.fire);
@@ -117,7 +118,7 @@ export class ChatCommand extends ZeblitCommand {
     this.err(`Talking to ${state.agent ?? 'the agents'} in ${project.name}${state.conversationId ? ` (continuing ${state.conversationId})` : ''}. /help for commands, Ctrl-D to leave.\n`);
     try {
       for (;;) {
-        const line = await question(rl, 'you> ');
+        const line = await lines.read('you> ');
         if (line === null) break;
         const cmd = interpretLine(line, state);
         if (cmd.kind === 'exit') break;
@@ -126,7 +127,7 @@ export class ChatCommand extends ZeblitCommand {
         busy = true;
         try {
           const remembered = state.conversationId;
-          const outcome = await this.turn(client, project, interrupts, { message: cmd.message, agent: state.agent, conversation_id: state.conversationId }, remembered, (q, s) => question(rl, q, s).then((a) => a ?? ''), view);
+          const outcome = await this.turn(client, project, interrupts, { message: cmd.message, agent: state.agent, conversation_id: state.conversationId }, remembered, (q, s) => lines.read(q, s).then((a) => a ?? ''), view);
           state.conversationId = outcome.conversationId ?? state.conversationId;
         } catch (e) {
           // One failed turn (busy conversation, no provider) does not end the session.

@@ -4,19 +4,56 @@
  * one agent, `/exit` or Ctrl-D leaves; Ctrl-C cancels a running turn and, at
  * the prompt, leaves.
  */
-import type { Interface } from 'node:readline/promises';
+import type { Interface } from 'node:readline';
 import { AGENT_NAMES, type AgentName } from '../../../src/contracts/index.ts';
 
-/** rl.question that also ends (with null) when the input closes: Node 20 leaves it pending otherwise. */
-export function question(rl: Interface, text: string, signal?: AbortSignal): Promise<string | null> {
-  return new Promise<string | null>((resolve) => {
-    const onClose = () => resolve(null);
-    rl.once('close', onClose);
-    rl.question(text, signal ? { signal } : {}).then(
-      (answer) => resolve(answer),
-      () => resolve(signal?.aborted ? '' : null),
-    ).finally(() => rl.off('close', onClose));
-  });
+/**
+ * Lines from a terminal, one per read. Lines typed (or pasted) while nobody
+ * is reading wait in a queue: with rl.question they would be lost, and a
+ * pasted block of three lines is three turns.
+ */
+export class LineReader {
+  private readonly queue: string[] = [];
+  private waiting: ((line: string | null) => void) | null = null;
+  private closed = false;
+
+  constructor(private readonly rl: Interface) {
+    rl.on('line', (line) => {
+      const w = this.waiting;
+      this.waiting = null;
+      if (w) w(line);
+      else this.queue.push(line);
+    });
+    rl.on('close', () => {
+      this.closed = true;
+      const w = this.waiting;
+      this.waiting = null;
+      w?.(null);
+    });
+  }
+
+  /** The next line after showing `prompt`; null once the input is closed; '' when `signal` aborts. */
+  read(prompt: string, signal?: AbortSignal): Promise<string | null> {
+    const next = this.queue.shift();
+    if (next !== undefined) return Promise.resolve(next);
+    if (this.closed) return Promise.resolve(null);
+    if (signal?.aborted) return Promise.resolve('');
+    this.rl.setPrompt(prompt);
+    this.rl.prompt();
+    return new Promise((resolve) => {
+      const onAbort = () => {
+        if (this.waiting !== done) return;
+        this.waiting = null;
+        resolve('');
+      };
+      const done = (line: string | null) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(line);
+      };
+      this.waiting = done;
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
 }
 
 export interface SessionState {
