@@ -90,6 +90,20 @@ describe('history within the budget', () => {
     assert.equal(conv.messages.filter((m) => m.role === 'user').length, turns);
   });
 
+  test('the project section follows the project: a file written between turns is in the next one', async () => {
+    const p = f.project();
+    f.fake.fallback(() => ({ text: 'ok' }));
+    await f.agents.chat({ userId: null, project: p }, { message: 'first', stream: false, agent: 'engineer' });
+    assert.doesNotMatch(f.fake.requests.at(-1)?.system ?? '', /fresh\.py/);
+    await f.files.writeText(p.id, 'fresh.py', 'print("fresh")\n', 'utf-8', { author: 'test' });
+    await f.agents.chat({ userId: null, project: p }, { message: 'second', stream: false, agent: 'engineer' });
+    assert.match(f.fake.requests.at(-1)?.system ?? '', /## fresh\.py\n```\nprint\("fresh"\)/);
+    // A file the request names is shown even when it is not among the recent ones.
+    for (let i = 0; i < 6; i++) await f.files.writeText(p.id, `n${i}.txt`, `n${i}`, 'utf-8', { author: 'test' });
+    await f.agents.chat({ userId: null, project: p }, { message: 'look at fresh.py', stream: false, agent: 'engineer' });
+    assert.match(f.fake.requests.at(-1)?.system ?? '', /## fresh\.py\n/);
+  });
+
   test('when the summary call fails, a digest of asks and answers stands in', async () => {
     const p = f.project();
     f.fake.fallback((req) => {

@@ -48,29 +48,79 @@ export interface ProjectContextOptions {
   message: string;
 }
 
+/** What the section is made of apart from the request: kept between turns until the project changes. */
+export interface ProjectSnapshot {
+  key: string;
+  parts: string[];
+  files: Map<string, TreeNode>;
+  recent: string[];
+  texts: Map<string, string | null>;
+}
+
+const RECENT_FILES = 5;
+const FILE_MAX_BYTES = 256 * 1024;
+
 /**
  * The project section, built once per turn. Each part has a share of the
- * budget; what a part does not use is left to the files it names.
+ * budget; what a part does not use is left to the files the request names,
+ * then the most recently changed ones. `cache` keeps the request-independent
+ * part (tree, README, errors, console, runs, recent files) between turns; its
+ * owner drops an entry when the project changes (any event but the agents').
  */
-export async function projectSection(services: ToolServices, project: Project, opts: ProjectContextOptions): Promise<string> {
+export async function projectSection(
+  services: ToolServices,
+  project: Project,
+  opts: ProjectContextOptions,
+  cache?: Map<string, ProjectSnapshot>,
+): Promise<string> {
   const budgetChars = opts.budgetTokens * 4;
+  const key = `${project.updated_at}|${budgetChars}`;
+  let snap = cache?.get(project.id);
+  if (!snap || snap.key !== key) {
+    snap = await snapshot(services, project, budgetChars, key);
+    cache?.set(project.id, snap);
+  }
+  const named = pathsIn(opts.message).filter((p) => snap.files.has(p));
+  const missing = named.filter((p) => !snap.texts.has(p) && (snap.files.get(p)?.size ?? 0) <= FILE_MAX_BYTES);
+  const extra = new Map(await Promise.all(missing.map(async (p) => [p, await readText(services, project.id, p)] as const)));
+  const parts = [...snap.parts];
+  let used = parts.reduce((n, p) => n + p.length, 0);
+  const shown: string[] = [];
+  for (const path of new Set([...named, ...snap.recent])) {
+    const text = snap.texts.get(path) ?? extra.get(path);
+    const room = budgetChars - used - 200;
+    if (room < 400) break;
+    if (text === null || text === undefined) continue;
+    const block = `## ${path}\n\`\`\`\n${cut(text, Math.min(room, 24_000))}\n\`\`\``;
+    shown.push(block);
+    used += block.length;
+  }
+  if (shown.length) parts.push(`## Relevant files\n${shown.join('\n')}`);
+  return cut(parts.join('\n\n'), budgetChars);
+}
+
+async function snapshot(services: ToolServices, project: Project, budgetChars: number, key: string): Promise<ProjectSnapshot> {
   const parts: string[] = [];
   parts.push(`# Project\nname: ${project.name}\ntemplate: ${project.template}${project.description ? `\ndescription: ${cut(project.description, 500)}` : ''}\nworkspace: /workspace (paths below are relative to it)`);
 
-  let files: TreeNode[] = [];
+  let nodes: TreeNode[] = [];
   try {
     const t = services.files.tree(project.id, { depth: 4, max_entries: 400 });
-    files = flatten(t.root);
+    nodes = flatten(t.root);
     parts.push(`## Workspace (${t.files} files, ${t.dirs} folders${t.truncated ? ', listing cut' : ''})\n${cut(renderTree(t.root), Math.floor(budgetChars * 0.2))}`);
   } catch {
     parts.push('## Workspace\n(unreadable)');
   }
-
-  const readme = files.find((f) => /^readme(\.md|\.txt)?$/i.test(f.path));
-  if (readme) {
-    const text = await readText(services, project.id, readme.path);
-    if (text) parts.push(`## ${readme.path} (excerpt)\n${cut(text, Math.floor(budgetChars * 0.1))}`);
-  }
+  const files = new Map(nodes.filter((f) => f.type === 'file').map((f) => [f.path, f]));
+  const readme = [...files.values()].find((f) => /^readme(\.md|\.txt)?$/i.test(f.path));
+  // The README's excerpt is shown anyway; whole only when the request names it.
+  const recent = [...files.values()]
+    .filter((f) => f.path !== readme?.path && f.size <= FILE_MAX_BYTES)
+    .sort((a, b) => b.modified - a.modified)
+    .slice(0, RECENT_FILES)
+    .map((f) => f.path);
+  const [readmeText, ...texts] = await Promise.all([readme ? readText(services, project.id, readme.path) : null, ...recent.map((p) => readText(services, project.id, p))]);
+  if (readme && readmeText) parts.push(`## ${readme.path} (excerpt)\n${cut(readmeText, Math.floor(budgetChars * 0.1))}`);
 
   const errors = safe(() => services.console.store.errors(project.id, { limit: 8 }), [] as DetectedErrorInfo[]);
   if (errors.length) parts.push(`## Recent detected errors\n${errors.map((e) => `- [${e.severity}] ${e.type}: ${cut(e.message, 300)}${e.file ? ` (${e.file}${e.line ? `:${e.line}` : ''})` : ''} ×${e.occurrences}`).join('\n')}`);
@@ -81,25 +131,7 @@ export async function projectSection(services: ToolServices, project: Project, o
   const runs = safe(() => services.containers.listRuns(project, { limit: 5 }).items, []);
   if (runs.length) parts.push(`## Recent runs\n${runs.map((r) => `- ${r.id} \`${cut(r.command, 200)}\` ${r.status}${r.exit_code === null ? '' : ` exit ${r.exit_code}`}`).join('\n')}`);
 
-  // The files the request is about: the ones it names, then the most recently changed.
-  let used = parts.reduce((n, p) => n + p.length, 0);
-  const byPath = new Map(files.filter((f) => f.type === 'file').map((f) => [f.path, f]));
-  const named = pathsIn(opts.message).filter((p) => byPath.has(p));
-  const recent = [...byPath.values()].sort((a, b) => b.modified - a.modified).slice(0, 5).map((f) => f.path);
-  const shown: string[] = [];
-  for (const path of [...new Set([...named, ...recent])]) {
-    const room = budgetChars - used - 200;
-    if (room < 400) break;
-    const size = byPath.get(path)?.size ?? 0;
-    if (size > 256 * 1024) continue;
-    const text = await readText(services, project.id, path);
-    if (text === null) continue;
-    const block = `## ${path}\n\`\`\`\n${cut(text, Math.min(room, 24_000))}\n\`\`\``;
-    shown.push(block);
-    used += block.length;
-  }
-  if (shown.length) parts.push(`## Relevant files\n${shown.join('\n')}`);
-  return cut(parts.join('\n\n'), budgetChars);
+  return { key, parts, files, recent, texts: new Map(recent.map((p, i) => [p, texts[i] ?? null])) };
 }
 
 async function readText(services: ToolServices, projectId: string, path: string): Promise<string | null> {

@@ -30,7 +30,7 @@ import type { Db } from '../db/index.ts';
 import type { EventBus } from '../events/index.ts';
 import type { LlmClient, LlmMessage } from '../llm/index.ts';
 import { Approvals } from './approvals.ts';
-import { DEFAULT_CONTEXT_BUDGET, estimateTokens, historyWithin, pathsIn, projectSection, wellFormed } from './context.ts';
+import { DEFAULT_CONTEXT_BUDGET, estimateTokens, historyWithin, pathsIn, projectSection, wellFormed, type ProjectSnapshot } from './context.ts';
 import { AGENTS, agentDefinition, systemPrompt } from './definitions.ts';
 import { DEFAULT_STEP_LIMIT, DEFAULT_TURN_COST_LIMIT_USD, Turn, runAgent, type LoopDeps } from './loop.ts';
 import { ConversationStore, emptyUsage } from './store.ts';
@@ -84,6 +84,9 @@ export class AgentService {
   private readonly states = new Map<AgentName, AgentState>();
   private readonly now: () => number;
   private readonly loopDeps: LoopDeps;
+  /** The request-independent part of each project's context, until the project changes (see projectSection). */
+  private readonly snapshots = new BoundedMap<string, ProjectSnapshot>(32);
+  private readonly offBus: () => void;
 
   constructor(
     private readonly deps: AgentServiceDeps,
@@ -99,6 +102,10 @@ export class AgentService {
       approvals: this.approvalsBox,
       setState: (agent, state, turn, message) => this.setState(agent, state, turn, message),
     };
+    // Files, console, runs, containers: anything but the agents' own events may change what the context shows.
+    this.offBus = deps.bus.subscribe((e) => {
+      if (e.topic !== 'agent') this.snapshots.delete(e.project_id);
+    });
   }
 
   /** At daemon start: approvals left pending by a previous daemon can never be answered. */
@@ -108,6 +115,7 @@ export class AgentService {
 
   /** Shutdown: every running turn is cancelled; each ends as 'cancelled' with its work recorded. */
   close(): void {
+    this.offBus();
     for (const turn of this.busy.values()) turn.controller.abort();
   }
 
@@ -166,7 +174,7 @@ export class AgentService {
     try {
       onRecord({ type: 'start', conversation_id: conversationId, message_id: messageId, agent });
       const budget = this.options.contextBudgetTokens ?? DEFAULT_CONTEXT_BUDGET;
-      turn.projectSection = await projectSection(this.loopDeps.services, project, { budgetTokens: Math.floor(budget / 3), message: input.message });
+      turn.projectSection = await projectSection(this.loopDeps.services, project, { budgetTokens: Math.floor(budget / 3), message: input.message }, this.snapshots);
       const historyBudget = Math.max(1_000, budget - estimateTokens(turn.projectSection) - estimateTokens(input.message));
       const history = existing
         ? await historyWithin(conversationId, historyBudget, {
@@ -281,5 +289,22 @@ export class AgentService {
     const { project, conversationId, onRecord } = turn.init;
     onRecord({ type: 'status', agent, status: state, message });
     this.deps.bus.publish(project.id, 'agent.status', { agent, status: state, conversation_id: conversationId, message });
+  }
+}
+
+/** A Map that forgets its oldest entry beyond `max` entries. */
+class BoundedMap<K, V> extends Map<K, V> {
+  constructor(private readonly max: number) {
+    super();
+  }
+
+  override set(key: K, value: V): this {
+    this.delete(key);
+    super.set(key, value);
+    if (this.size > this.max) {
+      const oldest = this.keys().next();
+      if (!oldest.done) this.delete(oldest.value);
+    }
+    return this;
   }
 }
