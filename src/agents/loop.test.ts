@@ -151,10 +151,10 @@ describe('agent loop', () => {
     assert.equal(res.status, 'completed');
     assert.equal(res.answer, 'The engineer wrote notes.md.');
     assert.deepEqual(res.steps.map((s) => [s.agent, s.tool, s.ok]), [
+      ['dev_manager', 'delegate', true],
       ['engineer', 'write_file', true],
       ['engineer', 'delegate', false],
       ['engineer', 'finish', true],
-      ['dev_manager', 'delegate', true],
       ['dev_manager', 'finish', true],
     ]);
     assert.deepEqual(res.files_changed, ['notes.md']);
@@ -306,7 +306,7 @@ describe('through the OpenAI SDK', () => {
     const res = await f.agents.chat({ userId: f.ownerId, project: p }, { message: 'make a.txt', stream: false });
     assert.equal(res.status, 'completed');
     assert.equal(res.answer, 'Done: a.txt exists.');
-    assert.deepEqual(res.steps.map((s) => s.tool), ['write_file', 'read_file', 'finish', 'delegate']);
+    assert.deepEqual(res.steps.map((s) => s.tool), ['delegate', 'write_file', 'read_file', 'finish']);
     assert.ok(f.fake.requests.every((r) => r.vendor === 'openai'));
     f.fake.script([{ text: 'Yes.' }]);
     const next = await f.agents.chat({ userId: f.ownerId, project: p }, { message: 'is it there?', stream: false, conversation_id: res.conversation_id });

@@ -238,6 +238,8 @@ async function runTool(deps: LoopDeps, turn: Turn, agent: AgentName, use: ToolUs
   const startedAt = Date.now();
   const t0 = performance.now();
   const step: ChatStep = { call_id: use.id, agent, tool: use.name, input: use.input, ok: false, output: '', duration_ms: 0, files_changed: [], run_id: null, started_at: startedAt };
+  // In call order: a delegate step comes before the steps of the agent it ran.
+  turn.steps.push(step);
   onRecord({ type: 'tool_call', agent, call_id: use.id, tool: use.name, input: use.input });
   deps.bus.publish(project.id, 'agent.tool_call', { agent, conversation_id: conversationId, call_id: use.id, tool: use.name, input: use.input });
 
@@ -260,7 +262,6 @@ async function runTool(deps: LoopDeps, turn: Turn, agent: AgentName, use: ToolUs
   step.ok = ok;
   step.output = trim(output, STEP_OUTPUT_CHARS);
   step.duration_ms = Math.round(performance.now() - t0);
-  turn.steps.push(step);
   onRecord({ type: 'tool_result', agent, call_id: use.id, tool: use.name, ok, output: step.output });
   deps.bus.publish(project.id, 'agent.tool_result', { agent, conversation_id: conversationId, call_id: use.id, tool: use.name, ok, output: step.output });
   return { result: ok ? { type: 'tool_result', tool_use_id: use.id, content: output } : { type: 'tool_result', tool_use_id: use.id, content: output, is_error: true }, finish };
