@@ -149,7 +149,15 @@ export class AgentService {
     if (this.busy.has(conversationId))
       throw conflict(`Conversation ${conversationId} is busy with another turn`, `Wait for it to finish, or cancel it: zeblit chat cancel ${conversationId}`);
     const messageId = newId('message', this.now());
-    const onRecord = opts.onRecord ?? (() => {});
+    // A listener that throws (a stream whose client went away) must not break the turn.
+    const listener = opts.onRecord;
+    const onRecord = (rec: ChatStreamRecord) => {
+      try {
+        listener?.(rec);
+      } catch {
+        // the turn goes on; what it does is recorded either way
+      }
+    };
     const turn = new Turn({
       project,
       userId: ctx.userId,
