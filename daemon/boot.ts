@@ -110,7 +110,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       }
     }, 3_600_000);
     filePruner.unref();
-    const agents = new AgentService({ db: database.db, bus, llm, files, containers, console: consoleService }, { now });
+    const agents = new AgentService({ db: database.db, bus, llm, files, containers, console: consoleService }, { now, ...config.agents });
     const orphans = agents.expireOrphanApprovals();
     if (orphans > 0) logger.info({ expired: orphans }, 'approvals left pending by a previous daemon expired');
     // Project setting auto_fix: failed runs and new container errors start Engineer turns.

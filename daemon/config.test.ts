@@ -24,3 +24,21 @@ describe('daemon config: workspace mode', () => {
     assert.throws(() => config({}), /workspace_mode/);
   });
 });
+
+describe('daemon config: agents', () => {
+  const home = mkdtempSync(join(tmpdir(), 'zbl-cfg-'));
+  after(() => rmSync(home, { recursive: true, force: true }));
+  const config = (): DaemonConfig => {
+    const r = parseConfig([], { ZEBLIT_HOME: home });
+    if (!('config' in r)) throw new Error('no config');
+    return r.config;
+  };
+
+  test('limits from config.json; absent ones left to the service defaults; a wrong value is a clear error', () => {
+    assert.deepEqual(config().agents, { stepLimit: undefined, turnCostLimitUsd: undefined, contextBudgetTokens: undefined, approvalTimeoutMs: undefined });
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ agents: { step_limit: 60, turn_cost_limit_usd: 0.5 } }));
+    assert.deepEqual(config().agents, { stepLimit: 60, turnCostLimitUsd: 0.5, contextBudgetTokens: undefined, approvalTimeoutMs: undefined });
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ agents: { step_limit: 0 } }));
+    assert.throws(() => config(), /agents\.step_limit/);
+  });
+});

@@ -24,6 +24,16 @@ export const FileConfig = z.looseObject({
   images: z.partialRecord(TemplateName, z.string().min(1)).optional(),
   /** How containers see the workspace: auto (archive for a remote engine), bind, archive. */
   workspace_mode: z.enum(['auto', 'bind', 'archive']).optional(),
+  /** The agents' limits (docs/agents.md): tool steps per agent loop, USD per turn, context tokens, approval wait. */
+  agents: z
+    .object({
+      step_limit: z.number().int().min(1).max(1_000),
+      turn_cost_limit_usd: z.number().positive(),
+      context_budget_tokens: z.number().int().min(2_000).max(2_000_000),
+      approval_timeout_ms: z.number().int().min(1_000).max(7 * 86_400_000),
+    })
+    .partial()
+    .optional(),
 });
 
 export interface DaemonConfig {
@@ -49,6 +59,8 @@ export interface DaemonConfig {
   images: Partial<Record<TemplateName, string>>;
   /** env ZEBLIT_WORKSPACE_MODE or workspace_mode; default auto. */
   workspaceMode: 'auto' | 'bind' | 'archive';
+  /** From `agents` in config.json; what is absent takes the AgentService default. */
+  agents: { stepLimit?: number; turnCostLimitUsd?: number; contextBudgetTokens?: number; approvalTimeoutMs?: number };
 }
 
 export const HELP = `zeblitd: the Zeblit daemon (runs in the foreground)
@@ -154,6 +166,12 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       shutdownTimeoutMs: file.shutdown_timeout_ms ?? 10_000,
       images: file.images ?? {},
       workspaceMode: workspaceMode(env.ZEBLIT_WORKSPACE_MODE) ?? file.workspace_mode ?? 'auto',
+      agents: {
+        stepLimit: file.agents?.step_limit,
+        turnCostLimitUsd: file.agents?.turn_cost_limit_usd,
+        contextBudgetTokens: file.agents?.context_budget_tokens,
+        approvalTimeoutMs: file.agents?.approval_timeout_ms,
+      },
     },
   };
 }
