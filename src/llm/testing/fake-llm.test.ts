@@ -220,6 +220,17 @@ describe('FakeLlm with the OpenAI SDK', () => {
     assert.equal(b.choices[0]!.message.content, 'fallback for m2');
   });
 
+  it('waits for requests to arrive, and says how many came when they do not', async () => {
+    fake.script([{ text: 'slow', delay_ms: 60_000 }]);
+    const ctl = new AbortController();
+    const pending = openai.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }, { signal: ctl.signal }).catch((e: unknown) => e);
+    const seen = await fake.waitForRequests(1);
+    assert.equal(seen[0]!.model, 'm');
+    ctl.abort();
+    assert.ok((await pending) instanceof OpenAI.APIUserAbortError);
+    await assert.rejects(fake.waitForRequests(5, 50), /waited 50 ms for 5 request\(s\), 1 came/);
+  });
+
   it('lists models', async () => {
     const page = await openai.models.list();
     assert.ok(page.data.length > 0);

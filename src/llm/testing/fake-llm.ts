@@ -45,6 +45,7 @@ export class FakeLlm {
   private queue: Scripted[] = [];
   private fallbackResponder: FakeResponder = () => ({ text: 'ok' });
   private key: string | null = null;
+  private readonly waiters = new Set<{ n: number; resolve: (r: FakeRequest[]) => void }>();
 
   private constructor(
     private readonly server: Server,
@@ -91,6 +92,23 @@ export class FakeLlm {
   requireKey(key: string | null): this {
     this.key = key;
     return this;
+  }
+
+  /**
+   * Resolves once `n` requests have arrived in all (counting from the start or
+   * the last reset), e.g. to act while a call is in flight; rejects after
+   * `timeoutMs` saying how many came.
+   */
+  waitForRequests(n: number, timeoutMs = 10_000): Promise<FakeRequest[]> {
+    if (this.requests.length >= n) return Promise.resolve(this.requests.slice());
+    return new Promise((resolve, reject) => {
+      const waiter = { n, resolve: (r: FakeRequest[]) => (clearTimeout(timer), resolve(r)) };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`fake LLM: waited ${timeoutMs} ms for ${n} request(s), ${this.requests.length} came`));
+      }, timeoutMs);
+      this.waiters.add(waiter);
+    });
   }
 
   /** Scripted replies not yet taken. */
@@ -160,6 +178,11 @@ export class FakeLlm {
     const apiKey = headers['x-api-key'] ?? bearer;
     const request: FakeRequest = { vendor: isMessages ? 'anthropic' : 'openai', ...parsed, headers, api_key: apiKey, raw: body, path };
     this.requests.push(request);
+    for (const w of this.waiters) {
+      if (this.requests.length < w.n) continue;
+      this.waiters.delete(w);
+      w.resolve(this.requests.slice());
+    }
 
     if (this.key !== null && headers['x-api-key'] !== this.key && bearer !== this.key) {
       return fail(401, isMessages ? 'invalid x-api-key' : 'Incorrect API key provided.');
