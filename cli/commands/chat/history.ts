@@ -23,7 +23,7 @@ export class ChatHistoryCommand extends ZeblitCommand {
 
   project = Option.String('-p,--project', { description: 'The project (default: the current one)' });
   conversation = Option.String('-c,--conversation', { description: 'Show this conversation with its messages' });
-  limit = Option.String('-n,--limit', { description: 'How many conversations (or messages) (default 20, at most 200)', validator: isInt(1, 200) });
+  limit = Option.String('-n,--limit', { description: 'How many conversations (default 20, at most 200)', validator: isInt(1, 200) });
   offset = Option.String('--offset', { description: 'Skip this many', validator: isInt(0, 1_000_000) });
 
   async run(): Promise<number> {
