@@ -123,6 +123,7 @@ describe('agent loop', () => {
     f.fake.fallback(() => ({ tool_calls: [{ name: 'list_files', input: {} }], usage: { input_tokens: 1000, output_tokens: 1000 } }));
     const res = await svc.chat({ userId: f.ownerId, project: p }, { message: 'spend', stream: false, agent: 'engineer' });
     assert.equal(res.status, 'cost_limit');
+    assert.match(res.answer, /cost limit/);
     assert.equal(f.fake.requests.length, 1);
     assert.equal(res.steps.length, 1);
   });

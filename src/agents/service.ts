@@ -199,6 +199,7 @@ export class AgentService {
       turn.start();
       if (result.status !== 'completed' && !turn.answer) turn.answer = result.answer;
       if (result.status === 'cancelled' && !turn.answer) turn.answer = 'Cancelled.';
+      if (result.status === 'cost_limit' && !turn.answer) turn.answer = `Stopped: this turn reached its cost limit ($${turn.init.costLimitUsd.toFixed(2)}).`;
       if (result.status === 'failed' && !turn.answer) turn.answer = `Failed: ${result.error?.message ?? 'unknown error'}`;
       if (result.status === 'completed') turn.answer = result.answer;
       turn.save(result.status);
