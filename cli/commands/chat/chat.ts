@@ -23,7 +23,7 @@ export class ChatCommand extends ZeblitCommand {
 
       When the project asks for approvals, a tool call that needs one waits: on a terminal you are offered [a]pprove / [d]eny; otherwise use \`zeblit approve <id>\` or \`zeblit deny <id>\`.
 
-      Ctrl-C cancels the turn (what it did so far is kept) and exits 130; a second Ctrl-C quits at once. Losing the connection does not stop the turn. Exit codes: 0 completed, 130 cancelled, 1 failed or stopped at a limit.
+      Ctrl-C cancels the turn (what it did so far is kept) and exits 130; a second Ctrl-C quits at once. Losing the connection does not stop the turn: \`zeblit chat cancel\` does, from anywhere. Exit codes: 0 completed, 130 cancelled, 1 failed or stopped at a limit.
 
       With no message on a terminal, a session starts: each line is a turn; /new, /agent <name>, /exit (or Ctrl-D). Without a terminal the message is read from stdin. \`--json\` prints only the final ChatResponse.
     `,
