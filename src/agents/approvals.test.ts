@@ -39,7 +39,10 @@ describe('approvals (project setting approval: ask)', () => {
     const rec = await t.asked;
     assert.equal(rec.tool, 'write_file');
     assert.match(rec.reason, /other\.txt/);
-    assert.equal(f.agents.status().find((a) => a.name === 'engineer')?.status, 'waiting');
+    const eng = f.agents.status().find((a) => a.name === 'engineer');
+    assert.equal(eng?.status, 'waiting');
+    assert.equal(eng?.project_id, p.id);
+    assert.equal(eng?.conversation_id, t.conversationId());
     const pending = f.agents.approvals(p.id, 'pending');
     assert.equal(pending.length, 1);
     assert.equal(pending[0]?.conversation_id, t.conversationId());
@@ -53,6 +56,9 @@ describe('approvals (project setting approval: ask)', () => {
     assert.ok(existsSync(join(f.files.root(p.id), 'other.txt')));
     const types = f.events.filter((e) => e.project_id === p.id).map((e) => e.type);
     assert.ok(types.includes('agent.approval_needed') && types.includes('agent.approval_resolved'));
+    const states = f.events.filter((e) => e.project_id === p.id && e.type === 'agent.status').map((e) => (e.data as { status: string }).status);
+    assert.deepEqual(states, ['working', 'waiting', 'working', 'idle']);
+    assert.equal(f.agents.status().find((a) => a.name === 'engineer')?.status, 'idle');
     // Decided once: a second decision is a CONFLICT.
     assert.throws(() => f.agents.decide(p.id, rec.approval_id, { decision: 'deny' }, 'bob'), (e: unknown) => e instanceof ZeblitError && e.code === 'CONFLICT');
     assert.throws(() => f.agents.decide(p.id, 'apv_nope', { decision: 'deny' }, 'bob'), (e: unknown) => e instanceof ZeblitError && e.code === 'NOT_FOUND');
