@@ -145,85 +145,96 @@ export async function runAgent(deps: LoopDeps, turn: Turn, agent: AgentName, mes
   const text = new TextStream(deps, turn, agent);
   let steps = 0;
   deps.setState(agent, 'working', turn, depth === 0 ? null : 'delegated sub-task');
+  let ended = false;
   const end = (r: AgentResult): AgentResult => {
+    ended = true;
     text.flush(true);
     deps.setState(agent, 'idle', turn, null);
     return r;
   };
 
-  for (;;) {
-    if (turn.signal.aborted) return end({ status: 'cancelled', answer: '', error: null });
-    if (turn.usage.cost_usd >= turn.init.costLimitUsd) return end({ status: 'cost_limit', answer: '', error: null });
-    let res: LlmResponse;
-    try {
-      res = await deps.llm.complete({
-        system,
-        messages: convo,
-        tools,
-        model: def.model,
-        meta: { project_id: turn.init.project.id, agent, conversation_id: turn.init.conversationId },
-        onText: text.push,
-        signal: turn.signal,
-        turnCostLimitUsd: turn.init.costLimitUsd,
-        turnCostSoFarUsd: turn.usage.cost_usd,
-      });
-    } catch (err) {
-      text.flush();
-      if (turn.signal.aborted || isCancelled(err)) return end({ status: 'cancelled', answer: '', error: null });
-      if (!turn.started) {
-        end({ status: 'failed', answer: '', error: null });
-        throw err;
-      }
-      const code = err instanceof ZeblitError ? err.code : 'INTERNAL';
-      const message = err instanceof Error ? err.message : String(err);
-      return end({ status: 'failed', answer: '', error: { code, message } });
-    }
-    text.flush();
-    turn.start();
-    turn.addUsage(res);
-    record({ role: 'assistant', content: res.content });
-    const said = textOf(res.content);
-    if (depth === 0 && said) turn.answer = said;
-    const uses = res.content.filter((b): b is ToolUseBlock => b.type === 'tool_use');
-    if (uses.length === 0) {
-      turn.save();
-      return end({ status: 'completed', answer: said, error: null });
-    }
+  try {
+    return await loop();
+  } finally {
+    // Something threw past the loop's own handling (the database, say): the agent is still not working any more.
+    if (!ended) end({ status: 'failed', answer: '', error: null });
+  }
 
-    const results: ToolResultBlock[] = [];
-    let finish: FinishSignal | null = null;
-    let limited = false;
-    for (const use of uses) {
-      if (turn.signal.aborted) {
-        results.push({ type: 'tool_result', tool_use_id: use.id, content: 'not run: the turn was cancelled', is_error: true });
-        continue;
+  async function loop(): Promise<AgentResult> {
+    for (;;) {
+      if (turn.signal.aborted) return end({ status: 'cancelled', answer: '', error: null });
+      if (turn.usage.cost_usd >= turn.init.costLimitUsd) return end({ status: 'cost_limit', answer: '', error: null });
+      let res: LlmResponse;
+      try {
+        res = await deps.llm.complete({
+          system,
+          messages: convo,
+          tools,
+          model: def.model,
+          meta: { project_id: turn.init.project.id, agent, conversation_id: turn.init.conversationId },
+          onText: text.push,
+          signal: turn.signal,
+          turnCostLimitUsd: turn.init.costLimitUsd,
+          turnCostSoFarUsd: turn.usage.cost_usd,
+        });
+      } catch (err) {
+        text.flush();
+        if (turn.signal.aborted || isCancelled(err)) return end({ status: 'cancelled', answer: '', error: null });
+        if (!turn.started) {
+          end({ status: 'failed', answer: '', error: null });
+          throw err;
+        }
+        const code = err instanceof ZeblitError ? err.code : 'INTERNAL';
+        const message = err instanceof Error ? err.message : String(err);
+        return end({ status: 'failed', answer: '', error: { code, message } });
       }
+      text.flush();
+      turn.start();
+      turn.addUsage(res);
+      record({ role: 'assistant', content: res.content });
+      const said = textOf(res.content);
+      if (depth === 0 && said) turn.answer = said;
+      const uses = res.content.filter((b): b is ToolUseBlock => b.type === 'tool_use');
+      if (uses.length === 0) {
+        turn.save();
+        return end({ status: 'completed', answer: said, error: null });
+      }
+
+      const results: ToolResultBlock[] = [];
+      let finish: FinishSignal | null = null;
+      let limited = false;
+      for (const use of uses) {
+        if (turn.signal.aborted) {
+          results.push({ type: 'tool_result', tool_use_id: use.id, content: 'not run: the turn was cancelled', is_error: true });
+          continue;
+        }
+        if (finish) {
+          results.push({ type: 'tool_result', tool_use_id: use.id, content: 'not run: finish was called first', is_error: true });
+          continue;
+        }
+        if (steps >= turn.init.stepLimit) {
+          limited = true;
+          results.push({ type: 'tool_result', tool_use_id: use.id, content: `not run: the step limit (${turn.init.stepLimit}) was reached`, is_error: true });
+          continue;
+        }
+        steps++;
+        const r = await runTool(deps, turn, agent, use, depth, toolNames);
+        results.push(r.result);
+        if (r.finish) finish = r.finish;
+      }
+      record({ role: 'user', content: results });
+      turn.save();
+      if (turn.signal.aborted) return end({ status: 'cancelled', answer: said, error: null });
       if (finish) {
-        results.push({ type: 'tool_result', tool_use_id: use.id, content: 'not run: finish was called first', is_error: true });
-        continue;
+        const answer = [finish.summary.trim(), said.trim()].filter(Boolean).join('\n\n');
+        if (depth === 0) turn.answer = answer;
+        return end({ status: 'completed', answer, error: null });
       }
-      if (steps >= turn.init.stepLimit) {
-        limited = true;
-        results.push({ type: 'tool_result', tool_use_id: use.id, content: `not run: the step limit (${turn.init.stepLimit}) was reached`, is_error: true });
-        continue;
+      if (limited || steps >= turn.init.stepLimit) {
+        const answer = said || `Stopped after ${steps} tool steps (the step limit) before finishing.`;
+        if (depth === 0) turn.answer = answer;
+        return end({ status: 'step_limit', answer, error: null });
       }
-      steps++;
-      const r = await runTool(deps, turn, agent, use, depth, toolNames);
-      results.push(r.result);
-      if (r.finish) finish = r.finish;
-    }
-    record({ role: 'user', content: results });
-    turn.save();
-    if (turn.signal.aborted) return end({ status: 'cancelled', answer: said, error: null });
-    if (finish) {
-      const answer = [finish.summary.trim(), said.trim()].filter(Boolean).join('\n\n');
-      if (depth === 0) turn.answer = answer;
-      return end({ status: 'completed', answer, error: null });
-    }
-    if (limited || steps >= turn.init.stepLimit) {
-      const answer = said || `Stopped after ${steps} tool steps (the step limit) before finishing.`;
-      if (depth === 0) turn.answer = answer;
-      return end({ status: 'step_limit', answer, error: null });
     }
   }
 }
