@@ -203,7 +203,7 @@ describe('zeblit chat, agents, history, approvals against a real daemon', () => 
     const chat = spawnCli(['chat', '--new', '--agent', 'engineer', 'Take your time']);
     await waitFor('the tool result', () => chat.stdout().includes('← ok'), 30_000);
     // Only once the slow call reached the model: it is then certainly part of the turn.
-    await waitFor('the second model call', () => fake.requests.length >= 2, 30_000);
+    await fake.waitForRequests(2, 30_000);
     chat.child.kill('SIGINT');
     assert.equal(await chat.exited, 130, chat.stderr());
     assert.match(chat.stderr(), /Cancelling the turn…/);

@@ -225,7 +225,8 @@ describe('agents routes', () => {
     const recs = await followSse(res, async (r) => {
       if (r.type === 'start') conversation = r.conversation_id;
       if (r.type !== 'tool_result' || cancel) return;
-      await modelAsked(2);
+      // Cancel only once the slow call is in the fake's hands: one still on its way would take the next test's scripted reply.
+      await fake.waitForRequests(2);
       cancel = await dataOf<{ cancelled: boolean }>(await post(`/projects/${project.id}/chat/${conversation}/cancel`, undefined));
     });
     assert.deepEqual(cancel, { cancelled: true });
@@ -248,7 +249,7 @@ describe('agents routes', () => {
       if (r.type === 'tool_result' && !conflict) {
         conflict = await errorOf(await chat({ message: 'meanwhile', conversation_id: conversation }), 409, 'CONFLICT');
         await errorOf(await chat({ message: 'meanwhile', conversation_id: conversation }, { accept: 'text/event-stream' }), 409, 'CONFLICT');
-        await modelAsked(2);
+        await fake.waitForRequests(2);
         await dataOf(await post(`/projects/${project.id}/chat/${conversation}/cancel`, undefined));
       }
     });
@@ -300,15 +301,6 @@ describe('agents routes', () => {
     const h = await waitForStatus(conversation);
     assert.equal(h, 'completed');
   });
-
-  /**
-   * Waits until the fake has received `n` requests. A test cancels only once
-   * the slow request is in the fake's hands: a request still on its way would
-   * take the next test's scripted reply.
-   */
-  async function modelAsked(n: number): Promise<void> {
-    while (fake.requests.length < n) await new Promise((r) => setTimeout(r, 10));
-  }
 
   async function waitForStatus(conversation: string): Promise<string> {
     for (;;) {
