@@ -88,10 +88,18 @@ describe('agent loop', () => {
   test('tool errors reach the model as is_error results: unknown tool, invalid input, ToolError', async () => {
     const p = f.project();
     f.fake.script([
-      { tool_calls: [{ name: 'no_such_tool', input: {} }, { name: 'write_file', input: { path: 'a.txt' } }, { name: 'read_file', input: { path: 'missing.txt' } }] },
+      {
+        tool_calls: [
+          { name: 'no_such_tool', input: {} },
+          { name: 'write_file', input: { path: 'a.txt' } },
+          { name: 'read_file', input: { path: 'missing.txt' } },
+          { name: 'write_file', input: {}, arguments_json: '{"path": "b.txt", "content": "unterminated' },
+        ],
+      },
       (req) => {
         const results = lastResults(req);
-        assert.equal(results.length, 3);
+        assert.equal(results.length, 4);
+        assert.match(results[3]?.content ?? '', /invalid input for write_file: the arguments are not a JSON object/);
         assert.ok(results.every((r) => r.is_error));
         assert.match(results[0]?.content ?? '', /unknown tool "no_such_tool"/);
         assert.match(results[1]?.content ?? '', /invalid input for write_file: content/);
@@ -102,7 +110,7 @@ describe('agent loop', () => {
     const res = await chat(f, p, 'try things');
     assert.equal(res.status, 'completed');
     assert.equal(res.answer, 'I see the errors.');
-    assert.deepEqual(res.steps.map((s) => s.ok), [false, false, false]);
+    assert.deepEqual(res.steps.map((s) => s.ok), [false, false, false, false]);
     assert.equal(f.fake.remaining(), 0);
   });
 

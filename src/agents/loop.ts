@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { ZeblitError, type AgentName, type AgentStatus, type ChatStep, type ChatStreamRecord, type Project, type ToolName, type TurnStatus, type TurnUsage } from '../contracts/index.ts';
 import type { EventBus } from '../events/index.ts';
-import { isCancelled, type ContentBlock, type LlmClient, type LlmMessage, type LlmResponse, type ToolResultBlock, type ToolUseBlock } from '../llm/index.ts';
+import { invalidToolArguments, isCancelled, type ContentBlock, type LlmClient, type LlmMessage, type LlmResponse, type ToolResultBlock, type ToolUseBlock } from '../llm/index.ts';
 import type { ApprovalOutcome, Approvals } from './approvals.ts';
 import { agentDefinition, systemPrompt } from './definitions.ts';
 import { TOOLS, toolSpecs } from './tools/index.ts';
@@ -286,6 +286,8 @@ async function execute(deps: LoopDeps, turn: Turn, agent: AgentName, use: ToolUs
     if (name === 'delegate' && depth >= MAX_DEPTH) throw new ToolError('delegate is not available here: a delegated agent cannot delegate further; do the work yourself');
     throw new ToolError(`unknown tool "${use.name}"; the tools available are: ${allowed.join(', ')}`);
   }
+  const raw = invalidToolArguments(use.input);
+  if (raw !== null) throw new ToolError(`invalid input for ${tool.name}: the arguments are not a JSON object (${raw.length > 200 ? `${raw.slice(0, 200)}…` : raw}); send them again as valid JSON`);
   const parsed = tool.input.safeParse(use.input);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`).join('; ');
