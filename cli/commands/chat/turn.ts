@@ -80,12 +80,13 @@ export async function runTurn(io: TurnIo, body: ChatBody): Promise<TurnOutcome> 
     asking.current = ac;
     void io.ask('  [a]pprove / [d]eny (d <note> tells the agent why), Enter to leave it waiting: ', ac.signal).then(async (answer) => {
       if (asking.current === ac) asking.current = null;
-      const m = /^\s*([ad])\w*\s*(.*)$/i.exec(answer);
+      // Only the words themselves: "add a test" typed ahead must not approve anything.
+      const m = /^\s*(a|approve|d|deny)(?:\s+(.*))?$/i.exec(answer);
       if (!m || ac.signal.aborted) {
         if (!ac.signal.aborted) io.note(`  Left waiting: ${how}\n`);
         return;
       }
-      const decision = m[1]?.toLowerCase() === 'a' ? 'approve' : 'deny';
+      const decision = m[1]?.toLowerCase().startsWith('a') ? 'approve' : 'deny';
       const note = m[2]?.trim();
       try {
         const a = await io.api.decide(io.projectId, r.approval_id, { decision, ...(note ? { note } : {}) });
