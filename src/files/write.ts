@@ -4,6 +4,7 @@ import type { FilesCore, Observed } from './core.ts';
 import { isBinaryContent } from './mime.ts';
 import { normalizePath, joinRel } from './paths.ts';
 import type { Change, ChangeContext } from './recorder.ts';
+import type { IgnoreRules } from './ignore.ts';
 import type { StagedFile } from './safe-fs/index.ts';
 
 /** An If-Match value: `*`, a version number, or a sha256 (quoted or not, W/ ignored). */
@@ -45,11 +46,13 @@ export interface WriteOptions extends ChangeContext {
  * needs its hash or when it is versioned; a large or ignored file that is
  * about to be replaced is only stat-ed.
  */
-async function currentFile(core: FilesCore, projectId: string, rel: string, needHash: boolean): Promise<{ exists: boolean; observed: Observed | null }> {
-  const found = core.ws(projectId).stat(rel);
-  if (!found) return { exists: false, observed: null };
-  if (!found.stat.isFile()) throw new ZeblitError('CONFLICT', `${rel} is a ${found.stat.isDirectory() ? 'folder' : 'special file'}`);
-  const versioned = found.stat.size <= core.maxVersioned && !core.ignores(projectId).ignores(found.rel);
+async function currentFile(core: FilesCore, projectId: string, staged: StagedFile, ignores: IgnoreRules, needHash: boolean): Promise<{ exists: boolean; observed: Observed | null }> {
+  // An lstat in the folder the staging already verified: no second walk of the path (the write's latency).
+  const rel = staged.target.rel;
+  const now = staged.current();
+  if (!now) return { exists: false, observed: null };
+  if (!now.isFile()) throw new ZeblitError('CONFLICT', `${rel} is a ${now.isDirectory() ? 'folder' : 'special file'}`);
+  const versioned = now.size <= core.maxVersioned && !ignores.ignores(rel);
   if (!needHash && !versioned) return { exists: true, observed: null };
   return { exists: true, observed: await core.observeLocked(projectId, rel) };
 }
@@ -61,12 +64,14 @@ async function currentFile(core: FilesCore, projectId: string, rel: string, need
  */
 export async function commitStaged(core: FilesCore, projectId: string, rel: string, staged: StagedFile, opts: WriteOptions): Promise<FileMeta> {
   try {
-    const before = await currentFile(core, projectId, staged.target.rel, Boolean(opts.ifMatch));
+    const ignores = core.ignores(projectId);
+    const before = await currentFile(core, projectId, staged, ignores, Boolean(opts.ifMatch));
     if (opts.mustNotExist && before.exists) throw new ZeblitError('CONFLICT', `${rel} already exists`, { suggestion: 'Use PUT /files/{path} to change it, or pass overwrite: true.' });
     checkPrecondition(rel, opts.ifMatch ?? null, before.observed);
     const r = staged.result();
     const stat = staged.commit();
-    const ignored = core.ignores(projectId).ignores(staged.target.rel);
+    // A .gitignore that was just written may change its own verdict: ask the new rules.
+    const ignored = (staged.target.name === '.gitignore' ? core.ignores(projectId) : ignores).ignores(staged.target.rel);
     core.record(projectId, [{ kind: 'write', path: staged.target.rel, stat, sha256: r.sha256, size: r.size, content: r.content, ignored, existed: before.exists, origin: opts.origin }], opts);
     const version = ignored ? null : (core.history.index(projectId, staged.target.rel)?.version ?? null);
     const binary = r.content ? isBinaryContent(r.content) : isBinaryContent(r.head, true);
