@@ -104,6 +104,22 @@ describe('history within the budget', () => {
     assert.match(f.fake.requests.at(-1)?.system ?? '', /## fresh\.py\n/);
   });
 
+  test('one turn larger than the budget by itself: its tool inputs and outputs are cut, the request fits', async () => {
+    const p = f.project();
+    const big = (i: number) => ({ name: 'write_file', input: { path: `big${i}.txt`, content: `${i}`.repeat(8_000) } });
+    f.fake.script([{ tool_calls: [big(1), big(2), big(3), big(4)] }, { tool_calls: [big(5), big(6), big(7), big(8)] }, { text: 'wrote them' }]);
+    const first = await f.agents.chat({ userId: null, project: p }, { message: 'write big files', stream: false, agent: 'engineer' });
+    assert.equal(first.status, 'completed');
+    f.fake.script([{ text: 'yes' }]);
+    await f.agents.chat({ userId: null, project: p }, { message: 'did it work?', stream: false, agent: 'engineer', conversation_id: first.conversation_id });
+    const last = f.fake.requests.at(-1) as FakeRequest;
+    assert.ok(requestTokens(last, 'engineer') <= BUDGET, `${requestTokens(last, 'engineer')} tokens`);
+    // The exchange is still whole in shape: every tool use with its result, the answer, the new question.
+    const uses = last.messages.flatMap((m) => m.content.filter((b) => b.type === 'tool_use'));
+    assert.equal(uses.length, 8);
+    assert.match(JSON.stringify(last.messages), /wrote them/);
+  });
+
   test('when the summary call fails, a digest of asks and answers stands in', async () => {
     const p = f.project();
     f.fake.fallback((req) => {

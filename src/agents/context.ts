@@ -296,6 +296,8 @@ export async function historyWithin(conversationId: string, budgetTokens: number
   }
   const folded = turns.slice(0, turns.length - kept);
   const keptTurns = turns.slice(turns.length - kept);
+  // One turn alone larger than the budget (many big tool calls): its tool inputs and outputs are cut shorter.
+  if (used > keepBudget) for (const t of keptTurns) t.replayed = shrink(t.replayed, keepBudget);
   if (folded.length === 0) return wellFormed([...head, ...keptTurns.flatMap((t) => t.replayed)]);
 
   const foldedMsgs = [...(summary ? [summary] : []), ...folded.flatMap((t) => t.msgs)];
@@ -304,6 +306,30 @@ export async function historyWithin(conversationId: string, budgetTokens: number
   const meta: SummaryMeta = { upto_seq: uptoSeq };
   deps.store.append({ conversationId, role: 'summary', agent: null, content: text, modelContent: meta });
   return wellFormed([...summaryMsgs(text), ...keptTurns.flatMap((t) => t.replayed)]);
+}
+
+/** Cuts tool results and long strings in tool inputs, harder each round, until the messages fit `budgetTokens`. */
+function shrink(msgs: LlmMessage[], budgetTokens: number): LlmMessage[] {
+  let out = msgs;
+  for (const max of [1_000, 300, 80]) {
+    if (messagesTokens(out) <= budgetTokens) break;
+    out = msgs.map((m) => ({
+      role: m.role,
+      content: m.content.map((b): ContentBlock => {
+        if (b.type === 'tool_result') return { ...b, content: cut(b.content, max) };
+        if (b.type === 'tool_use') return { ...b, input: cutStrings(b.input, max) };
+        return b;
+      }),
+    }));
+  }
+  return out;
+}
+
+function cutStrings(v: unknown, max: number): unknown {
+  if (typeof v === 'string') return cut(v, max);
+  if (Array.isArray(v)) return v.map((x) => cutStrings(x, max));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cutStrings(x, max)]));
+  return v;
 }
 
 async function summarise(msgs: StoredMessage[], maxChars: number, deps: HistoryDeps): Promise<string> {
