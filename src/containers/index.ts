@@ -167,9 +167,7 @@ export class Containers {
    * of the container last attached, else the mode a new container would get.
    */
   workspaceMode(project: Project | string): WorkspaceMode {
-    const id = typeof project === 'string' ? project : project.id;
-    const live = this.lifecycle.lives.get(id);
-    return live?.containerId && live.workspace ? live.workspace : this.mode;
+    return this.lifecycle.workspaceModeOf(typeof project === 'string' ? project : project.id);
   }
 
   engineStatus(): Promise<EngineStatus> {

@@ -95,6 +95,12 @@ export class Lifecycle {
     });
   }
 
+  /** How the project's container sees /workspace: the container last attached, else what a new one would get. */
+  workspaceModeOf(projectId: string): WorkspaceMode {
+    const live = this.lives.get(projectId);
+    return live?.containerId && live.workspace ? live.workspace : this.d.workspaceMode;
+  }
+
   /** The spec the project's settings ask for now (to tell whether the container is stale). */
   desiredSpec(project: Project, image: string): ContainerSpec {
     return buildSpec({ project, image, workspace: this.d.workspace(project.id), user: this.d.user, owner: this.d.owner, workspaceMode: this.d.workspaceMode });

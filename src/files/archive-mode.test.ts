@@ -111,6 +111,15 @@ describe('archive mode: a container without the workspace bind mount (real engin
     assert.equal((await files.versions(p.id, 'made.txt')).items[0]?.action, 'deleted');
   });
 
+  test('a command may start in a folder only the container has so far', async () => {
+    const s = await env.containers.status(p);
+    await dockerCli('exec', s.container_id ?? '', 'sh', '-c', 'mkdir /workspace/only-here && echo x > /workspace/only-here/f');
+    const r = await env.exec(p, 'pwd', { cwd: '/workspace/only-here' });
+    assert.equal(r.stdout, '/workspace/only-here\n');
+    await lastSync;
+    assert.equal(files.tree(p.id, {}).root.children?.some((c) => c.name === 'only-here'), true, 'the sync after it mirrored the folder');
+  });
+
   test('a new container with an empty volume gets the workspace back when it starts', async () => {
     const before = await env.containers.status(p);
     // Container and volume gone behind Zeblit's back (a remote host was wiped, say).
@@ -120,7 +129,7 @@ describe('archive mode: a container without the workspace bind mount (real engin
     assert.notEqual(after.container_id, before.container_id);
     assert.ok((await lastPushAll) >= 2);
     const r = await env.exec(p, 'cat /workspace/src/main.py /workspace/bin.dat | wc -c; ls /workspace');
-    assert.equal(r.stdout, `${'print("hi")\n'.length + 2}\nbin.dat\nsrc\n`);
+    assert.equal(r.stdout, `${'print("hi")\n'.length + 2}\nbin.dat\nonly-here\nsrc\n`);
     const s = await lastSync;
     assert.equal(s.changes.length, 0, 'nothing lost, nothing resurrected');
   });

@@ -224,8 +224,13 @@ export class Executor {
     this.d.events.emit('run.finished', { project_id: run.row.project_id, run_id: run.id, status, exit_code: exit.exitCode, at: finishedAt, source: run.source });
   }
 
-  /** The cwd exists (checked on the host side of the /workspace bind mount). */
+  /**
+   * The cwd exists (checked on the host side of the /workspace bind mount). In
+   * archive mode the host folder is a mirror that lags behind the container:
+   * the container is asked instead, when the command starts there.
+   */
   private checkCwd(projectId: string, cwd: string): void {
+    if (this.d.lifecycle.workspaceModeOf(projectId) === 'archive') return;
     const rel = posix.relative(WORKSPACE_DIR, cwd);
     const host = join(this.d.workspace(projectId), ...rel.split('/').filter(Boolean));
     try {
