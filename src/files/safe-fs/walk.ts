@@ -97,6 +97,10 @@ export function walkDir(resolver: Resolver, dir: Dir, visit: Visitor, opts: Walk
     inner(dir, 1);
   } finally {
     walking = false;
-    process.chdir(home as string);
+    try {
+      process.chdir(home as string);
+    } catch {
+      process.chdir('/'); // the old working directory went away meanwhile: never stay in a workspace
+    }
   }
 }
