@@ -16,7 +16,8 @@
  *
  *   node --import tsx scripts/bench/agents.ts [--turns 30] [--steps 20] [--write]
  *
- * --write  replaces the "Agents" section of docs/benchmarks.md
+ * --write    replaces the "Agents" section of docs/benchmarks.md
+ * --profile  runs the daemon with --cpu-prof and prints where its CPU time went
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -26,13 +27,15 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { FakeLlm, type FakeRequest } from '../../src/llm/testing/fake-llm.ts';
-import { cleanup, dataOf, request, ROOT, sock, startDaemon, stopDaemon, tempHome } from '../../test/e2e/helpers.ts';
+import { cleanup, dataOf, DIST, request, ROOT, sock, startDaemon, stopDaemon, tempHome } from '../../test/e2e/helpers.ts';
+import { summarizeProfile } from './profile.ts';
 
 const { values } = parseArgs({
   options: {
     turns: { type: 'string', default: '30' },
     steps: { type: 'string', default: '20' },
     write: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
   },
 });
 const turns = Number(values.turns);
@@ -101,16 +104,28 @@ function assistantTurns(req: FakeRequest): number {
 async function main(): Promise<void> {
   const fake = await FakeLlm.start();
   const home = tempHome('bench-agents');
-  const d = await startDaemon(home, { env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: fake.anthropicBaseUrl, OPENAI_API_KEY: '', OPENAI_BASE_URL: '' } });
+  const profileDir = join(home, 'profile');
+  const d = await startDaemon(home, {
+    env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: fake.anthropicBaseUrl, OPENAI_API_KEY: '', OPENAI_BASE_URL: '' },
+    nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  });
   const sdk = new Anthropic({ apiKey: KEY, baseURL: fake.anthropicBaseUrl, maxRetries: 0 });
   try {
     const project = dataOf(await request(sock(d), { path: '/api/v1/projects', json: { name: 'bench-agents', template: 'blank' } })) as { id: string };
     const chatPath = `/api/v1/projects/${project.id}/agents/engineer/direct`;
 
     // ---- 1. time to first token ----
-    fake.fallback(() => ({ text: 'Hello from the fake model: the first token is this sentence.' }));
+    let arrived = NaN;
+    fake.fallback(() => {
+      arrived = performance.now();
+      return { text: 'Hello from the fake model: the first token is this sentence.' };
+    });
     const direct: number[] = [];
     const viaDaemon: number[] = [];
+    // Where the daemon's time goes: before the model is asked (request, context, records), and after it answers (relaying the stream).
+    const beforeModel: number[] = [];
+    const afterModel: number[] = [];
+    const directBefore: number[] = [];
     for (let i = 0; i < turns + 3; i++) {
       const warm = i < 3;
       let t0 = performance.now();
@@ -120,7 +135,10 @@ async function main(): Promise<void> {
         if (Number.isNaN(first)) first = performance.now() - t0;
       });
       await stream.finalMessage();
-      if (!warm) direct.push(first);
+      if (!warm) {
+        direct.push(first);
+        directBefore.push(arrived - t0);
+      }
 
       t0 = performance.now();
       let firstViaDaemon = NaN;
@@ -128,7 +146,11 @@ async function main(): Promise<void> {
         if (rec.type === 'text' && Number.isNaN(firstViaDaemon)) firstViaDaemon = rec.at - t0;
       });
       if (r.status !== 200 || Number.isNaN(firstViaDaemon)) throw new Error(`chat stream failed: ${r.status} ${JSON.stringify(r.records.at(-1)).slice(0, 500)}`);
-      if (!warm) viaDaemon.push(firstViaDaemon);
+      if (!warm) {
+        viaDaemon.push(firstViaDaemon);
+        beforeModel.push(arrived - t0);
+        afterModel.push(firstViaDaemon - (arrived - t0));
+      }
     }
 
     // ---- 2. loop overhead per tool step ----
@@ -170,6 +192,8 @@ async function main(): Promise<void> {
       `| first token, Anthropic SDK → fake directly (baseline) | ${ms(ttftDirect)} | ${ms(pct(direct, 90))} | ${ms(pct(direct, 99))} |`,
       `| first token, POST /chat (SSE) through zeblitd | ${ms(ttftDaemon)} | ${ms(pct(viaDaemon, 90))} | ${ms(pct(viaDaemon, 99))} |`,
       `| **time-to-first-token overhead** (goal < ${GOAL_TTFT_OVERHEAD_MS} ms) | **${ms(ttftOverhead)}** | | |`,
+      `| … of which: request sent → model asked (direct ${ms(pct(directBefore, 50))}) | ${ms(pct(beforeModel, 50))} | ${ms(pct(beforeModel, 90))} | ${ms(pct(beforeModel, 99))} |`,
+      `| … of which: model asked → first text at the client | ${ms(pct(afterModel, 50))} | ${ms(pct(afterModel, 90))} | ${ms(pct(afterModel, 99))} |`,
       `| model round trip to the instant fake (SDK, not streamed) | ${ms(rt50)} | ${ms(pct(roundTrips, 90))} | ${ms(pct(roundTrips, 99))} |`,
       `| **tool step** (model call + write_file 2 KiB + version + events; goal p50 < ${GOAL_STEP_MS} ms) | **${ms(stepP50)}** | ${ms(pct(stepTimes, 90))} | ${ms(pct(stepTimes, 99))} |`,
       `| tool step minus the model round trip | ${ms(stepP50 - rt50)} | | |`,
@@ -191,6 +215,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await stopDaemon(d);
+    if (values.profile) process.stdout.write(`\n${summarizeProfile(profileDir, join(DIST, 'zeblitd.js.map'))}\n`);
     await fake.close();
     await cleanup();
   }
