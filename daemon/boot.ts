@@ -102,6 +102,8 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       if (e.state !== 'running' || containers.workspaceMode(e.project_id) !== 'archive') return;
       files.pushAll(e.project_id).catch((err: unknown) => logger.warn({ err, project_id: e.project_id }, 'copying the workspace into the container failed'));
     });
+    // The first command in a container that just started must see the workspace.
+    const offGate = containers.beforeRun((id) => files.workspaceReady(id));
     const filePruner = setInterval(() => {
       try {
         files.prune();
@@ -141,7 +143,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     // Running turns are cancelled (their work so far is recorded) before the containers' channels close.
     shutdown.add({ name: 'agents', run: () => (offAutofix(), agents.close()) });
     // Containers keep running (the next daemon adopts them); their runners and monitors stop.
-    shutdown.add({ name: 'containers', run: () => (offSync(), offPush(), offExit(), offMain(), clearInterval(filePruner), unbridge(), containers.close()) });
+    shutdown.add({ name: 'containers', run: () => (offSync(), offPush(), offGate(), offExit(), offMain(), clearInterval(filePruner), unbridge(), containers.close()) });
     shutdown.add({ name: 'hub', run: () => (clearInterval(pruner), consoleService.close(), hub.close()) });
     shutdown.add({ name: 'database', run: () => database.close() });
     shutdown.add({ name: 'lock', run: () => lock.release() });

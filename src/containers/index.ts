@@ -71,6 +71,7 @@ export class Containers {
   private offGate: (() => void) | null = null;
   private readonly owner: Record<string, string>;
   private readonly mode: WorkspaceMode;
+  private readonly runGates = new Set<(projectId: string) => Promise<void>>();
   /** Archive mode's copies in and out of containers (see workspace-channel.ts). */
   readonly workspaceChannel: WorkspaceChannel;
 
@@ -117,6 +118,7 @@ export class Containers {
       killGraceMs: opts.killGraceMs ?? 2_000,
       outputCapBytes: opts.outputCapBytes ?? 1 << 20,
       runTailBytes: opts.runTailBytes ?? 64 * 1024,
+      beforeRun: (projectId) => Promise.all([...this.runGates].map((gate) => gate(projectId))).then(() => undefined),
     });
     this.monitor = new Monitor({
       gate: this.gate,
@@ -168,6 +170,16 @@ export class Containers {
    */
   workspaceMode(project: Project | string): WorkspaceMode {
     return this.lifecycle.workspaceModeOf(typeof project === 'string' ? project : project.id);
+  }
+
+  /**
+   * Something every command of a project waits for once its container runs:
+   * in archive mode, the copy of the workspace into a container that just
+   * started (the first command must see the files). Returns the unsubscribe.
+   */
+  beforeRun(gate: (projectId: string) => Promise<void>): () => void {
+    this.runGates.add(gate);
+    return () => this.runGates.delete(gate);
   }
 
   engineStatus(): Promise<EngineStatus> {

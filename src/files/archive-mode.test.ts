@@ -42,6 +42,7 @@ describe('archive mode: a container without the workspace bind mount (real engin
     containers.events.on('container.status', (e) => {
       if (e.state === 'running' && containers.workspaceMode(e.project_id) === 'archive') lastPushAll = files.pushAll(e.project_id);
     });
+    containers.beforeRun((id) => files.workspaceReady(id));
     p = env.project('archive');
     // Written before the container exists: it arrives with the first start.
     await files.create(p.id, { path: 'src/main.py', content: 'print("hi")\n' }, ctx);

@@ -217,7 +217,26 @@ export class FileService {
    * queued before it (the one after the runs a restart ended) pulls first.
    * Files only the container has are left for the next sync to find.
    */
-  async pushAll(projectId: string): Promise<number> {
+  pushAll(projectId: string): Promise<number> {
+    const done = this.pushAllNow(projectId);
+    // Set at once (the caller is the container's "running" event): commands wait on it through workspaceReady.
+    this.fullPushes.set(projectId, done);
+    void done.catch(() => undefined).finally(() => {
+      if (this.fullPushes.get(projectId) === done) this.fullPushes.delete(projectId);
+    });
+    return done;
+  }
+
+  /** Resolves when the last whole-workspace push of this project is over (whatever its outcome). */
+  workspaceReady(projectId: string): Promise<void> {
+    return (this.fullPushes.get(projectId) ?? Promise.resolve(0)).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  private readonly fullPushes = new Map<string, Promise<number>>();
+  private async pushAllNow(projectId: string): Promise<number> {
     const remote = this.remote;
     if (!remote || !(await remote.isRemote(projectId))) return 0;
     return this.core.exclusive(projectId, async () => {

@@ -50,6 +50,8 @@ export interface ExecutorDeps {
   runTailBytes: number;
   /** Shortest gap between two writes of last_active_at to the database. */
   activityPersistMs?: number;
+  /** Awaited after the container runs and before a command starts (archive mode: the workspace copied in). */
+  beforeRun?: (projectId: string) => Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
@@ -67,6 +69,7 @@ export class Executor {
     this.checkCwd(project.id, input.cwd);
     const argv = typeof input.command === 'string' ? ['sh', '-c', input.command] : input.command;
     const live = await this.d.lifecycle.ensureRunning(project);
+    await this.d.beforeRun?.(project.id);
     const spawner = live.spawner;
     if (!spawner) throw new ZeblitError('UNAVAILABLE', 'The container has no way in right now; try again', { suggestion: 'Restart it: zeblit restart' });
     const startedAt = this.d.now();
