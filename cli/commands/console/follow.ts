@@ -52,14 +52,17 @@ export class ConsoleCommand extends ZeblitCommand {
     try {
       await followEvents(() => client.connectWebSocket('/ws'), {
         projectId: project.id,
-        topics: ['console'],
+        // agent: auto-fix progress and approvals waiting, the two things a person watching the console acts on.
+        topics: ['console', 'agent'],
         sinceSeq: Math.max(last, first.last_seq),
         signal: ac.signal,
         onStatus: (s, detail) => {
           if (s === 'reconnecting') this.err(`(connection lost: ${detail ?? 'reconnecting'}; resuming…)\n`);
         },
         onEvent: (e) => {
+          if (e.topic === 'agent' && e.type !== 'agent.autofix' && e.type !== 'agent.approval_needed') return;
           if (this.json) return this.out(`${JSON.stringify(e)}\n`);
+          if (e.type === 'agent.autofix' || e.type === 'agent.approval_needed') return this.out(agentLine(e.type, e.data, color));
           if (e.type === 'console.output') {
             const d = e.data as EventPayload<'console.output'>;
             show({ stream: d.stream, text: d.text, level: 'info', run_id: d.run_id });
@@ -74,4 +77,17 @@ export class ConsoleCommand extends ZeblitCommand {
     }
     return 0;
   }
+}
+
+/** The agent events the console shows, one line each. */
+function agentLine(type: 'agent.autofix' | 'agent.approval_needed', data: unknown, color: boolean): string {
+  const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
+  if (type === 'agent.approval_needed') {
+    const d = data as EventPayload<'agent.approval_needed'>;
+    return `${paint('33', `? ${d.agent} asks to ${d.tool}: ${d.reason}`)} — zeblit approve ${d.approval_id}  |  zeblit deny ${d.approval_id}\n`;
+  }
+  const d = data as EventPayload<'agent.autofix'>;
+  const code = d.status === 'fixed' ? '32' : d.status === 'started' ? '36' : '33';
+  const files = d.files_changed.length ? ` (changed: ${d.files_changed.join(', ')})` : '';
+  return `${paint(code, `[auto-fix ${d.attempt}/${d.max_attempts}] ${d.status}: ${d.message}`)}${files}\n`;
 }
