@@ -15,7 +15,7 @@ import type { z } from 'zod';
 import { API_VERSION } from '../contracts/index.ts';
 import { ZeblitApiError } from './errors.ts';
 import { seg, type Requester } from './requester.ts';
-import { streamSse } from './sse.ts';
+import { streamSse } from './stream.ts';
 import type { StreamRequester } from './stream.ts';
 
 const base = `/api/${API_VERSION}`;

@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { unwrapEnvelope } from './envelope.ts';
 import { DaemonUnreachableError, UNREACHABLE_CODES, ZeblitApiError, errnoOf } from './errors.ts';
 import { requestOptions } from './http.ts';
+import { SseParser } from './sse.ts';
 import { describeTransport, type ClientTransport } from './transport.ts';
 
 /** What a streaming request needs from the client. */
@@ -19,16 +20,43 @@ export interface StreamRequest {
   signal?: AbortSignal;
 }
 
+type StreamFormat = 'ndjson' | 'sse';
+
+const ACCEPT: Record<StreamFormat, string> = { ndjson: 'application/x-ndjson', sse: 'text/event-stream' };
+
+/** Turns the text of a stream into the JSON texts of its records. */
+interface Splitter {
+  push(text: string): void;
+  end(): void;
+}
+
+function ndjsonLines(onText: (json: string) => void): Splitter {
+  let partial = '';
+  return {
+    push(text) {
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) onText(line);
+    },
+    end() {
+      if (partial.trim()) onText(partial);
+      partial = '';
+    },
+  };
+}
+
 /**
- * One request whose answer is NDJSON: each record is handed over as its line
- * arrives. An answer that is not a stream (an error envelope) becomes a
- * ZeblitApiError. Resolves when the stream ends; aborting `signal` hangs up,
- * which the daemon takes as "stop" (a streamed run is killed).
+ * One request whose answer is a stream of JSON records, NDJSON or server-sent
+ * events: each record is handed over as it arrives. An answer that is not a
+ * stream (an error envelope: the request was refused before the stream
+ * opened) becomes a ZeblitApiError, and so does a connection that closes
+ * before the stream ended. Resolves when the stream ends; aborting `signal`
+ * hangs up (for a streamed run the daemon takes that as "stop").
  */
-export function streamNdjson<T>(client: StreamRequester, req: StreamRequest, onRecord: (record: T) => void): Promise<void> {
+function streamRecords<T>(client: StreamRequester, req: StreamRequest, format: StreamFormat, onRecord: (record: T) => void): Promise<void> {
   const t = client.transport;
   const body = req.json === undefined ? undefined : JSON.stringify(req.json);
-  const headers: Record<string, string> = { accept: 'application/x-ndjson', 'user-agent': client.userAgent, 'content-length': String(body === undefined ? 0 : Buffer.byteLength(body)) };
+  const headers: Record<string, string> = { accept: ACCEPT[format], 'user-agent': client.userAgent, 'content-length': String(body === undefined ? 0 : Buffer.byteLength(body)) };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (t.token) headers.authorization = `Bearer ${t.token}`;
   const opts = requestOptions(t, req.method, req.path, headers);
@@ -36,7 +64,7 @@ export function streamNdjson<T>(client: StreamRequester, req: StreamRequest, onR
   return new Promise<void>((resolve, reject) => {
     const r = send(opts, (res) => {
       const type = String(res.headers['content-type'] ?? '');
-      if (!type.startsWith('application/x-ndjson')) {
+      if (!type.startsWith(ACCEPT[format])) {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -49,18 +77,29 @@ export function streamNdjson<T>(client: StreamRequester, req: StreamRequest, onR
         });
         return;
       }
-      let partial = '';
+      let failed = false;
+      const onText = (json: string) => {
+        if (failed) return;
+        try {
+          onRecord(JSON.parse(json) as T);
+        } catch (e) {
+          // A record that is not JSON, or a consumer that threw: stop here rather than crash the process.
+          failed = true;
+          r.destroy();
+          reject(e);
+        }
+      };
+      const splitter = format === 'sse' ? new SseParser((m) => onText(m.data)) : ndjsonLines(onText);
       res.setEncoding('utf8');
-      res.on('data', (text: string) => {
-        const lines = (partial + text).split('\n');
-        partial = lines.pop() ?? '';
-        for (const line of lines) if (line.trim()) onRecord(JSON.parse(line) as T);
-      });
+      res.on('data', (text: string) => splitter.push(text));
       res.on('end', () => {
-        if (partial.trim()) onRecord(JSON.parse(partial) as T);
+        splitter.end();
         resolve();
       });
       res.on('error', reject);
+      res.on('close', () => {
+        if (!res.complete) reject(new ZeblitApiError('STREAM_INTERRUPTED', 'The connection closed before the stream ended', { status: res.statusCode ?? 0, suggestion: 'The daemon may have stopped; the work may have gone on: check the history.' }));
+      });
     });
     const onAbort = () => {
       r.destroy();
@@ -75,4 +114,14 @@ export function streamNdjson<T>(client: StreamRequester, req: StreamRequest, onR
     });
     r.end(body);
   });
+}
+
+/** An NDJSON answer (container runs and logs), record by record. */
+export function streamNdjson<T>(client: StreamRequester, req: StreamRequest, onRecord: (record: T) => void): Promise<void> {
+  return streamRecords(client, req, 'ndjson', onRecord);
+}
+
+/** A text/event-stream answer of JSON records (chat turns), record by record. */
+export function streamSse<T>(client: StreamRequester, req: StreamRequest, onRecord: (record: T) => void): Promise<void> {
+  return streamRecords(client, req, 'sse', onRecord);
 }
