@@ -140,7 +140,7 @@ export const Approval = z.object({
   created_at: z.number().int(),
   expires_at: z.number().int(),
   decided_at: z.number().int().nullable(),
-  decided_by: z.string().nullable(),
+  decided_by: z.string().nullable().describe('Name of the user who decided; null while pending or when it expired'),
   note: z.string().nullable(),
 });
 export type Approval = z.infer<typeof Approval>;

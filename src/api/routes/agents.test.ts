@@ -278,8 +278,11 @@ describe('agents routes', () => {
     });
     assert.deepEqual(decided.map((a) => a.status), ['approved', 'denied']);
     assert.equal(decided[1]?.note, 'not that one');
+    // Decided by a person the agent (and a reader of the list) can name.
+    assert.deepEqual(decided.map((a) => a.decided_by), ['owner', 'owner']);
     const results = recs.filter((r): r is Extract<ChatStreamRecord, { type: 'tool_result' }> => r.type === 'tool_result');
     assert.deepEqual(results.map((r) => r.ok), [true, false]);
+    assert.match(results[1]?.output ?? '', /denied by owner: not that one/);
     const done = recs.at(-1);
     assert.ok(done?.type === 'done');
     assert.deepEqual(done.response.files_changed, ['notes.txt']);

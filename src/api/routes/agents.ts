@@ -160,7 +160,7 @@ export function agentRoutes(deps: AppDeps) {
       body: ApprovalDecision,
       data: Approval,
     },
-    (c, { params, body }) => agents.decide(projectOf(c, params.id).id, params.approval_id, body, principalOf(c).user.id),
+    (c, { params, body }) => agents.decide(projectOf(c, params.id).id, params.approval_id, body, principalOf(c).user.name),
   );
 
   return app;
