@@ -20,7 +20,12 @@ export class AgentsCommand extends ZeblitCommand {
   async run(): Promise<number> {
     const api = (await this.client()).agents;
     if (this.status) {
-      this.emit(await api.status(), statusTable);
+      const list = await api.status();
+      // Project names for the people reading it (ids stay in --json).
+      const busy = [...new Set(list.flatMap((a) => (a.project_id ? [a.project_id] : [])))];
+      const client = await this.client();
+      const names = new Map(await Promise.all(busy.map(async (id) => [id, await client.projects.get(id).then((p) => p.name, () => id)] as const)));
+      this.emit(list, (l) => statusTable(l, names));
       return 0;
     }
     this.emit(await api.definitions(), definitionsTable);
@@ -33,8 +38,8 @@ export function definitionsTable(defs: AgentDefinition[]): string {
   return `${formatTable(['agent', 'title', 'model', 'tools', 'description'], rows)}* answers \`zeblit chat\` unless --agent says otherwise\n`;
 }
 
-export function statusTable(list: AgentStatus[]): string {
-  const rows = list.map((a) => [a.name, a.status, a.project_id, a.conversation_id, a.calls_today, formatUsd(a.cost_today_usd)]);
+export function statusTable(list: AgentStatus[], projectNames: ReadonlyMap<string, string> = new Map()): string {
+  const rows = list.map((a) => [a.name, a.status, a.project_id ? (projectNames.get(a.project_id) ?? a.project_id) : null, a.conversation_id, a.calls_today, formatUsd(a.cost_today_usd)]);
   const total = list.reduce((s, a) => s + a.cost_today_usd, 0);
   return `${formatTable(['agent', 'status', 'project', 'conversation', 'calls today', 'cost today'], rows)}Today: ${formatUsd(total)}\n`;
 }

@@ -22,6 +22,8 @@ export interface RecordStream<T> {
   response: Response;
   /** Queues a record; false when the reader is behind (pause the producer until onDrain). */
   send(record: T): boolean;
+  /** Something readers ignore (an SSE comment, an empty NDJSON line), so proxies and clients see a quiet stream is alive. */
+  keepAlive(): void;
   end(): void;
   readonly closed: boolean;
 }
@@ -72,6 +74,10 @@ export function recordStream<T extends { type: string }>(format: StreamFormat, o
       controller.enqueue(encode(record));
       if ((controller.desiredSize ?? 1) <= 0) behind = true;
       return !behind;
+    },
+    keepAlive() {
+      if (closed || behind) return;
+      controller.enqueue(encoder.encode(format === 'ndjson' ? '\n' : ': keep-alive\n\n'));
     },
     end() {
       if (closed) return;

@@ -65,6 +65,8 @@ const errors = {
 type Valid = { valid(target: 'json' | 'param' | 'query'): unknown };
 const valid = <T>(c: Context<AppEnv>, target: 'json' | 'param' | 'query') => (c.req as unknown as Valid).valid(target) as T;
 
+const KEEP_ALIVE_MS = 15_000;
+
 export function agentRoutes(deps: AppDeps) {
   const app = router();
   const { projects, agents } = deps;
@@ -226,6 +228,10 @@ function registerTurn(app: OpenAPIHono<AppEnv>, deps: AppDeps, projectOf: (c: Co
       stream.send(r);
     }
     const s = stream;
+    // A turn can be quiet for minutes (a long command, an approval waiting): say it is alive.
+    const alive = setInterval(() => s.keepAlive(), KEEP_ALIVE_MS);
+    alive.unref();
+    void turn.finally(() => clearInterval(alive)).catch(() => {});
     turn.then(
       (response) => {
         if (!ended) s.send({ type: 'done', response });
