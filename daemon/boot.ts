@@ -91,11 +91,9 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     const leftovers = files.cleanScratch();
     if (leftovers > 0) logger.info({ removed: leftovers }, 'removed uploads and deletions a previous daemon left unfinished');
     // Every command run may have changed the workspace: scan it, record versions, announce file.changed.
+    // Deferred past the run's answer; reads of the project wait for it (FileService.settled).
     const offSync = containers.events.on('run.finished', (f) => {
-      // Deferred: the scan must not delay the response that carries the run's exit code.
-      setImmediate(() =>
-        files.syncAfterRun(f.project_id, { author: 'container', runId: f.run_id }).catch((err: unknown) => logger.warn({ err, project_id: f.project_id, run_id: f.run_id }, 'workspace scan after a run failed')),
-      );
+      files.afterRun(f.project_id, { author: 'container', runId: f.run_id }).catch((err: unknown) => logger.warn({ err, project_id: f.project_id, run_id: f.run_id }, 'workspace scan after a run failed'));
     });
     // A container that (re)starts in archive mode gets the workspace (a new container, a new volume).
     const offPush = containers.events.on('container.status', (e) => {

@@ -85,11 +85,13 @@ export class FileService {
     return this.core.ws(projectId).root;
   }
 
-  read(projectId: string, path: string): Promise<FileContent> {
+  async read(projectId: string, path: string): Promise<FileContent> {
+    await this.settled(projectId);
     return readFile(this.core, projectId, path, true);
   }
 
-  stat(projectId: string, path: string): Promise<FileMeta> {
+  async stat(projectId: string, path: string): Promise<FileMeta> {
+    await this.settled(projectId);
     return statFile(this.core, projectId, path);
   }
 
@@ -160,11 +162,13 @@ export class FileService {
     return list(this.core, projectId, query);
   }
 
-  search(projectId: string, query: SearchQuery): Promise<SearchResult> {
+  async search(projectId: string, query: SearchQuery): Promise<SearchResult> {
+    await this.settled(projectId);
     return search(this.core, projectId, query);
   }
 
-  versions(projectId: string, path: string): Promise<FileVersionList> {
+  async versions(projectId: string, path: string): Promise<FileVersionList> {
+    await this.settled(projectId);
     return listVersions(this.core, projectId, path);
   }
 
@@ -203,6 +207,33 @@ export class FileService {
       const res = await scanLocked(this.core, projectId, opts);
       return { ...res, mode, duration_ms: sinceMs(start) };
     });
+  }
+
+  /**
+   * After a command run: the scan of the workspace, deferred past the run's
+   * answer so it never delays it. Until it is done, readers of the project
+   * wait for it (settled): a file the command made is there for the next
+   * read, in archive mode too, and its version is in the history.
+   */
+  afterRun(projectId: string, opts: { author?: string; runId?: string | null } = {}): Promise<SyncResult> {
+    const scan = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.syncAfterRun(projectId, opts));
+    const tracked: Promise<unknown> = scan.then(
+      () => this.doneScanning(projectId, tracked),
+      () => this.doneScanning(projectId, tracked),
+    );
+    this.scans.set(projectId, tracked);
+    return scan;
+  }
+
+  /** Resolves when the scan after the project's last run is done (at once when there is none); never rejects. Synchronous readers (tree, list, openRaw) are awaited after it by their callers. */
+  settled(projectId: string): Promise<void> {
+    const pending = this.scans.get(projectId);
+    return pending ? pending.then(() => undefined) : Promise.resolve();
+  }
+
+  private readonly scans = new Map<string, Promise<unknown>>();
+  private doneScanning(projectId: string, which: Promise<unknown>): void {
+    if (this.scans.get(projectId) === which) this.scans.delete(projectId);
   }
 
   /** What the container layer calls after every command run. */

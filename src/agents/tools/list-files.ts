@@ -25,6 +25,7 @@ export const listFiles: ToolDef<Input> = {
   async run(input, ctx) {
     const rel = workspaceRel(input.path, { allowRoot: true });
     const projectId = ctx.project.id;
+    await ctx.services.files.settled(projectId); // the scan after a command the agent just ran
     const where = rel === '' ? '/workspace' : rel;
     if (input.glob !== undefined) {
       const glob = input.glob;

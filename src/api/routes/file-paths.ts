@@ -133,6 +133,7 @@ export function filePathRoutes(deps: AppDeps) {
 
   const download = async (c: Context<AppEnv>) => {
     const { project } = fileCaller(deps, c, c.req.param('id') ?? '', false);
+    await files.settled(project.id);
     const rest = restOf(c).replace(/^download\/?/, '');
     const path = decodePath(rest);
     if (files.isFolder(project.id, path)) {
@@ -158,6 +159,7 @@ export function filePathRoutes(deps: AppDeps) {
 
   app.get('/projects/:id/files/*', requireAccess('read'), async (c) => {
     const { project } = fileCaller(deps, c, c.req.param('id'), false);
+    await files.settled(project.id);
     const rest = restOf(c);
     let m = /^(.+)\/versions$/.exec(rest);
     if (m) return ok(c, await files.versions(project.id, decodePath(m[1] as string)));

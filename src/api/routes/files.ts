@@ -48,19 +48,31 @@ export function fileRoutes(deps: AppDeps) {
   defineRoute(
     app,
     { method: 'get', path: '/projects/{id}/files/tree', summary: 'The workspace as a nested tree (sizes, depth limit); ignored folders shown but not opened', tags, params: ProjectRef, query: TreeQuery, data: FileTree },
-    (c, { params, query }) => files.tree(fileCaller(deps, c, params.id, false).project.id, query),
+    async (c, { params, query }) => {
+      const id = fileCaller(deps, c, params.id, false).project.id;
+      await files.settled(id); // a command that just ran: its changes are in
+      return files.tree(id, query);
+    },
   );
 
   defineRoute(
     app,
     { method: 'get', path: '/projects/{id}/files/search', summary: 'Search text files like grep (ignored and binary files skipped, match cap)', tags, params: ProjectRef, query: SearchQuery, data: SearchResult },
-    (c, { params, query }) => files.search(fileCaller(deps, c, params.id, false).project.id, query),
+    async (c, { params, query }) => {
+      const id = fileCaller(deps, c, params.id, false).project.id;
+      await files.settled(id); // a command that just ran: its changes are in
+      return files.search(id, query);
+    },
   );
 
   defineRoute(
     app,
     { method: 'get', path: '/projects/{id}/files', summary: 'List a folder (?dir=), or what matches a glob (?glob=src/**/*.ts)', tags, params: ProjectRef, query: FileListQuery, data: FileList },
-    (c, { params, query }) => files.list(fileCaller(deps, c, params.id, false).project.id, query),
+    async (c, { params, query }) => {
+      const id = fileCaller(deps, c, params.id, false).project.id;
+      await files.settled(id); // a command that just ran: its changes are in
+      return files.list(id, query);
+    },
   );
 
   defineRoute(
