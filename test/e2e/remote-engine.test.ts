@@ -17,12 +17,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createServer, type Server } from 'node:tls';
+import { discoverEndpoint } from '../../src/containers/index.ts';
 import { dockerInspect, dockerSuite, dockerUnavailableReason, removeTestResources, requireDocker } from '../../src/containers/testing.ts';
 import type { ContainerStatus, ExecuteResult, FileContent, Health, Project } from '../../src/contracts/index.ts';
 import { cleanup, dataOf, request, sock, startDaemon, stopDaemon, tempHome, type DaemonProc } from './helpers.ts';
 
-const reason = await dockerUnavailableReason();
-const ENGINE_SOCKET = '/var/run/docker.sock';
+// The local engine's socket, which the TLS listener fronts (an engine that is itself remote already is not this test's business).
+const local = discoverEndpoint();
+const reason = (await dockerUnavailableReason()) ?? (local.kind === 'unix' ? null : `the engine is not on a local socket (${local.kind})`);
+const ENGINE_SOCKET = local.kind === 'unix' ? local.socketPath : '';
 
 function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: 'pipe' });
