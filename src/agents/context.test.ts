@@ -84,10 +84,17 @@ describe('history within the budget', () => {
     // The project section came along: README excerpt and the tree.
     assert.match(last.system, /## README\.md \(excerpt\)\n# Demo/);
     // Summaries are messages of their own in the history.
-    const conv = f.agents.history(p.id, { conversation_id: conversationId, limit: 20, offset: 0 });
+    const conv = f.agents.history(p.id, { conversation_id: conversationId, limit: 200, offset: 0 });
     assert.ok('messages' in conv);
     assert.equal(conv.messages.filter((m) => m.role === 'summary').length, summaries);
     assert.equal(conv.messages.filter((m) => m.role === 'user').length, turns);
+    assert.equal(conv.messages.length, conv.message_count);
+    // Paged for people: the newest messages first, each page oldest first, pages meeting without overlap.
+    const newest = f.agents.history(p.id, { conversation_id: conversationId, limit: 3, offset: 0 });
+    const before = f.agents.history(p.id, { conversation_id: conversationId, limit: 3, offset: 3 });
+    assert.ok('messages' in newest && 'messages' in before);
+    assert.deepEqual(newest.messages.map((m) => m.id), conv.messages.slice(-3).map((m) => m.id));
+    assert.deepEqual(before.messages.map((m) => m.id), conv.messages.slice(-6, -3).map((m) => m.id));
   });
 
   test('the project section follows the project: a file written between turns is in the next one', async () => {

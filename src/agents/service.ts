@@ -231,8 +231,8 @@ export class AgentService {
   history(projectId: string, q: HistoryQuery): { conversations: Conversation[]; total: number } | ConversationWithMessages {
     if (q.conversation_id) {
       const c = this.store.mustConversation(projectId, q.conversation_id);
-      const messages: ChatMessage[] = this.store.messages(c.id).map(({ seq: _seq, model_content: _mc, ...m }) => m);
-      return { ...c, messages };
+      // Paged like the list: the newest `limit` messages (after skipping `offset` from the end), oldest first; message_count says how many there are.
+      return { ...c, messages: this.store.page(c.id, q.limit, q.offset) };
     }
     return this.store.list(projectId, q.limit, q.offset);
   }

@@ -5,7 +5,7 @@
  * keeps what it did. `model_content` holds provider-neutral blocks that a
  * later turn replays as they were.
  */
-import { and, asc, count, desc, eq, max, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, max, sql } from 'drizzle-orm';
 import { newId, notFound, type AgentName, type ChatMessage, type ChatStep, type Conversation, type TurnStatus, type TurnUsage } from '../contracts/index.ts';
 import type { Db } from '../db/index.ts';
 import type { LlmMessage } from '../llm/index.ts';
@@ -169,6 +169,24 @@ export class ConversationStore {
       .set({ cost_usd: sql`${conversations.cost_usd} + ${usd}`, updated_at: this.now() })
       .where(eq(conversations.id, conversationId))
       .run();
+  }
+
+  /** A window of a conversation for people (history): the newest `limit` after skipping `offset` from the end, oldest first, without what the model saw. */
+  page(conversationId: string, limit: number, offset: number): ChatMessage[] {
+    const { model_content: _mc, seq: _seq, ...cols } = getTableColumns(messages);
+    return this.db
+      .select(cols)
+      .from(messages)
+      .where(eq(messages.conversation_id, conversationId))
+      .orderBy(desc(messages.seq))
+      .limit(limit)
+      .offset(offset)
+      .all()
+      .reverse()
+      .map((r) => {
+        const { model_content: _m, seq: _s, ...m } = toMessage({ ...r, model_content: null, seq: 0 });
+        return m;
+      });
   }
 
   messages(conversationId: string): StoredMessage[] {

@@ -120,8 +120,8 @@ export type Conversation = z.infer<typeof Conversation>;
 
 export const HistoryQuery = z.object({
   conversation_id: z.string().max(100).optional().describe('Only this conversation, with its messages'),
-  limit: z.coerce.number().int().min(1).max(200).default(20),
-  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(200).default(20).describe('Conversations per page; with conversation_id: how many of its newest messages'),
+  offset: z.coerce.number().int().min(0).default(0).describe('Conversations to skip; with conversation_id: newest messages to skip (page back through a long conversation)'),
 });
 export type HistoryQuery = z.infer<typeof HistoryQuery>;
 

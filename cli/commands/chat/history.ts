@@ -23,7 +23,7 @@ export class ChatHistoryCommand extends ZeblitCommand {
 
   project = Option.String('-p,--project', { description: 'The project (default: the current one)' });
   conversation = Option.String('-c,--conversation', { description: 'Show this conversation with its messages' });
-  limit = Option.String('-n,--limit', { description: 'How many conversations (default 20, at most 200)', validator: isInt(1, 200) });
+  limit = Option.String('-n,--limit', { description: 'How many conversations, or with --conversation how many of its newest messages (default 20, at most 200)', validator: isInt(1, 200) });
   offset = Option.String('--offset', { description: 'Skip this many', validator: isInt(0, 1_000_000) });
 
   async run(): Promise<number> {
@@ -32,7 +32,7 @@ export class ChatHistoryCommand extends ZeblitCommand {
     const query = { limit: this.limit ?? 20, offset: this.offset ?? 0 };
     if (this.conversation) {
       const c = await client.agents.conversation(project.id, this.conversation, query);
-      this.emit(c, conversationText);
+      this.emit(c, (d) => conversationText(d, query.offset));
       return 0;
     }
     const page = await client.agents.conversations(project.id, query);
@@ -64,8 +64,10 @@ function messageText(m: ChatMessage): string {
   return lines.join('\n');
 }
 
-export function conversationText(c: ConversationDetail): string {
+export function conversationText(c: ConversationDetail, offset = 0): string {
   const head = `${c.title}\n${c.id} · ${c.agent} · ${c.message_count} messages · ${formatUsd(c.cost_usd)} · updated ${formatTime(c.updated_at)}\n`;
   if (c.messages.length === 0) return `${head}(no messages)\n`;
-  return `${head}\n${c.messages.map(messageText).join('\n\n')}\n`;
+  const earlier = c.message_count - offset - c.messages.length;
+  const more = earlier > 0 ? `(${earlier} earlier message${earlier === 1 ? '' : 's'}: --offset ${offset + c.messages.length} to see them)\n\n` : '';
+  return `${head}\n${more}${c.messages.map(messageText).join('\n\n')}\n`;
 }
