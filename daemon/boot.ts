@@ -113,6 +113,8 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     const agents = new AgentService({ db: database.db, bus, llm, files, containers, console: consoleService }, { now, ...config.agents });
     const orphans = agents.expireOrphanApprovals();
     if (orphans > 0) logger.info({ expired: orphans }, 'approvals left pending by a previous daemon expired');
+    const unfinished = agents.failOrphanTurns();
+    if (unfinished > 0) logger.info({ turns: unfinished }, 'chat turns a previous daemon did not finish are marked failed');
     // Project setting auto_fix: failed runs and new container errors start Engineer turns.
     const offAutofix = new AutoFix({ agents, projects, containers, console: consoleService, bus, onError: (err, projectId) => logger.warn({ err, project_id: projectId }, 'auto-fix failed') }).start();
     const app = createApp({

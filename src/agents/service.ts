@@ -113,11 +113,26 @@ export class AgentService {
     return this.approvalsBox.expireOrphans();
   }
 
-  /** Shutdown: every running turn is cancelled; each ends as 'cancelled' with its work recorded. */
-  close(): void {
+  /**
+   * At start: an assistant message still without a status belongs to a turn
+   * the previous daemon did not finish (it was killed): it is marked failed,
+   * saying so, rather than looking as if it were still running.
+   */
+  failOrphanTurns(): number {
+    return this.store.failUnfinished('The daemon stopped during this turn; what it did before is kept.');
+  }
+
+  /** Shutdown: every running turn is cancelled and given a moment (at most `waitMs`) to record itself as 'cancelled' with its work. */
+  async close(waitMs = 5_000): Promise<void> {
     this.offBus();
     for (const turn of this.busy.values()) turn.controller.abort();
+    if (this.running.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.running]), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
   }
+
+  private readonly running = new Set<Promise<unknown>>();
 
   definitions(): AgentDefinition[] {
     return AGENTS;
@@ -140,7 +155,17 @@ export class AgentService {
   }
 
   /** One turn, routed to input.agent (default: the Dev Manager). userId null: the daemon itself (auto-fix). */
-  async chat(ctx: ChatContext, input: ChatInput, opts: ChatOptions = {}): Promise<ChatResponse> {
+  chat(ctx: ChatContext, input: ChatInput, opts: ChatOptions = {}): Promise<ChatResponse> {
+    const turn = this.turn(ctx, input, opts);
+    const tracked = turn.then(
+      () => void this.running.delete(tracked),
+      () => void this.running.delete(tracked),
+    );
+    this.running.add(tracked);
+    return turn;
+  }
+
+  private async turn(ctx: ChatContext, input: ChatInput, opts: ChatOptions): Promise<ChatResponse> {
     const { project } = ctx;
     const agent: AgentName = input.agent ?? 'dev_manager';
     agentDefinition(agent);

@@ -5,7 +5,7 @@
  * keeps what it did. `model_content` holds provider-neutral blocks that a
  * later turn replays as they were.
  */
-import { and, asc, count, desc, eq, getTableColumns, max, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, isNull, max, sql } from 'drizzle-orm';
 import { newId, notFound, type AgentName, type ChatMessage, type ChatStep, type Conversation, type TurnStatus, type TurnUsage } from '../contracts/index.ts';
 import type { Db } from '../db/index.ts';
 import type { LlmMessage } from '../llm/index.ts';
@@ -160,6 +160,15 @@ export class ConversationStore {
       steps: JSON.stringify(t.steps),
       usage: JSON.stringify(t.usage),
     });
+  }
+
+  /** Assistant messages of turns that never ended (a daemon killed mid-turn) become 'failed' with `note` appended. Returns how many. */
+  failUnfinished(note: string): number {
+    return this.db
+      .update(messages)
+      .set({ status: 'failed', content: sql`CASE WHEN ${messages.content} = '' THEN ${note} ELSE ${messages.content} || ${`\n\n[${note}]`} END` })
+      .where(and(eq(messages.role, 'assistant'), isNull(messages.status)))
+      .run().changes;
   }
 
   /** Adds a turn's spending to the conversation (once, at the end of the turn). */

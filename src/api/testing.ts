@@ -86,7 +86,7 @@ export function makeTestApp(config: Partial<ApiConfig> = {}, now: () => number =
       return Promise.resolve(app.request(url, { ...rest, headers }, { transport }));
     },
     close() {
-      deps.agents.close();
+      void deps.agents.close();
       database.close();
       rmSync(home, { recursive: true, force: true });
     },
