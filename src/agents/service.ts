@@ -28,7 +28,7 @@ import {
 } from '../contracts/index.ts';
 import type { Db } from '../db/index.ts';
 import type { EventBus } from '../events/index.ts';
-import type { LlmClient, LlmMessage } from '../llm/index.ts';
+import type { CallMeta, LlmClient, LlmMessage } from '../llm/index.ts';
 import { Approvals } from './approvals.ts';
 import { DEFAULT_CONTEXT_BUDGET, estimateTokens, historyWithin, pathsIn, projectSection, wellFormed, type ProjectSnapshot } from './context.ts';
 import { AGENTS, agentDefinition, systemPrompt } from './definitions.ts';
@@ -61,7 +61,11 @@ export interface AgentOptions {
 }
 
 /** The LLM service as the agents use it: calls, and today's spending per agent for the status table. */
-export type AgentLlm = LlmClient & { todayByAgent?(now?: number): Record<string, { calls: number; cost_usd: number }> };
+export type AgentLlm = LlmClient & {
+  todayByAgent?(now?: number): Record<string, { calls: number; cost_usd: number }>;
+  /** Throws the refusal a call for `meta` would meet before reaching a provider (no provider, a budget spent). */
+  check?(meta: CallMeta): void;
+};
 
 export interface AgentServiceDeps extends ToolServices {
   db: Db;
@@ -152,6 +156,21 @@ export class AgentService {
         cost_today_usd: today[d.name]?.cost_usd ?? 0,
       };
     });
+  }
+
+  /**
+   * What would refuse this turn before it starts, thrown now: an unknown agent
+   * or conversation, a busy conversation, no provider, a spent budget. A
+   * streamed chat calls it before opening its stream, so refusals stay
+   * ordinary errors and the stream can open at once.
+   */
+  preflight(ctx: ChatContext, input: ChatInput): void {
+    const agent: AgentName = input.agent ?? 'dev_manager';
+    agentDefinition(agent);
+    const existing = input.conversation_id ? this.store.mustConversation(ctx.project.id, input.conversation_id) : null;
+    if (existing && this.busy.has(existing.id))
+      throw conflict(`Conversation ${existing.id} is busy with another turn`, `Wait for it to finish, or cancel it: zeblit chat cancel ${existing.id}`);
+    this.deps.llm.check?.({ project_id: ctx.project.id, agent, conversation_id: existing?.id ?? null });
   }
 
   /** One turn, routed to input.agent (default: the Dev Manager). userId null: the daemon itself (auto-fix). */

@@ -144,7 +144,17 @@ export class LlmService implements LlmClient {
     };
   }
 
-  async complete(req: LlmRequest): Promise<LlmResponse> {
+  /**
+   * Whether a call for `meta` would be refused before any provider is asked
+   * (no provider, a budget spent): throws that refusal, records nothing. For
+   * callers that want to refuse early (a chat before it opens its stream).
+   */
+  check(meta: LlmRequest['meta']): void {
+    this.chainOrThrow();
+    this.budgets.check({ meta });
+  }
+
+  private chainOrThrow() {
     const cfg = this.config.resolved();
     const chain = cfg.order.map((n) => cfg.providers[n]).filter((p) => p.usable);
     const first = chain[0];
@@ -152,6 +162,11 @@ export class LlmService implements LlmClient {
       const why = cfg.order.map((n) => `${n}: ${cfg.providers[n].problem ?? 'not usable'}`).join('; ');
       throw new ZeblitError('LLM_NOT_CONFIGURED', 'No LLM provider is configured', { details: { providers: why }, suggestion: NOT_CONFIGURED_SUGGESTION });
     }
+    return { cfg, chain, first };
+  }
+
+  async complete(req: LlmRequest): Promise<LlmResponse> {
+    const { cfg, chain, first } = this.chainOrThrow();
     if (req.signal?.aborted) throw new LlmCancelledError();
     try {
       this.budgets.check(req);

@@ -290,6 +290,31 @@ describe('agents routes', () => {
     assert.deepEqual(await dataOf<Approval[]>(await get(`/projects/${ask.id}/chat/approvals?status=pending`)), []);
   });
 
+  it('a streamed turn opens at once: it can be cancelled during its first model call; a provider failing then is the stream\'s error record', async () => {
+    ready();
+    fake.script([{ text: 'too late', delay_ms: 10_000 }]);
+    const res = await chat({ message: 'think for a long time' }, { accept: 'text/event-stream' });
+    let cancelled: unknown = null;
+    const recs = await followSse(res, async (r) => {
+      if (r.type !== 'start') return;
+      await fake.waitForRequests(1); // the model is being asked (it answers in 10 s)
+      cancelled = await dataOf(await post(`/projects/${project.id}/chat/${r.conversation_id}/cancel`, undefined));
+    });
+    assert.deepEqual(cancelled, { cancelled: true });
+    const done = recs.at(-1);
+    assert.ok(done?.type === 'done', JSON.stringify(done));
+    assert.equal(done.response.status, 'cancelled');
+
+    ready();
+    fake.script([{ error: { status: 401, message: 'invalid x-api-key' } }]);
+    const failing = await followSse(await chat({ message: 'hello?' }, { accept: 'text/event-stream' }), () => {});
+    const last = failing.at(-1);
+    assert.equal(failing[0]?.type, 'start');
+    assert.ok(last?.type === 'error', JSON.stringify(last));
+    assert.equal(last.code, 'PROVIDER_ERROR');
+    assert.doesNotMatch(last.message, /sk-test/);
+  });
+
   it('a client that hangs up does not stop the turn', async () => {
     ready();
     fake.script([{ tool_calls: [{ name: 'list_files', input: {} }] }, { text: 'finished anyway' }]);
@@ -307,9 +332,13 @@ describe('agents routes', () => {
 
   async function waitForStatus(conversation: string): Promise<string> {
     for (;;) {
-      const h = await dataOf<{ messages: Array<{ status: string | null }> }>(await get(`/projects/${project.id}/chat/history?conversation_id=${conversation}`));
-      const s = h.messages.at(-1)?.status;
-      if (s) return s;
+      // The stream opens before the first model answer; a new conversation is stored with that answer.
+      const r = await get(`/projects/${project.id}/chat/history?conversation_id=${conversation}`);
+      if (r.status !== 404) {
+        const h = await dataOf<{ messages: Array<{ status: string | null }> }>(r);
+        const s = h.messages.at(-1)?.status;
+        if (s) return s;
+      }
       await new Promise((r) => setTimeout(r, 20));
     }
   }

@@ -2,14 +2,14 @@
  * The agents over HTTP: definitions and status, chat turns (JSON or a stream
  * of ChatStreamRecord), history, cancel and approvals.
  *
- * A streamed turn opens its stream only once the model has answered
- * something (its first text, tool call, or the end of the turn): a refusal
- * before that (busy or unknown conversation, no provider, a spent budget, a
- * first model call that fails) leaves nothing behind in the service and is an
- * ordinary error envelope with its status. Records until then are held back
- * and sent first. Once open, the turn belongs to the daemon: the
- * caller hanging up only stops the records (a phone losing signal must not
- * kill the work); POST …/cancel stops the turn.
+ * A streamed turn first asks the service what would refuse it (unknown or
+ * busy conversation, no provider, a spent budget): a refusal is an ordinary
+ * error envelope with its status, and nothing is left behind. Then the stream
+ * opens at once, so the client has the conversation id (to cancel, Ctrl-C)
+ * while the first model call is still running; a failure after that (the
+ * provider failing) is the stream's `error` record. Once open, the turn
+ * belongs to the daemon: the caller hanging up only stops the records (a
+ * phone losing signal must not kill the work); POST …/cancel stops the turn.
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
@@ -202,31 +202,16 @@ function registerTurn(app: OpenAPIHono<AppEnv>, deps: AppDeps, projectOf: (c: Co
     // No request signal: the turn outlives the connection either way.
     if (!format) return ok(c, await deps.agents.chat(ctx, input));
 
-    let stream: ReturnType<typeof recordStream<StreamRecord>> | null = null;
-    const early: StreamRecord[] = [];
+    deps.agents.preflight(ctx, input);
+    const stream = recordStream<StreamRecord>(format);
     let ended = false;
-    let opened!: () => void;
-    const answered = new Promise<void>((resolve) => (opened = resolve));
     const turn = deps.agents.chat(ctx, input, {
       onRecord: (r) => {
         if (ended) return;
-        if (stream) {
-          if (r.type === 'done' || r.type === 'error') ended = true;
-          return void stream.send(r);
-        }
-        // Before the model answered, an error record is the refusal the envelope will carry.
-        if (r.type === 'error') return;
-        early.push(r);
-        if (r.type !== 'start' && r.type !== 'status') opened();
+        if (r.type === 'done' || r.type === 'error') ended = true;
+        stream.send(r);
       },
     });
-    // A rejection before the model answered is a refusal: it propagates as an error envelope.
-    await Promise.race([answered, turn]);
-    stream = recordStream<StreamRecord>(format);
-    for (const r of early) {
-      if (r.type === 'done') ended = true;
-      stream.send(r);
-    }
     const s = stream;
     // A turn can be quiet for minutes (a long command, an approval waiting): say it is alive.
     const alive = setInterval(() => s.keepAlive(), KEEP_ALIVE_MS);
