@@ -204,6 +204,7 @@ async function main(): Promise<void> {
       `Goals: time-to-first-token overhead < ${GOAL_TTFT_OVERHEAD_MS} ms: ${ttftOverhead < GOAL_TTFT_OVERHEAD_MS ? 'met' : 'missed'}; step p50 < ${GOAL_STEP_MS} ms: ${stepP50 < GOAL_STEP_MS ? 'met' : 'missed'}.`,
       '',
     ];
+    await request(sock(d), { method: 'DELETE', path: `/api/v1/projects/${project.id}` });
     const text = lines.join('\n');
     process.stdout.write(`${text}\n`);
     if (values.write) {

@@ -362,9 +362,11 @@ async function main(): Promise<void> {
   }
   const dir = await bundle();
   const d = await startDaemon(join(dir, 'zeblitd.js'));
+  let made: string | null = null;
   try {
     const p = await call(d.socket, 'POST', '/api/v1/projects', { name: 'bench', template: 'blank' });
     const projectId = (p.data as { id: string }).id;
+    made = projectId;
     // Memory first, on a fresh daemon: later transfers leave V8 and malloc holding pages they may reuse.
     if (parts.has('memory')) {
       say('');
@@ -395,6 +397,8 @@ async function main(): Promise<void> {
       await benchThroughput(d, projectId, Number(values['upload-mib']));
     }
   } finally {
+    // Its container, network and volume go with it (the daemon is gone after this).
+    if (made) await call(d.socket, 'DELETE', `/api/v1/projects/${made}`).catch(() => undefined);
     d.child.kill('SIGTERM');
     await new Promise((r) => d.child.once('exit', r));
     rmSync(d.home, { recursive: true, force: true });
