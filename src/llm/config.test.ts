@@ -46,6 +46,13 @@ describe('SecretBox', () => {
     assert.throws(() => new SecretBox(randomBytes(32)).open(box.seal('x')), SealedSecretError);
     assert.throws(() => box.open('AAAA'), /too short/);
   });
+
+  test('a key sealed for one provider does not open for another', () => {
+    const box = new SecretBox(randomBytes(32));
+    const sealed = box.seal('sk-ant-secret', 'anthropic');
+    assert.equal(box.open(sealed, 'anthropic'), 'sk-ant-secret');
+    assert.throws(() => box.open(sealed, 'openai'), (e: unknown) => e instanceof SealedSecretError && /moved from another provider/.test(e.message));
+  });
 });
 
 describe('LlmConfigStore', () => {
@@ -113,6 +120,19 @@ describe('LlmConfigStore', () => {
     assert.throws(() => store.update({ budgets: { global_monthly_usd: -1 } }), ZodError);
     assert.throws(() => store.update({ providers: { openai: { base_url: 'ftp://x' } } }), ZodError);
     assert.throws(() => store.update({}), ZodError);
+  });
+
+  test("a key row copied into another provider's row does not open there", () => {
+    const { store, database } = setup();
+    store.update({ providers: { anthropic: { api_key: 'sk-ant-moved-1234' } } });
+    const row = database.db.select().from(provider_keys).where(eq(provider_keys.provider, 'anthropic')).get()!;
+    database.db.insert(provider_keys).values({ ...row, provider: 'openai' }).run();
+    const fresh = new LlmConfigStore({ db: database.db, box: (store as unknown as { box: SecretBox }).box, env: {}, onKeyError: () => {} });
+    const o = fresh.view().providers.find((p) => p.name === 'openai')!;
+    assert.deepEqual([o.key_set, o.usable], [false, false]);
+    assert.match(fresh.resolved().providers.openai.problem ?? '', /moved from another provider/);
+    assert.equal(fresh.view().providers.find((p) => p.name === 'anthropic')?.key_set, true);
+    database.close();
   });
 
   test('a tampered key row counts as unconfigured, reported, not a crash; the database never holds the key in clear', () => {

@@ -162,7 +162,7 @@ export class LlmConfigStore {
           tx.delete(provider_keys).where(eq(provider_keys.provider, name)).run();
           continue;
         }
-        const row = { sealed: this.box.seal(key.trim()), hint: keyHint(key.trim()), updated_at: now };
+        const row = { sealed: this.box.seal(key.trim(), name), hint: keyHint(key.trim()), updated_at: now };
         tx.insert(provider_keys)
           .values({ provider: name, ...row })
           .onConflictDoUpdate({ target: provider_keys.provider, set: row })
@@ -196,7 +196,7 @@ export class LlmConfigStore {
       const row = keys.get(name);
       if (row) {
         try {
-          apiKey = this.box.open(row.sealed);
+          apiKey = this.box.open(row.sealed, name);
           source = 'config';
           hint = row.hint;
         } catch (err) {
