@@ -108,3 +108,19 @@ describe('rate limit middleware (per API key)', () => {
     await errorOf(await t.request('/api/v1/users/me', { token: bob.key }), 429, 'RATE_LIMITED');
   });
 });
+
+describe('rate limit middleware (anonymous callers)', () => {
+  const clock = manualClock();
+  const t = makeTestApp({ rateLimit: { perSecond: 1, burst: 2, now: clock.now } as never });
+  after(() => t.close());
+  /** A request without a key, as it arrives on the TCP listener from `address`. */
+  const from = (address: string) =>
+    t.app.request('http://127.0.0.1:7823/api/v1/health', { headers: { host: '127.0.0.1:7823' } }, { transport: 'tcp', incoming: { socket: { remoteAddress: address } } as never });
+
+  test('each address has its own bucket: one caller spending its burst does not refuse another', async () => {
+    assert.equal((await from('10.0.0.1')).status, 200);
+    assert.equal((await from('10.0.0.1')).status, 200);
+    await errorOf(await from('10.0.0.1'), 429, 'RATE_LIMITED');
+    assert.equal((await from('10.0.0.2')).status, 200);
+  });
+});

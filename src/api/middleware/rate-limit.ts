@@ -17,7 +17,7 @@ interface Bucket {
   at: number;
 }
 
-/** A token bucket per API key (the socket owner without a key shares one bucket). */
+/** A token bucket per API key (the socket owner without a key has one, anonymous callers one per address). */
 export class TokenBuckets {
   private readonly buckets = new Map<string, Bucket>();
   private lastSweep = 0;
@@ -50,7 +50,8 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
   const buckets = new TokenBuckets(opts);
   return async function rateLimit(c, next) {
     const p = c.get('principal');
-    const id = p?.keyId ?? (p ? `socket:${p.user.id}` : `anon:${c.env?.transport ?? 'tcp'}`);
+    // Anonymous callers (what may reach a TCP listener without a key) each get their own bucket by address, so one cannot starve the others.
+    const id = p?.keyId ?? (p ? `socket:${p.user.id}` : `anon:${c.env?.transport ?? 'tcp'}:${c.env?.incoming?.socket?.remoteAddress ?? '?'}`);
     const r = buckets.take(id);
     const headers = {
       'X-RateLimit-Limit': String(opts.burst),
