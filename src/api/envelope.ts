@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
-import { VERSION, ZeblitError, type EnvelopeOf, type ErrorBody, type ErrorCode } from '../contracts/index.ts';
+import { ERROR_HEADERS, VERSION, ZeblitError, type EnvelopeOf, type ErrorBody, type ErrorCode } from '../contracts/index.ts';
 import type { AppEnv } from './env.ts';
 
 export function metadata(c: Context<AppEnv>) {
@@ -20,6 +20,12 @@ export function fail(c: Context<AppEnv>, err: ZeblitError): Response {
   if (err.suggestion) error.suggestion = err.suggestion;
   const body: EnvelopeOf<null> = { success: false, data: null, error, metadata: metadata(c) };
   for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
+  // A refused WebSocket upgrade reaches the client without its body (the server writes only the status line and headers): the error rides in headers too.
+  if (c.req.header('upgrade')?.toLowerCase() === 'websocket') {
+    c.header(ERROR_HEADERS.code, err.code);
+    c.header(ERROR_HEADERS.message, encodeURIComponent(err.message));
+    if (err.suggestion) c.header(ERROR_HEADERS.suggestion, encodeURIComponent(err.suggestion));
+  }
   return c.json(body, err.status);
 }
 

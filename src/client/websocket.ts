@@ -1,5 +1,6 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
+import { ERROR_HEADERS } from '../contracts/index.ts';
 import { unwrapEnvelope } from './envelope.ts';
 import { ClientTimeoutError, DaemonUnreachableError, UNREACHABLE_CODES, ZeblitApiError, errnoOf } from './errors.ts';
 import { describeTransport, type ClientTransport } from './transport.ts';
@@ -14,13 +15,28 @@ export function websocketUrl(t: ClientTransport, absolutePath: string): string {
 
 const STATUS_CODES: Record<number, string> = { 400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 429: 'RATE_LIMITED', 503: 'UNAVAILABLE' };
 
-/** A refused upgrade may come without its envelope (the server drops bodies on upgrade requests): read the status. */
+const header = (res: IncomingMessage, name: string): string | undefined => {
+  const v = res.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+const decoded = (v: string | undefined): string | undefined => {
+  if (v === undefined) return undefined;
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
+};
+
+/** A refused upgrade comes without its envelope (the server drops bodies on upgrade requests): the error is in headers, else the status says what it can. */
 function refusedWithoutBody(status: number, res: IncomingMessage): ZeblitApiError {
-  const requestId = res.headers['x-request-id'];
-  return new ZeblitApiError(STATUS_CODES[status] ?? 'UNEXPECTED_RESPONSE', `WebSocket upgrade refused (HTTP ${status})`, {
+  const code = header(res, ERROR_HEADERS.code);
+  const message = decoded(header(res, ERROR_HEADERS.message));
+  const suggestion = decoded(header(res, ERROR_HEADERS.suggestion));
+  return new ZeblitApiError(code ?? STATUS_CODES[status] ?? 'UNEXPECTED_RESPONSE', message ?? `WebSocket upgrade refused (HTTP ${status})`, {
     status,
-    requestId: Array.isArray(requestId) ? requestId[0] : requestId,
-    suggestion: status === 401 ? 'Send a bearer token: an API key, or a JWT from POST /api/v1/auth/token.' : undefined,
+    requestId: header(res, 'x-request-id'),
+    suggestion: suggestion ?? (status === 401 ? 'Send a bearer token: an API key, or a JWT from POST /api/v1/auth/token.' : undefined),
   });
 }
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ZeblitApiError, ZeblitClient } from '../../src/client/index.ts';
 import {
   cleanup,
   createKey,
@@ -118,6 +119,25 @@ describe('transports of one daemon', () => {
     const onSocket = await request(sock(d), { path: `/api/v1/projects?token=${key.key}` });
     assert.equal(onSocket.status, 401);
     await assert.rejects(wsEcho(`ws://127.0.0.1:${d.port}/api/v1/ws/echo?token=${key.key}`), { status: 401 });
+  });
+
+  it('a refused WebSocket handshake tells the client why: code, message and suggestion in headers (the server sends no body there)', async () => {
+    const anonymous = new ZeblitClient({ transport: { kind: 'tcp', baseUrl: `http://127.0.0.1:${d.port}` } });
+    await assert.rejects(anonymous.connectWebSocket('/ws/echo'), (e: unknown) => {
+      assert.ok(e instanceof ZeblitApiError);
+      assert.equal(e.status, 401);
+      assert.equal(e.code, 'UNAUTHORIZED');
+      assert.doesNotMatch(e.message, /upgrade refused/, 'the server\'s own message, not the status alone');
+      assert.ok(e.suggestion);
+      return true;
+    });
+    const foreign = new ZeblitClient({ transport: { kind: 'tcp', baseUrl: `http://127.0.0.1:${d.port}`, token: key.key } });
+    await assert.rejects(foreign.connectWebSocket('/ws/echo', { headers: { origin: 'https://evil.example' } }), (e: unknown) => {
+      assert.ok(e instanceof ZeblitApiError);
+      assert.equal(e.code, 'FORBIDDEN');
+      assert.match(e.message, /evil\.example|origin/i);
+      return true;
+    });
   });
 
   it('keeps the home private: home 0700, socket 0600, secret.key 0600, lock 0600, database 0600', () => {
