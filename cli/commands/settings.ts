@@ -79,7 +79,7 @@ export class SettingsSetCommand extends ZeblitCommand {
   static override usage = Command.Usage({
     category: 'Projects',
     description: 'Change a project setting',
-    details: `Settings: ${KEY_HELP}. Resource and network changes apply when the container is next (re)started (`zeblit restart`; `zeblit status` says it is stale until then); the workspace is kept.`,
+    details: `Settings: ${KEY_HELP}. Resource and network changes apply when the container is next (re)started (\`zeblit restart\`; \`zeblit status\` says it is stale until then); the workspace is kept.`,
     examples: [
       ['Ask before agents run commands or delete files', '$0 settings set approval ask'],
       ['Let the Engineer fix failed runs, at most 2 tries', '$0 settings set auto_fix on && $0 settings set auto_fix_attempts 2'],
