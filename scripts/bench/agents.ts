@@ -21,15 +21,15 @@
  * --profile  runs the daemon with --cpu-prof and prints where its CPU time went
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { FakeLlm, type FakeRequest } from '../../src/llm/testing/fake-llm.ts';
-import { cleanup, dataOf, DIST, request, ROOT, sock, startDaemon, stopDaemon, tempHome } from '../../test/e2e/helpers.ts';
+import { cleanup, dataOf, DIST, request, sock, startDaemon, stopDaemon, tempHome } from '../../test/e2e/helpers.ts';
 import { summarizeProfile } from './profile.ts';
+import { writeSection } from './report.ts';
 
 const { values } = parseArgs({
   options: {
@@ -47,6 +47,19 @@ const SECTION = '## Agents: chat time to first token, loop overhead per tool ste
 const GOAL_TTFT_OVERHEAD_MS = 10;
 const GOAL_STEP_MS = 20;
 const KEY = 'sk-ant-bench-0000';
+/** What the table does not say, kept in the section by --write. */
+const NOTES = `The baseline is the very request the daemon sent for that turn (the
+Engineer's system prompt with the project section, ten tool schemas, the
+message), made directly with the Anthropic SDK, so the overhead is the
+daemon's own work. Under load (other test suites using both cores, load
+average 4–9; measured then against a bare "hi" request) the overhead was
+10.5–13.7 ms and a step 12–21 ms p50. Before the model is asked the daemon
+spends about 4–5 ms: the request itself (HTTP, authentication, audit) about
+1 ms, the rest the turn's bookkeeping (preflight, the conversation and
+message rows, the project context — cached between turns until something in
+the project changes — and the agent.status event). The relay after the model
+answers (SDK stream in the daemon → SSE → client) adds about 1–2 ms.
+`;
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -207,16 +220,7 @@ async function main(): Promise<void> {
     await request(sock(d), { method: 'DELETE', path: `/api/v1/projects/${project.id}` });
     const text = lines.join('\n');
     process.stdout.write(`${text}\n`);
-    if (values.write) {
-      const file = join(ROOT, 'docs', 'benchmarks.md');
-      const doc = readFileSync(file, 'utf8');
-      const start = doc.indexOf(SECTION);
-      let next = start < 0 ? -1 : doc.indexOf('\n## ', start + SECTION.length);
-      if (next >= 0) next += 1;
-      const updated = start < 0 ? `${doc.trimEnd()}\n\n${text}` : `${doc.slice(0, start)}${text}${next >= 0 ? `\n${doc.slice(next)}` : ''}`;
-      writeFileSync(file, updated.endsWith('\n') ? updated : `${updated}\n`);
-      process.stdout.write(`wrote ${file}\n`);
-    }
+    if (values.write) process.stdout.write(`wrote ${writeSection(SECTION, `${text}\n${NOTES}`)}\n`);
   } finally {
     await stopDaemon(d);
     if (values.profile) process.stdout.write(`\n${summarizeProfile(profileDir, join(DIST, 'zeblitd.js.map'))}\n`);

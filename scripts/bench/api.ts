@@ -13,13 +13,14 @@
  * --daemon  measures another build (default dist/zeblitd.js), e.g. to compare a change
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon, { type Options, type Result } from 'autocannon';
 import { cleanup, createKey, DAEMON_JS, request, requireBuilt, ROOT, sock, startDaemon, stopDaemon, tempHome, waitFor } from '../../test/e2e/helpers.ts';
 import { summarizeProfile } from './profile.ts';
+import { writeSection } from './report.ts';
 
 const { values } = parseArgs({
   options: {
@@ -168,12 +169,7 @@ function writeDocs(rows: Row[]): void {
     ...verdicts(rows).map((v) => `- ${v}`),
     '',
   ].join('\n');
-  const old = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nFigures measured by the scripts in scripts/bench/. Re-run them after a change that touches the request path.\n';
-  const start = old.indexOf(SECTION);
-  let next = start === -1 ? -1 : old.indexOf('\n## ', start + SECTION.length);
-  if (next !== -1) next += 1;
-  const updated = start === -1 ? `${old.trimEnd()}\n\n${section}` : `${old.slice(0, start)}${section}${next === -1 ? '' : `\n${old.slice(next)}`}`;
-  writeFileSync(file, updated);
+  writeSection(SECTION, section, file);
   console.log(`\nwrote ${file}`);
 }
 

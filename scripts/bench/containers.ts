@@ -15,7 +15,7 @@
  * --write  replaces the "Containers" section of docs/benchmarks.md (other sections stay).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { cpus, loadavg, platform, release } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,7 @@ import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
 import { cleanup, DAEMON_JS, requireBuilt, ROOT, startDaemon, stopDaemon, tempHome } from '../../test/e2e/helpers.ts';
+import { writeSection } from './report.ts';
 
 const run = promisify(execFile);
 const { values } = parseArgs({
@@ -214,11 +215,7 @@ function writeDocs(table: string[], goals: string[], machine: string): void {
     'its network and volume (in parallel).',
     '',
   ].join('\n');
-  const old = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = old.indexOf(SECTION);
-  const next = start === -1 ? -1 : old.indexOf('\n## ', start + SECTION.length);
-  const updated = start === -1 ? `${old.trimEnd()}\n\n${section}` : `${old.slice(0, start)}${section}${next === -1 ? '' : old.slice(next + 1)}`;
-  writeFileSync(file, updated);
+  writeSection(SECTION, section, file);
   console.log(`wrote the "${SECTION.slice(3)}" section of docs/benchmarks.md`);
 }
 
