@@ -3,20 +3,18 @@
  * files, console and containers, the real LlmService talking through the
  * vendor SDK to the fake LLM server on loopback, and an AgentService on top.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Auth, loadOrCreateSecret } from '../auth/index.ts';
+import { loadOrCreateSecret } from '../auth/index.ts';
 import { ConsoleService } from '../console/index.ts';
 import { Containers, bridgeEvents, type ContainersOptions } from '../containers/index.ts';
 import { removeTestResources } from '../containers/testing.ts';
-import { zeblitPaths, type Project, type ZeblitEvent, type ZeblitPaths } from '../contracts/index.ts';
-import { openDatabase, type OpenedDatabase } from '../db/index.ts';
-import { EventBus } from '../events/index.ts';
-import { FileService } from '../files/index.ts';
+import type { Project, ZeblitEvent, ZeblitPaths } from '../contracts/index.ts';
+import type { OpenedDatabase } from '../db/index.ts';
+import type { EventBus } from '../events/index.ts';
+import type { FileService } from '../files/index.ts';
+import { filesFixture } from '../files/testing.ts';
 import { LlmService } from '../llm/index.ts';
 import { FakeLlm } from '../llm/testing/fake-llm.ts';
-import { Projects } from '../projects/index.ts';
+import type { Projects } from '../projects/index.ts';
 import { AgentService, type AgentOptions } from './index.ts';
 
 export interface AgentsFixture {
@@ -52,22 +50,15 @@ export interface AgentsFixtureOptions {
 }
 
 export async function agentsFixture(opts: AgentsFixtureOptions = {}): Promise<AgentsFixture> {
-  const home = mkdtempSync(join(tmpdir(), 'zbl-agents-'));
-  const paths = zeblitPaths({ ZEBLIT_HOME: home });
-  const database = openDatabase(paths.db);
-  const auth = Auth.fromSecretFile(database.db, paths.secret);
-  const ownerId = auth.users.ensureOwner('owner').id;
-  const projects = new Projects(database.db, paths);
-  const bus = new EventBus(database.db);
-  const events: ZeblitEvent[] = [];
-  bus.subscribe((e) => events.push(e));
+  // The home, database, owner, projects, bus (every event kept) and files of the files domain's fixture.
+  const base = filesFixture();
+  const { home, paths, database, ownerId, projects, bus, events, files } = base;
   const consoleService = new ConsoleService(database.db, bus);
-  const files = new FileService(database.db, bus, paths);
   const containers = new Containers(database.db, paths, { stopTimeoutSeconds: 1, ...opts.containers });
   // As boot wires them: run output into the console, exit codes judged, the workspace scanned after each run.
   const unbridge = bridgeEvents(containers.events, { bus, capture: consoleService.capture, log: { debug() {}, info() {}, warn() {}, error() {} } });
   const offExit = containers.events.on('run.finished', (r) => consoleService.errors.runExited(r.project_id, r.run_id, r.exit_code));
-  const offSync = containers.events.on('run.finished', (r) => void files.syncAfterRun(r.project_id, { runId: r.run_id }).catch(() => {}));
+  const offSync = containers.events.on('run.finished', (r) => void files.afterRun(r.project_id, { author: 'container', runId: r.run_id }).catch(() => {}));
   const fake = await FakeLlm.start();
   const openai = opts.vendor === 'openai';
   const env =
@@ -113,8 +104,7 @@ export async function agentsFixture(opts: AgentsFixtureOptions = {}): Promise<Ag
       await containers.close();
       consoleService.close();
       if (made.length && opts.docker) await removeTestResources(made).catch(() => {});
-      database.close();
-      rmSync(home, { recursive: true, force: true });
+      base.close();
     },
   };
 }

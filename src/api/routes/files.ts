@@ -44,35 +44,29 @@ export function fileCaller(deps: AppDeps, c: Context<AppEnv>, ref: string, write
 export function fileRoutes(deps: AppDeps) {
   const app = router();
   const files = deps.files;
+  /** The project of a read, once the scan after its last command run is in (tree and list read the disk synchronously). */
+  const settledProject = async (c: Parameters<typeof fileCaller>[1], ref: string): Promise<string> => {
+    const id = fileCaller(deps, c, ref, false).project.id;
+    await files.settled(id);
+    return id;
+  };
 
   defineRoute(
     app,
     { method: 'get', path: '/projects/{id}/files/tree', summary: 'The workspace as a nested tree (sizes, depth limit); ignored folders shown but not opened', tags, params: ProjectRef, query: TreeQuery, data: FileTree },
-    async (c, { params, query }) => {
-      const id = fileCaller(deps, c, params.id, false).project.id;
-      await files.settled(id); // a command that just ran: its changes are in
-      return files.tree(id, query);
-    },
+    async (c, { params, query }) => files.tree(await settledProject(c, params.id), query),
   );
 
   defineRoute(
     app,
     { method: 'get', path: '/projects/{id}/files/search', summary: 'Search text files like grep (ignored and binary files skipped, match cap)', tags, params: ProjectRef, query: SearchQuery, data: SearchResult },
-    async (c, { params, query }) => {
-      const id = fileCaller(deps, c, params.id, false).project.id;
-      await files.settled(id); // a command that just ran: its changes are in
-      return files.search(id, query);
-    },
+    (c, { params, query }) => files.search(fileCaller(deps, c, params.id, false).project.id, query), // waits for the scan after a run itself
   );
 
   defineRoute(
     app,
     { method: 'get', path: '/projects/{id}/files', summary: 'List a folder (?dir=), or what matches a glob (?glob=src/**/*.ts)', tags, params: ProjectRef, query: FileListQuery, data: FileList },
-    async (c, { params, query }) => {
-      const id = fileCaller(deps, c, params.id, false).project.id;
-      await files.settled(id); // a command that just ran: its changes are in
-      return files.list(id, query);
-    },
+    async (c, { params, query }) => files.list(await settledProject(c, params.id), query),
   );
 
   defineRoute(
