@@ -79,8 +79,12 @@ export interface SchedulerFixture {
   project(name?: string): Project;
   /** A new service over the same database and clock, as a restarted daemon builds it (the old one is closed first). */
   restart(opts?: SchedulerOptions): SchedulerService;
-  /** Moves the clock (firing what comes due) and lets the promise callbacks that queued run. */
+  /** Another service over the same database and clock, beside this one (a second daemon racing it). */
+  another(opts?: SchedulerOptions): SchedulerService;
+  /** Moves the clock, firing what comes due timer by timer, and lets the promise callbacks that queued run. */
   advance(ms: number): Promise<void>;
+  /** Moves the clock to the next armed timer and fires it; returns that instant. */
+  step(): Promise<number>;
   close(): void;
 }
 
@@ -88,6 +92,7 @@ export function schedulerFixture(opts: SchedulerOptions & { start?: number; deps
   const base = filesFixture();
   const clock = (opts.clock as FakeClock | undefined) ?? new FakeClock(opts.start);
   const containers = new FakeContainers(clock);
+  const made: SchedulerService[] = [];
   const make = (o: SchedulerOptions = {}) =>
     new SchedulerService(
       { db: base.database.db, bus: base.bus, projects: base.projects, containers: opts.containers ?? containers, ...opts.deps },
@@ -109,12 +114,31 @@ export function schedulerFixture(opts: SchedulerOptions & { start?: number; deps
       f.scheduler = make(o);
       return f.scheduler;
     },
+    another(o) {
+      const s = make(o);
+      made.push(s);
+      return s;
+    },
     async advance(ms) {
-      clock.advance(ms);
+      const to = clock.now() + ms;
+      // Timer by timer, letting each firing's runs settle before the next (as real time would).
+      for (let at = clock.nextAt; at !== null && at <= to; at = clock.nextAt) {
+        clock.advanceTo(at);
+        await settle();
+      }
+      clock.advanceTo(to);
       await settle();
+    },
+    async step() {
+      const at = clock.nextAt;
+      if (at === null) throw new Error('no timer is armed');
+      clock.advanceTo(at);
+      await settle();
+      return at;
     },
     close() {
       f.scheduler.close();
+      for (const s of made) s.close();
       base.close();
     },
   };
