@@ -83,6 +83,8 @@ export class Engine {
   private cancelTimer: (() => void) | null = null;
   private armedAt: number | null = null;
   private closed = false;
+  /** Nothing fires before start(): the daemon marks what a dead one left before any new run. */
+  private started = false;
   private readonly grace: number;
   private readonly maxQueued: number;
 
@@ -144,6 +146,7 @@ export class Engine {
         this.d.log.error({ err, task_id: task.id }, 'scheduled task could not be resumed');
       }
     }
+    this.started = true;
     const queuedTasks = new Set(this.d.store.queued().map((r) => r.task_id));
     report.resumed = queuedTasks.size;
     for (const id of queuedTasks) this.pump(id);
@@ -209,7 +212,7 @@ export class Engine {
   // ---- timing ----
 
   private arm(): void {
-    if (this.closed) return;
+    if (this.closed || !this.started) return;
     const head = this.due.peek();
     if (head && head.at === this.armedAt) return;
     this.cancelTimer?.();
@@ -435,7 +438,7 @@ export class Engine {
 
   /** Starts queued runs that are due, as far as the concurrency policy lets them. */
   private pump(taskId: string): void {
-    if (this.closed) return;
+    if (this.closed || !this.started) return;
     const task = this.d.store.task(taskId);
     if (!task) return;
     const now = this.d.clock.now();

@@ -92,7 +92,7 @@ export class SchedulerStore {
       .from(tasks)
       .innerJoin(projects, eq(projects.id, tasks.project_id))
       .where(cond)
-      .orderBy(asc(tasks.created_at), asc(tasks.id))
+      .orderBy(asc(tasks.created_at), sql`scheduled_tasks.rowid`)
       .limit(q.limit)
       .offset(q.offset)
       .all();
@@ -177,13 +177,13 @@ export class SchedulerStore {
   listRuns(taskId: string, q: { status?: TaskRunStatus; limit: number; offset: number }): PageOf<TaskRunSummary> {
     const where = q.status ? and(eq(runs.task_id, taskId), eq(runs.status, q.status)) : eq(runs.task_id, taskId);
     const total = this.db.select({ n: count() }).from(runs).where(where).get()?.n ?? 0;
-    const rows = this.db.select().from(runs).where(where).orderBy(desc(runs.created_at), desc(runs.scheduled_for), desc(runs.attempt), desc(runs.id)).limit(q.limit).offset(q.offset).all();
+    const rows = this.db.select().from(runs).where(where).orderBy(desc(runs.created_at), desc(runs.scheduled_for), desc(runs.attempt), sql`rowid desc`).limit(q.limit).offset(q.offset).all();
     return { items: rows.map(toRunSummary), total, limit: q.limit, offset: q.offset };
   }
 
   recentRuns(taskId: string, limit: number): RunRow[] {
     if (limit === 0) return [];
-    return this.db.select().from(runs).where(eq(runs.task_id, taskId)).orderBy(desc(runs.created_at), desc(runs.scheduled_for), desc(runs.attempt), desc(runs.id)).limit(limit).all();
+    return this.db.select().from(runs).where(eq(runs.task_id, taskId)).orderBy(desc(runs.created_at), desc(runs.scheduled_for), desc(runs.attempt), sql`rowid desc`).limit(limit).all();
   }
 
   /** The latest finished runs of a project's tasks, with their task names (the agents' context). */
