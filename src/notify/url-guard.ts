@@ -5,7 +5,7 @@
  * (127.1, 0x7f000001, 2130706433) into one; names are checked again after
  * DNS, on the address the connection actually uses.
  */
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { ZeblitError } from '../contracts/index.ts';
 
@@ -44,31 +44,27 @@ export const portOf = (url: URL): number => (url.port ? Number(url.port) : url.p
 /** [::1] → ::1 */
 export const bareHost = (hostname: string): string => hostname.replace(/^\[(.*)\]$/, '$1');
 
-/** Whether a connection to address:port would reach one of `own`. */
+/** Whether a connection to address:port would reach one of `own`. node's BlockList compares addresses, IPv4-mapped IPv6 included. */
 export function isOwnAddress(address: string, port: number, own: OwnListener[]): boolean {
-  const addr = normalise(address);
+  const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
   for (const l of own) {
     if (l.port !== port) continue;
-    const bind = normalise(bareHost(l.host));
-    if (isLoopback(addr) || isUnspecified(addr) || addr === bind) return true;
+    const bind = bareHost(l.host);
+    const reaches = localOnly();
+    if (isIP(bind)) reaches.addAddress(bind, isIP(bind) === 6 ? 'ipv6' : 'ipv4');
     // A daemon bound to every interface answers on each of this machine's addresses.
-    if (isUnspecified(bind) && localAddresses().has(addr)) return true;
+    if (bind === '0.0.0.0' || bind === '::') for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) reaches.addAddress(i.address, i.family === 'IPv6' ? 'ipv6' : 'ipv4');
+    if (reaches.check(address, family)) return true;
   }
   return false;
 }
 
-/** IPv4-mapped IPv6 (::ffff:127.0.0.1) as the IPv4 address it is. */
-function normalise(address: string): string {
-  const a = address.toLowerCase();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-  return mapped?.[1] ?? a;
-}
-
-const isLoopback = (a: string) => /^127\./.test(a) || a === '::1' || a === '0:0:0:0:0:0:0:1';
-const isUnspecified = (a: string) => a === '0.0.0.0' || a === '::' || a === '0:0:0:0:0:0:0:0';
-
-function localAddresses(): Set<string> {
-  const out = new Set<string>();
-  for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) out.add(normalise(i.address));
-  return out;
+/** Loopback and the unspecified addresses: whatever the bind, they reach this machine. */
+function localOnly(): BlockList {
+  const b = new BlockList();
+  b.addSubnet('127.0.0.0', 8, 'ipv4');
+  b.addAddress('0.0.0.0', 'ipv4');
+  b.addAddress('::1', 'ipv6');
+  b.addAddress('::', 'ipv6');
+  return b;
 }

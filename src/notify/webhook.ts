@@ -25,6 +25,8 @@ export interface WebhookOptions {
   backoffMs?: (retry: number) => number;
   userAgent?: string;
   sleep?: (ms: number) => Promise<void>;
+  /** Name resolution (default node:dns lookup); tests map names to addresses. */
+  lookup?: typeof dnsLookup;
 }
 
 export interface DeliveryResult {
@@ -104,7 +106,7 @@ export class WebhookSender {
     const own = this.own;
     // Names: the address is checked as it is resolved for this very connection (no second lookup to race).
     const lookup: LookupFunction = (hostname, options, callback) => {
-      dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+      (this.opts.lookup ?? dnsLookup)(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
         if (err) return callback(err, '', 0);
         const bad = addresses.find((a) => isOwnAddress(a.address, port, own));
         if (bad) return callback(new Refused(`${url.host} resolves to ${bad.address}: that is zeblitd itself`), '', 0);

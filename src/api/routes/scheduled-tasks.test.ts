@@ -72,7 +72,7 @@ describe('/scheduled-tasks', () => {
     await bad({ working_directory: '/etc' }, /working_directory/);
     const scheme = await bad({ webhook_url: 'ftp://example.com/hook' }, /"field":"webhook_url".*must be http or https/);
     assert.match(scheme.suggestion ?? '', /http:\/\/ or https:\/\//);
-    for (const self of ['http://127.0.0.1:7823/api/v1/projects', 'http://localhost:7823/x', 'http://[::1]:7823/', 'http://0.0.0.0:7823/', 'http://127.1:7823/', 'http://2130706433:7823/'])
+    for (const self of ['http://127.0.0.1:7823/api/v1/projects', 'http://localhost:7823/x', 'http://[::1]:7823/', 'http://0.0.0.0:7823/', 'http://127.1:7823/', 'http://2130706433:7823/', 'http://[::ffff:127.0.0.1]:7823/'])
       await bad({ webhook_url: self }, /points at zeblitd itself/);
     await bad({ webhook_url: 'not a url' }, /not a URL/);
     assert.equal((await dataOf<PageOf<ScheduledTask>>(await get(amy.key, ''))).total, before);
