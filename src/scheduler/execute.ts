@@ -12,7 +12,6 @@ import type { TaskRow } from './store.ts';
 /** A started command, as much of the containers domain's ActiveRun as a task reads. */
 export interface StartedRun {
   readonly id: string;
-  readonly row: { started_at: number };
   readonly finished: Promise<ExecuteResult>;
 }
 
@@ -49,7 +48,15 @@ export function tail(text: string, bytes: number): string {
   return buf.subarray(buf.length - bytes).toString('utf8').replace(/^\uFFFD+/, '');
 }
 
-export async function runCommandTask(containers: TaskContainers, task: TaskRow, project: Project, signal: AbortSignal, onStarted: OnStarted, tailBytes: number): Promise<Outcome> {
+export async function runCommandTask(
+  containers: TaskContainers,
+  task: TaskRow,
+  project: Project,
+  signal: AbortSignal,
+  onStarted: OnStarted,
+  now: () => number,
+  tailBytes: number,
+): Promise<Outcome> {
   const input: ExecuteInput = {
     command: task.command ?? [],
     cwd: task.working_directory,
@@ -63,7 +70,8 @@ export async function runCommandTask(containers: TaskContainers, task: TaskRow, 
   } catch (e) {
     return { status: 'failed', reason: `the command could not start: ${message(e)}`, exit_code: null, stdout: '', stderr: '' };
   }
-  onStarted({ at: run.row.started_at, run_id: run.id });
+  // The scheduler's own clock: one time base for scheduled_for, started_at and finished_at.
+  onStarted({ at: now(), run_id: run.id });
   const r = await run.finished;
   const out = { exit_code: r.exit_code, stdout: tail(r.stdout, tailBytes), stderr: tail(r.stderr, tailBytes) };
   if (r.status === 'timed_out') return { ...out, status: 'timeout', reason: `it ran longer than ${task.timeout_seconds} s and was killed` };

@@ -97,7 +97,7 @@ export class SchedulerService {
       maxQueued: opts.maxQueued,
       project: (id) => deps.projects.findById(id),
       execute: (task, project, signal, onStarted) => {
-        if (task.kind === 'command') return runCommandTask(deps.containers, task, project, signal, onStarted, tailBytes);
+        if (task.kind === 'command') return runCommandTask(deps.containers, task, project, signal, onStarted, this.clock.now, tailBytes);
         if (!deps.agents) return Promise.resolve({ status: 'failed', reason: 'agent tasks are not available in this daemon', exit_code: null, stdout: '', stderr: '' });
         return runAgentTask(deps.agents, task, project, signal, onStarted, this.clock.now, tailBytes);
       },

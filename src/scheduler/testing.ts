@@ -57,7 +57,7 @@ export class FakeContainers implements TaskContainers {
     signal?.addEventListener('abort', () => finish({ status: 'killed', exit_code: 137 }), { once: true });
     this.started.push({ id, at, project_id: project.id, input, finish });
     if (this.autoFinish) finish(this.autoFinish);
-    return { id, row: { started_at: at }, finished };
+    return { id, finished };
   }
 
   /** Every started command that has not been finished by hand yet is finished now. */
