@@ -47,6 +47,16 @@ import { LogsCommand } from './commands/logs.ts';
 import { RestartCommand } from './commands/restart.ts';
 import { RunCommand } from './commands/run.ts';
 import { RunsCommand } from './commands/runs.ts';
+import { ScheduleCreateCommand } from './commands/schedule/create.ts';
+import { ScheduleDeleteCommand } from './commands/schedule/delete.ts';
+import { ScheduleDisableCommand } from './commands/schedule/disable.ts';
+import { ScheduleEnableCommand } from './commands/schedule/enable.ts';
+import { ScheduleListCommand } from './commands/schedule/list.ts';
+import { ScheduleLogsCommand } from './commands/schedule/logs.ts';
+import { ScheduleRunCommand } from './commands/schedule/run.ts';
+import { ScheduleStatsCommand } from './commands/schedule/stats.ts';
+import { ScheduleStatusCommand } from './commands/schedule/status.ts';
+import { ScheduleValidateCommand } from './commands/schedule/validate.ts';
 import { StartCommand } from './commands/start.ts';
 import { StatusCommand } from './commands/status.ts';
 import { StopCommand } from './commands/stop.ts';
@@ -120,6 +130,16 @@ export const COMMANDS = [
   ApproveCommand,
   DenyCommand,
   ApprovalsCommand,
+  ScheduleCreateCommand,
+  ScheduleListCommand,
+  ScheduleStatusCommand,
+  ScheduleRunCommand,
+  ScheduleEnableCommand,
+  ScheduleDisableCommand,
+  ScheduleDeleteCommand,
+  ScheduleValidateCommand,
+  ScheduleStatsCommand,
+  ScheduleLogsCommand,
   VersionCommand,
 ] as const;
 

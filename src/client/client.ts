@@ -11,6 +11,7 @@ import { unwrapEnvelope } from './envelope.ts';
 import { ZeblitApiError } from './errors.ts';
 import { sendRaw, type RawResponse } from './http.ts';
 import { ProjectsApi } from './projects.ts';
+import { SchedulerApi } from './scheduler.ts';
 import { queryString, type HttpMethod, type RequestOptions, type Requester } from './requester.ts';
 import { describeTransport, type ClientTransport } from './transport.ts';
 import { UsersApi } from './users.ts';
@@ -42,6 +43,7 @@ export class ZeblitClient implements Requester {
   readonly console: ConsoleApi;
   readonly agents: AgentsApi;
   readonly llm: LlmApi;
+  readonly scheduler: SchedulerApi;
 
   constructor(options: ZeblitClientOptions) {
     this.transport = options.transport;
@@ -56,6 +58,7 @@ export class ZeblitClient implements Requester {
     this.console = new ConsoleApi(this);
     this.agents = new AgentsApi(this);
     this.llm = new LlmApi(this);
+    this.scheduler = new SchedulerApi(this);
   }
 
   /** Where this client points, for messages: the socket path or the origin. */
