@@ -61,7 +61,12 @@ describe('scheduled commands in a real container', dockerSuite(reason), () => {
     const containerRun = f.containers.getRun(p, run.run_id as string);
     assert.equal(containerRun.user_id, f.ownerId);
     assert.equal(containerRun.stdout, 'hello from cron there\n');
-    const lines = f.console.store.history(p.id, { run_id: run.run_id as string }).items;
+    // The console stores lines in batches: wait for this run's.
+    let lines = f.console.store.history(p.id, { run_id: run.run_id as string }).items;
+    for (let i = 0; i < 100 && !lines.some((l) => l.text === 'hello from cron there'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      lines = f.console.store.history(p.id, { run_id: run.run_id as string }).items;
+    }
     assert.ok(lines.some((l) => l.text === 'hello from cron there'), JSON.stringify(lines));
     assert.ok(lines.every((l) => l.source === 'scheduler'), JSON.stringify(lines.map((l) => l.source)));
     assert.ok(f.events.some((e) => e.type === 'console.output' && (e.data as { source: string }).source === 'scheduler'));

@@ -35,7 +35,7 @@ import type { EventBus } from '../events/index.ts';
 import type { Notifier } from '../notify/index.ts';
 import { assertActive, type Projects } from '../projects/index.ts';
 import { realClock, type Clock } from './clock.ts';
-import { Engine, type EngineLog, type StartReport } from './engine.ts';
+import { Engine, type EngineLog, type StartReport } from './engine/index.ts';
 import { runAgentTask, runCommandTask, type TaskAgents, type TaskContainers } from './execute.ts';
 import { localTimezone, nextAfter, presetSchedule, validateSchedule } from './schedule.ts';
 import { SchedulerStore, toRun, toRunSummary, type RunRow, type TaskRow } from './store.ts';
@@ -101,7 +101,7 @@ export class SchedulerService {
         if (!deps.agents) return Promise.resolve({ status: 'failed', reason: 'agent tasks are not available in this daemon', exit_code: null, stdout: '', stderr: '' });
         return runAgentTask(deps.agents, task, project, signal, onStarted, this.clock.now, tailBytes);
       },
-      started: (task, row) => this.publish(task.project_id, 'task.progress', { task_id: task.id, status: 'running', progress: null, message: `${task.name}: ${row.trigger} run started`, run_id: row.id, name: task.name }),
+      started: (task, row, start) => this.started(task, row, start),
       changed: (task, row) =>
         this.publish(task.project_id, 'task.progress', { task_id: task.id, status: row.status, progress: null, message: `${task.name}: ${row.status}${row.reason ? ` (${row.reason})` : ''}`, run_id: row.id, name: task.name }),
       finished: (task, row) => this.finished(task, row),
@@ -391,6 +391,17 @@ export class SchedulerService {
       .catch((err: unknown) => this.log.warn({ err, task_id: task.id }, 'task notification failed'))
       .finally(() => this.notices.delete(notice));
     this.notices.add(notice);
+  }
+
+  /** The start recorded and announced in one commit (the firing path: one transaction, not two). */
+  private started(task: TaskRow, row: RunRow, start: { started_at: number; run_id: string | null; conversation_id: string | null }): void {
+    const data = { task_id: task.id, status: 'running', progress: null, message: `${task.name}: ${row.trigger} run started`, run_id: row.id, name: task.name };
+    try {
+      this.deps.bus.publishMany([{ projectId: task.project_id, type: 'task.progress', data }], () => this.store.started(row.id, start));
+    } catch (err) {
+      this.log.warn({ err, project_id: task.project_id }, 'task event not published');
+      this.store.started(row.id, start);
+    }
   }
 
   private publish<T extends 'task.progress' | 'task.completed'>(projectId: string, type: T, data: EventPayload<T>): void {
