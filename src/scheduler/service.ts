@@ -19,7 +19,6 @@ import {
   newId,
   notFound,
   type BulkResult,
-  type EventPayload,
   type PageOf,
   type Project,
   type ScheduledTask,
@@ -38,7 +37,8 @@ import { realClock, type Clock } from './clock.ts';
 import { Engine, type EngineLog, type StartReport } from './engine/index.ts';
 import { runAgentTask, runCommandTask, type TaskAgents, type TaskContainers } from './execute.ts';
 import { localTimezone, nextAfter, presetSchedule, validateSchedule } from './schedule.ts';
-import { SchedulerStore, toRun, toRunSummary, type RunRow, type TaskRow } from './store.ts';
+import { SchedulerStore, toRun, toRunSummary, type TaskRow } from './store.ts';
+import { Announcer } from './announce.ts';
 import { toTask } from './view.ts';
 
 export interface SchedulerDeps {
@@ -70,7 +70,6 @@ export interface SchedulerOptions {
 
 const silent: EngineLog = { info() {}, warn() {}, error() {} };
 const FAILURES: TaskRunStatus[] = ['failed', 'timeout', 'interrupted'];
-const COMPLETED = { success: 'succeeded', failed: 'failed', timeout: 'timed_out', interrupted: 'cancelled' } as const;
 
 export class SchedulerService {
   readonly store: SchedulerStore;
@@ -78,7 +77,7 @@ export class SchedulerService {
   readonly clock: Clock;
   private readonly timezone: string;
   private readonly log: EngineLog;
-  private readonly notices = new Set<Promise<void>>();
+  private readonly announce: Announcer;
 
   constructor(
     private readonly deps: SchedulerDeps,
@@ -88,6 +87,7 @@ export class SchedulerService {
     this.timezone = opts.defaultTimezone ?? localTimezone();
     this.log = opts.log ?? silent;
     this.store = new SchedulerStore(deps.db, this.clock.now);
+    this.announce = new Announcer({ bus: deps.bus, store: this.store, notifier: deps.notifier, log: this.log });
     const tailBytes = opts.tailBytes ?? 16 * 1024;
     this.engine = new Engine({
       store: this.store,
@@ -101,10 +101,9 @@ export class SchedulerService {
         if (!deps.agents) return Promise.resolve({ status: 'failed', reason: 'agent tasks are not available in this daemon', exit_code: null, stdout: '', stderr: '' });
         return runAgentTask(deps.agents, task, project, signal, onStarted, this.clock.now, tailBytes);
       },
-      started: (task, row, start) => this.started(task, row, start),
-      changed: (task, row) =>
-        this.publish(task.project_id, 'task.progress', { task_id: task.id, status: row.status, progress: null, message: `${task.name}: ${row.status}${row.reason ? ` (${row.reason})` : ''}`, run_id: row.id, name: task.name }),
-      finished: (task, row) => this.finished(task, row),
+      started: (task, row, start) => this.announce.started(task, row, start),
+      changed: (task, row) => this.announce.changed(task, row),
+      finished: (task, row) => this.announce.finished(task, row),
     });
   }
 
@@ -120,7 +119,7 @@ export class SchedulerService {
   /** Resolves once no run is in progress and every notification went out (tests). */
   async idle(): Promise<void> {
     await this.engine.idle();
-    while (this.notices.size > 0) await Promise.allSettled([...this.notices]);
+    await this.announce.idle();
   }
 
   // ---- tasks ----
@@ -351,65 +350,5 @@ export class SchedulerService {
       });
     }
     return v.next_runs[0].at;
-  }
-
-  private finished(task: TaskRow, row: RunRow): void {
-    const status = row.status as keyof typeof COMPLETED;
-    this.publish(task.project_id, 'task.completed', {
-      task_id: task.id,
-      run_id: row.id,
-      status: COMPLETED[status] ?? 'failed',
-      exit_code: row.exit_code,
-      duration_ms: row.duration_ms,
-      name: task.name,
-      trigger: row.trigger,
-      attempt: row.attempt,
-      container_run_id: row.run_id,
-      conversation_id: row.conversation_id,
-    });
-    const failure = row.status !== 'success';
-    const notifier = this.deps.notifier;
-    if (!notifier || task.notify_on === 'never' || (task.notify_on === 'failure' && !failure)) return;
-    const verb = { success: 'succeeded', failed: 'failed', timeout: 'timed out', interrupted: 'was interrupted' }[status] ?? row.status;
-    const took = row.duration_ms === null ? '' : ` in ${(row.duration_ms / 1000).toFixed(1)} s`;
-    const notice = notifier
-      .notify({
-        project_id: task.project_id,
-        kind: 'task_result',
-        level: failure ? 'error' : 'info',
-        title: `Task ${task.name} ${verb}`,
-        message: `${row.trigger} run${row.attempt > 1 ? ` (attempt ${row.attempt})` : ''}${took}${row.reason ? `: ${row.reason}` : row.exit_code !== null ? `, exit ${row.exit_code}` : ''}`,
-        task_id: task.id,
-        run_id: row.id,
-        conversation_id: row.conversation_id,
-        webhook: task.webhook_url ? { url: task.webhook_url, payload: { event: 'task.completed', task: toTask(task, 0), run: toRun(row) } } : null,
-      })
-      .then((outcomes) => {
-        const webhook = outcomes.webhook;
-        if (webhook) this.store.updateRun(row.id, { webhook_status: webhook });
-      })
-      .catch((err: unknown) => this.log.warn({ err, task_id: task.id }, 'task notification failed'))
-      .finally(() => this.notices.delete(notice));
-    this.notices.add(notice);
-  }
-
-  /** The start recorded and announced in one commit (the firing path: one transaction, not two). */
-  private started(task: TaskRow, row: RunRow, start: { started_at: number; run_id: string | null; conversation_id: string | null }): void {
-    const data = { task_id: task.id, status: 'running', progress: null, message: `${task.name}: ${row.trigger} run started`, run_id: row.id, name: task.name };
-    try {
-      this.deps.bus.publishMany([{ projectId: task.project_id, type: 'task.progress', data }], () => this.store.started(row.id, start));
-    } catch (err) {
-      this.log.warn({ err, project_id: task.project_id }, 'task event not published');
-      this.store.started(row.id, start);
-    }
-  }
-
-  private publish<T extends 'task.progress' | 'task.completed'>(projectId: string, type: T, data: EventPayload<T>): void {
-    try {
-      this.deps.bus.publish(projectId, type, data);
-    } catch (err) {
-      // A project deleted meanwhile has no event stream any more.
-      this.log.warn({ err, project_id: projectId }, 'task event not published');
-    }
   }
 }
