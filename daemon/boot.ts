@@ -191,11 +191,21 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     logger.info({ version: VERSION, socket: paths.socket, http: tcp?.address ?? null, home: paths.home, owner: owner.name }, 'zeblitd ready');
     // After readiness, in the background: a missing engine must not hold up the API; it reconciles when the engine appears.
     containers.startBackground();
-    containers.reconcile().catch((err: unknown) => logger.warn({ err }, 'container reconciliation postponed until the engine answers'));
+    const reconciled = containers.reconcile();
+    reconciled.catch((err: unknown) => logger.warn({ err }, 'container reconciliation postponed until the engine answers'));
     // Runs a dead daemon left running become interrupted, missed instants are caught up per task, then the one timer is armed.
     const sched = scheduler.start();
     if (sched.interrupted.length || sched.caught_up || sched.missed || sched.resumed)
       logger.info({ interrupted: sched.interrupted.length, caught_up: sched.caught_up, missed: sched.missed, queued_tasks: sched.resumed }, 'scheduler resumed');
+    // The runner kills a dead daemon's commands itself; commands run by one `docker exec` each are killed here, once their container is adopted.
+    const strays = new Map<string, string[]>();
+    for (const r of sched.interrupted) if (r.run_id) strays.set(r.project_id, [...(strays.get(r.project_id) ?? []), r.run_id]);
+    if (strays.size > 0)
+      void reconciled
+        .then(async () => {
+          for (const [projectId, runIds] of strays) await containers.killLeftovers(projectId, runIds);
+        })
+        .catch((err: unknown) => logger.warn({ err }, 'what interrupted task runs left in their containers could not be killed'));
   } catch (err) {
     for (const l of listeners) l.server.close();
     lock.release();
