@@ -6,10 +6,11 @@
  * no instant ever run twice after the restart.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { dockerSuite, dockerUnavailableReason, removeTestResources, requireDocker } from '../../src/containers/testing.ts';
 import type { ConsoleHistory, PageOf, Project, ScheduledTask, ScheduledTaskDetail, TaskRun, TaskRunSummary, TaskStats } from '../../src/contracts/index.ts';
-import { cleanup, dataOf, request, runCli, sock, startDaemon, stopDaemon, tempHome, waitFor, type DaemonProc } from './helpers.ts';
+import { CLI_JS, cleanup, dataOf, request, runCli, sock, startDaemon, stopDaemon, tempHome, waitFor, type DaemonProc } from './helpers.ts';
 
 const reason = await dockerUnavailableReason();
 
@@ -66,6 +67,16 @@ describe('zeblit schedule on the real clock (built daemon and CLI, real engine)'
     // The console shows the scheduler's lines.
     const consoleLines = dataOf<ConsoleHistory>(await request(sock(daemon), { path: `/api/v1/projects/crondemo/console/history?source=scheduler&limit=50` }));
     assert.ok(consoleLines.items.some((l) => /^tick \d+$/.test(l.text) && l.source === 'scheduler'), JSON.stringify(consoleLines.items.slice(0, 3)));
+
+    // `zeblit console` follows the runs as they come: their output and a line as each starts and ends.
+    const follower = spawn(process.execPath, [CLI_JS, 'console', '-n', '0'], { env: { ...process.env, ZEBLIT_HOME: home, HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let followed = '';
+    follower.stdout.on('data', (d: Buffer) => (followed += d.toString('utf8')));
+    try {
+      await waitFor('the console to show a scheduled run', () => /\[schedule\] tick: schedule run started\n(.*\n)*tick \d+\n(.*\n)*\[schedule\] tick succeeded in [\d.]+ s, exit 0 \(trn_/.test(followed), 20_000, 100);
+    } finally {
+      follower.kill('SIGKILL');
+    }
 
     const status = await zeblit('schedule', 'status', 'tick', '--runs', '3');
     assert.match(status.stdout, /Schedule\s+\*\/2 \* \* \* \* \*\s+\(Every 2 seconds, /);
