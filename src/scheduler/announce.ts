@@ -11,6 +11,12 @@ import type { EngineLog } from './engine/index.ts';
 import { toRun, type RunRow, type SchedulerStore, type TaskRow } from './store.ts';
 import { toTask } from './view.ts';
 
+/** The task as a webhook sees it: what it is and how it is scheduled, not its environment (it may hold secrets) nor its own URL. */
+function webhookTask(task: TaskRow) {
+  const { environment, webhook_url: _url, ...rest } = toTask(task, 0);
+  return { ...rest, environment: Object.keys(environment) };
+}
+
 const COMPLETED = { success: 'succeeded', failed: 'failed', timeout: 'timed_out', interrupted: 'cancelled' } as const;
 
 export interface AnnouncerDeps {
@@ -63,7 +69,7 @@ export class Announcer {
         task_id: task.id,
         run_id: row.id,
         conversation_id: row.conversation_id,
-        webhook: task.webhook_url ? { url: task.webhook_url, payload: { event: 'task.completed', task: toTask(task, 0), run: toRun(row) } } : null,
+        webhook: task.webhook_url ? { url: task.webhook_url, payload: { event: 'task.completed', task: webhookTask(task), run: toRun(row) } } : null,
       })
       .then((outcomes) => {
         const webhook = outcomes.webhook;

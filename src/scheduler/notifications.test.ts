@@ -42,13 +42,16 @@ describe('task notifications', () => {
     const p = f.project('hooked');
     f.containers.autoFinish = { exit_code: 2, stderr: 'disk full\n' };
     failuresLeft = 2;
-    const t = f.scheduler.create(f.ownerId, { project_id: p.id, name: 'report', command: 'make report', schedule: '* * * * *', webhook_url: url });
+    const t = f.scheduler.create(f.ownerId, { project_id: p.id, name: 'report', command: 'make report', schedule: '* * * * *', webhook_url: url, environment: { API_TOKEN: 'sekrit' } });
     await f.advance(MIN);
     await f.scheduler.idle();
     assert.equal(bodies.length, 3, 'two failures, then delivered');
-    const payload = bodies[2]?.body as { event: string; task: { id: string; name: string }; run: TaskRun };
+    const payload = bodies[2]?.body as { event: string; task: { id: string; name: string; environment: unknown; webhook_url?: unknown }; run: TaskRun };
     assert.equal(payload.event, 'task.completed');
     assert.equal(payload.task.id, t.id);
+    assert.deepEqual(payload.task.environment, ['API_TOKEN'], 'variable names only: values may be secrets');
+    assert.doesNotMatch(JSON.stringify(payload), /sekrit/);
+    assert.equal(payload.task.webhook_url, undefined);
     assert.equal(payload.run.status, 'failed');
     assert.equal(payload.run.exit_code, 2);
     assert.equal(payload.run.stderr, 'disk full\n');
