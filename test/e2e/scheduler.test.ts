@@ -56,8 +56,9 @@ describe('zeblit schedule on the real clock (built daemon and CLI, real engine)'
     for (const [i, r] of runs.entries()) {
       assert.equal(r.scheduled_for % 2000, 0);
       assert.equal(r.trigger, 'schedule');
-      // The first one started the container; the others found it warm.
-      if (i > 0) assert.ok((r.started_at ?? 0) - r.scheduled_for < 1_000, `started ${(r.started_at ?? 0) - r.scheduled_for} ms after its instant`);
+      // The first one started the container; the others found it warm. (The delay itself is measured by scripts/bench/scheduler.ts;
+      // here only "promptly", with room for a machine busy with other test runs.)
+      if (i > 0) assert.ok((r.started_at ?? 0) - r.scheduled_for < 2_000, `started ${(r.started_at ?? 0) - r.scheduled_for} ms after its instant`);
     }
     assert.ok(runs.every((r, i) => i === 0 || r.scheduled_for > (runs[i - 1] as TaskRunSummary).scheduled_for));
     const logs = await zeblit('schedule', 'logs', runs[0]?.id as string);
