@@ -1,6 +1,6 @@
 /**
  * The scheduler's only source of time. Production reads Date.now and arms
- * setTimeout; tests drive a FakeClock and never wait for real minutes.
+ * setTimeout; tests drive a FakeClock (testing.ts) and never wait for real minutes.
  */
 export interface Clock {
   now(): number;
@@ -36,57 +36,4 @@ export function realClock(maxDelayMs = MAX_DELAY_MS): Clock {
       };
     },
   };
-}
-
-/** A clock a test moves by hand: `advance` fires, in order, every timer that came due (and any they arm meanwhile). */
-export class FakeClock implements Clock {
-  private t: number;
-  private seq = 0;
-  private readonly timers = new Map<number, { at: number; fn: () => void }>();
-
-  constructor(start = Date.UTC(2030, 0, 1)) {
-    this.t = start;
-  }
-
-  now = (): number => this.t;
-
-  setTimer(at: number, fn: () => void): () => void {
-    const id = ++this.seq;
-    this.timers.set(id, { at, fn });
-    return () => void this.timers.delete(id);
-  }
-
-  /** Timers armed now (tests check that one timer serves any number of tasks). */
-  get pending(): number {
-    return this.timers.size;
-  }
-
-  /** The earliest armed instant, or null. */
-  get nextAt(): number | null {
-    let min: number | null = null;
-    for (const { at } of this.timers.values()) if (min === null || at < min) min = at;
-    return min;
-  }
-
-  /** Moves time to `to`, firing due timers at their own instants, earliest first. */
-  advanceTo(to: number): void {
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | null = null;
-      for (const e of this.timers) if (e[1].at <= to && (next === null || e[1].at < next[1].at || (e[1].at === next[1].at && e[0] < next[0]))) next = e;
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.t = Math.max(this.t, next[1].at);
-      next[1].fn();
-    }
-    this.t = Math.max(this.t, to);
-  }
-
-  advance(ms: number): void {
-    this.advanceTo(this.t + ms);
-  }
-
-  /** Moves time without firing anything: a daemon that was down, a machine that slept. */
-  jump(ms: number): void {
-    this.t += ms;
-  }
 }

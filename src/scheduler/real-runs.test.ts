@@ -10,9 +10,8 @@ import { AgentService } from '../agents/index.ts';
 import { agentsFixture, type AgentsFixture } from '../agents/testing.ts';
 import type { Project } from '../contracts/index.ts';
 import { dockerSuite, dockerUnavailableReason } from '../containers/testing.ts';
-import { FakeClock } from './clock.ts';
 import { SchedulerService } from './service.ts';
-import { settle } from './testing.ts';
+import { FakeClock, settle } from './testing.ts';
 
 const reason = await dockerUnavailableReason();
 const START = Date.UTC(2030, 0, 1);

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { AuditEntry, BulkResult, PageOf, Project, ScheduleValidation, ScheduledTask, ScheduledTaskDetail, TaskRun, TaskRunSummary, TaskStats } from '../../contracts/index.ts';
-import { FakeClock } from '../../scheduler/index.ts';
-import { FakeContainers, settle } from '../../scheduler/testing.ts';
+import { FakeClock, FakeContainers, settle } from '../../scheduler/testing.ts';
 import { addKey, addUser, dataOf, errorOf, makeTestApp } from '../testing.ts';
 
 const unix = { transport: 'unix' as const };
