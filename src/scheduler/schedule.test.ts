@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { QuickTaskRequest } from '../contracts/index.ts';
 import { DueQueue } from './due-queue.ts';
-import { localIso, nextAfter, parseSchedule, presetSchedule, validateSchedule } from './schedule.ts';
+import { localIso, nextAfter, parseSchedule, parseScheduleCached, presetSchedule, validateSchedule } from './schedule.ts';
 
 const NOW = Date.UTC(2030, 0, 1, 12, 0, 0); // a Tuesday
 
@@ -184,5 +184,18 @@ describe('DueQueue', () => {
     for (let e = q.popDue(Infinity); e; e = q.popDue(Infinity)) out.push(e.at);
     assert.equal(out.length, 500);
     assert.deepEqual(out, [...out].sort((a, b) => a - b));
+  });
+});
+
+describe('parseScheduleCached', () => {
+  test('tasks with one expression and zone share one parse; the cache stays small', () => {
+    const a = parseScheduleCached('*/5 * * * *', 'Europe/Berlin');
+    assert.equal(parseScheduleCached('*/5 * * * *', 'Europe/Berlin'), a);
+    assert.notEqual(parseScheduleCached('*/5 * * * *', 'UTC'), a);
+    for (let i = 0; i < 200; i++) parseScheduleCached(`${i % 60} ${Math.floor(i / 60)} * * *`, 'UTC');
+    // Evicted by then: a fresh parse, equal in what it computes.
+    const again = parseScheduleCached('*/5 * * * *', 'Europe/Berlin');
+    assert.notEqual(again, a);
+    assert.equal(nextAfter(again, NOW), nextAfter(a, NOW));
   });
 });

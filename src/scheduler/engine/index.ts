@@ -18,7 +18,7 @@
  */
 import type { Clock } from '../clock.ts';
 import { DueQueue } from '../due-queue.ts';
-import { nextAfter, parseSchedule, type ParsedSchedule } from '../schedule.ts';
+import { nextAfter, parseScheduleCached, type ParsedSchedule } from '../schedule.ts';
 import type { RunRow, SchedulerStore, TaskRow } from '../store.ts';
 import { Runs, type EngineLog, type RunsDeps } from './runs.ts';
 
@@ -44,7 +44,6 @@ const RETRY = 'r:';
 
 export class Engine {
   private readonly due = new DueQueue();
-  private readonly schedules = new Map<string, { key: string; parsed: ParsedSchedule }>();
   readonly runs: Runs;
   private cancelTimer: (() => void) | null = null;
   private armedAt: number | null = null;
@@ -61,14 +60,9 @@ export class Engine {
     });
   }
 
-  /** The parsed schedule of a task, cached until its expression or zone changes. */
-  parsed(task: Pick<TaskRow, 'id' | 'schedule' | 'timezone'>): ParsedSchedule {
-    const key = `${task.schedule}\u0000${task.timezone}`;
-    const cached = this.schedules.get(task.id);
-    if (cached?.key === key) return cached.parsed;
-    const parsed = parseSchedule(task.schedule, task.timezone);
-    this.schedules.set(task.id, { key, parsed });
-    return parsed;
+  /** The parsed schedule of a task (shared with the tasks of the same expression and zone, see parseScheduleCached). */
+  parsed(task: Pick<TaskRow, 'schedule' | 'timezone'>): ParsedSchedule {
+    return parseScheduleCached(task.schedule, task.timezone);
   }
 
   activeCount(taskId: string): number {
@@ -162,7 +156,6 @@ export class Engine {
   /** A deleted task: out of the queue, and its runs in progress are stopped. */
   forget(taskId: string): void {
     this.untrack(taskId);
-    this.schedules.delete(taskId);
     this.runs.abort(taskId, 'the task was deleted');
   }
 
