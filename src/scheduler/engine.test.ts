@@ -360,4 +360,15 @@ describe('events and the record', () => {
     f.database.sqlite.prepare('update scheduled_tasks set next_run_at = ? where id = ?').run(f.clock.now() - HOUR, b.id);
     assert.deepEqual(f.scheduler.stats(f.ownerId).overdue.map((o) => [o.name, o.overdue_ms]), [['b', HOUR]]);
   });
+
+  test('prune keeps each task’s newest runs', async () => {
+    const { create, runs } = setup(START, { keepRuns: 5 });
+    const a = create({ name: 'busy', schedule: '* * * * *' });
+    const b = create({ name: 'calm', schedule: '*/10 * * * *' });
+    await f.advance(12 * MIN);
+    assert.equal(runs(a.id).length, 12);
+    assert.equal(f.scheduler.prune(), 7);
+    assert.deepEqual(runs(a.id).map((r) => r.scheduled_for), [8, 9, 10, 11, 12].map((m) => START + m * MIN), 'the newest five');
+    assert.equal(runs(b.id).length, 1);
+  });
 });

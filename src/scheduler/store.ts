@@ -4,7 +4,7 @@
  * that changed nothing means the instant was already run, and the caller
  * stops there.
  */
-import { and, asc, count, desc, eq, getTableColumns, gte, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, gte, isNotNull, sql, type SQL } from 'drizzle-orm';
 import type { PageOf, TaskRun, TaskRunStatus, TaskRunSummary } from '../contracts/index.ts';
 import type { Db } from '../db/index.ts';
 import { projectTables } from '../projects/index.ts';
@@ -299,12 +299,6 @@ export class SchedulerStore {
         ) WHERE n > ${keep} AND finished_at IS NOT NULL AND finished_at < ${olderThan}
       )`);
     return res.changes;
-  }
-
-  /** Task ids among `ids` that exist. */
-  existing(ids: string[]): Set<string> {
-    if (ids.length === 0) return new Set();
-    return new Set(this.db.select({ id: tasks.id }).from(tasks).where(inArray(tasks.id, ids)).all().map((r) => r.id));
   }
 
   transaction<T>(fn: () => T): T {
