@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Audit } from '../audit/index.ts';
 import type { Auth } from '../auth/index.ts';
-import type { ZeblitPaths } from '../contracts/index.ts';
+import type { ProcessStats, ZeblitPaths } from '../contracts/index.ts';
 import type { OpenedDatabase } from '../db/index.ts';
 import type { Projects } from '../projects/index.ts';
 import type { EventBus } from '../events/index.ts';
@@ -43,4 +43,6 @@ export interface AppDeps {
   config: ApiConfig;
   startedAt: number;
   now: () => number;
+  /** The daemon's vital signs for /health (trusted callers); absent in route tests. */
+  processStats?: () => ProcessStats;
 }

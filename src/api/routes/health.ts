@@ -22,6 +22,7 @@ export function healthRoutes(deps: AppDeps) {
         transport,
         engine: trusted ? { reachable, version, endpoint, ...(error ? { error } : {}) } : { reachable, version },
         ...(trusted ? { pid: process.pid, home: deps.paths.home } : {}),
+        ...(trusted && deps.processStats ? { process: deps.processStats() } : {}),
       };
     },
   );
