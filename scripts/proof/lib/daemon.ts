@@ -4,7 +4,8 @@
  * high rate limit (the proofs measure the daemon, not the limiter) unless
  * told otherwise, and an admin API key for its TCP listener.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -94,9 +95,32 @@ export async function startProofDaemon(opts: ProofDaemonOptions = {}): Promise<P
         if ((await Promise.race([gone.then(() => true), sleep(15_000).then(() => false)])) === false) child.kill('SIGKILL');
       }
       await fake.close();
+      removeEngineResources(home);
       if (!opts.home) rmSync(home, { recursive: true, force: true });
     },
   };
 }
 
 export const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+
+/** Containers, networks and volumes of one home (by its zeblit.home label): what a proof made, gone even when it failed half-way. */
+export function removeEngineResources(home: string): void {
+  const label = `label=zeblit.home=${createHash('sha256').update(home).digest('hex').slice(0, 16)}`;
+  const list = (args: string[]) => {
+    try {
+      return execFileSync('docker', [...args, '--filter', label, '-q'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
+  const rm = (args: string[], ids: string[]) => {
+    if (ids.length) execFileSync('docker', [...args, ...ids], { stdio: 'ignore' });
+  };
+  try {
+    rm(['rm', '-f'], list(['ps', '-a']));
+    rm(['network', 'rm'], list(['network', 'ls']));
+    rm(['volume', 'rm', '-f'], list(['volume', 'ls']));
+  } catch {
+    // The engine may be gone (the faults proof stops it): nothing to remove then.
+  }
+}
