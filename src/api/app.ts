@@ -33,8 +33,11 @@ import { Hub } from './ws/hub.ts';
 export const API_BASE = '/api/v1';
 const PUBLIC = new Set(['GET /api/v1/health', 'HEAD /api/v1/health', 'GET /api/v1/openapi.json', 'POST /api/v1/auth/token']);
 
+/** The app, with the OpenAPI document it serves (built at the first request; tests and benches read `builds`). */
+export type ZeblitApp = OpenAPIHono<AppEnv> & { readonly openapiDocument: BuiltOnce };
+
 /** The one Hono app both listeners serve. */
-export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+export function createApp(deps: AppDeps): ZeblitApp {
   const app = new OpenAPIHono<AppEnv>();
   const { logger, config } = deps;
 
@@ -116,5 +119,5 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     if (internal) logger.error({ err, request_id: c.get('requestId'), method: c.req.method, path: c.req.path }, 'unhandled error');
     return fail(c, error);
   });
-  return app;
+  return Object.assign(app, { openapiDocument: document });
 }
