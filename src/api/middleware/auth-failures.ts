@@ -13,6 +13,7 @@ export interface AuthFailureLimitOptions {
   maxEntries?: number;
 }
 
+/** 30 failures a minute once a burst of 20 is spent (config.json: auth_failure_limit { per_minute, burst }). */
 export const AUTH_FAILURE_DEFAULTS = { perSecond: 0.5, burst: 20 } as const;
 
 /**
