@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { cpus, platform, release, totalmem } from 'node:os';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { cleanup, DAEMON_JS, request, requireBuilt, sock, startDaemon, stopDaemon, tcp, tempHome, type DaemonProc } from '../../test/e2e/helpers.ts';
 import { writeSection } from './report.ts';
@@ -173,6 +173,7 @@ function machine(): string {
 
 async function main(): Promise<void> {
   const rows: Row[] = [];
+  const load = loadavg()[0]?.toFixed(1) ?? 'n/a';
   try {
     if (values.before) rows.push(await measure(values.before, 'before (built per request)'));
     rows.push(await measure(values.daemon, 'this build (built once, ETag)'));
@@ -185,11 +186,12 @@ async function main(): Promise<void> {
   const section = [
     SECTION,
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}, a machine shared with other work.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}, a machine shared with other work (load average ${load} at the start).`,
     `\`node --import tsx scripts/bench/openapi-flood.ts${values.before ? ' --before <older build>' : ''}\`: the built daemon with its default rate limits (100/s, bursts of 200 per key or anonymous address).`,
     `${floodTotal} anonymous \`GET /api/v1/openapi.json\` over TCP, ${concurrency} at a time, each on its own connection; meanwhile another user calls`,
     `\`GET /api/v1/projects\` with their key every ${PACE_MS} ms. "alone" is the same user before the flood, in the same run: the baseline.`,
-    '"before" is the build from before the document was cached (it was rebuilt, ~0.5 MB, on every request).',
+    '"before" is the build from before the document was cached (it was rebuilt, ~0.5 MB, on every request). The first request to',
+    'this build pays its one build (100–370 ms when timed alone on this machine).',
     '',
     table(rows),
     '',
