@@ -104,6 +104,8 @@ describe('transports of one daemon', () => {
         assert.ok(r.body?.metadata.request_id, 'with its request id');
       }
     }
+    // The socket ignores Host (only local processes reach it): the same headers are simply served there.
+    for (const host of ['xn--a', 'localhost:abc']) assert.equal((await request(sock(d), { path: '/api/v1/projects', headers: { host } })).status, 200, `socket, ${host}`);
     // The daemon is unharmed.
     assert.equal((await request(tcp(d), { path: '/api/v1/health' })).status, 200);
   });
