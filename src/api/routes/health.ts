@@ -12,7 +12,9 @@ export function healthRoutes(deps: AppDeps) {
       const dbOk = deps.database.ping();
       const transport = transportOf(c.env);
       // Anonymous TCP callers learn only that the daemon is alive, never where its files are.
-      const trusted = transport === 'unix' || c.get('principal') !== undefined;
+      // A service credential is not a user: it learns no more than an anonymous caller.
+      const p = c.get('principal');
+      const trusted = transport === 'unix' || (p !== undefined && p.service === null);
       const { reachable, version, endpoint, error } = await deps.containers.engineStatus();
       return {
         status: dbOk ? ('ok' as const) : ('degraded' as const),
