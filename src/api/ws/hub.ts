@@ -160,6 +160,10 @@ export class Hub {
     }
   }
 
+  isSubscribed(clientId: string, projectId: string): boolean {
+    return this.conns.get(clientId)?.subs.has(projectId) ?? false;
+  }
+
   unsubscribe(clientId: string, projectId: string): void {
     const conn = this.conns.get(clientId);
     conn?.subs.delete(projectId);
