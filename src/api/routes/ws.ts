@@ -6,6 +6,7 @@ import { Topic, WsClientMessage, ZeblitError, newId, type WsServerMessage } from
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { defineRoute, errorResponses, principalOf, requireAccess, router } from '../route.ts';
+import { seesEveryone } from '../scope.ts';
 import type { Hub } from '../ws/hub.ts';
 import type { SocketLike } from '../ws/connection.ts';
 
@@ -180,6 +181,13 @@ export function wsRoutes(deps: AppDeps, hub: Hub) {
     responses: upgrade,
   });
   stats.openAPIRegistry.registerPath({ method: 'get', path: '/ws/echo', summary: 'WebSocket: echo (proves upgrades work on this listener)', tags: ['events'], security, responses: upgrade });
-  defineRoute(stats, { method: 'get', path: '/ws/stats', summary: 'WebSocket connections by client type, and drops', tags: ['events'], data: HubStatsSchema }, () => hub.stats());
+  defineRoute(
+    stats,
+    { method: 'get', path: '/ws/stats', summary: "WebSocket connections by client type, and drops: an admin's cover everyone, anyone else's their own", tags: ['events'], data: HubStatsSchema },
+    (c) => {
+      const p = principalOf(c);
+      return hub.stats(seesEveryone(p) ? undefined : p.user.id);
+    },
+  );
   return { sockets: app, stats };
 }
