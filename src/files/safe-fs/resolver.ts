@@ -203,7 +203,9 @@ export class Resolver {
       mkdirSync(staged, 0o755);
       try {
         chownFolder(staged, owner);
-        renameSync(staged, path); // an empty folder there is replaced; anything else refuses
+        // rename(2) would replace an empty folder made there meanwhile: use that one instead, as mkdir would.
+        if (lstatSync(path, { throwIfNoEntry: false })) throw Object.assign(new Error(`${seg} exists`), { code: 'EEXIST' });
+        renameSync(staged, path);
         return;
       } catch (e) {
         rmdirSync(staged);
