@@ -104,6 +104,7 @@ export class Containers {
       log: this.log,
       runner: opts.runner ?? true,
       runnerReadyTimeoutMs: opts.runnerReadyTimeoutMs ?? 5_000,
+      runnerAckTimeoutMs: opts.killDeadlineMs ?? 3_000,
       stopTimeoutSeconds: opts.stopTimeoutSeconds ?? 5,
       workspaceMode: this.mode,
     });
@@ -116,6 +117,7 @@ export class Containers {
       now: this.now,
       log: this.log,
       killGraceMs: opts.killGraceMs ?? 2_000,
+      killDeadlineMs: opts.killDeadlineMs ?? 3_000,
       outputCapBytes: opts.outputCapBytes ?? 1 << 20,
       runTailBytes: opts.runTailBytes ?? 64 * 1024,
       beforeRun: (projectId) => Promise.all([...this.runGates].map((gate) => gate(projectId))).then(() => undefined),
