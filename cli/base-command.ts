@@ -1,13 +1,15 @@
 import { Command, Option, UsageError } from 'clipanion';
-import { VERSION, zeblitPaths, type ZeblitPaths } from '../src/contracts/index.ts';
+import { zeblitPaths, type ZeblitPaths } from '../src/contracts/paths.ts';
+import { VERSION } from '../src/contracts/version.ts';
 import { ZeblitClient } from '../src/client/index.ts';
 import { readCliConfig, updateCliConfig, type CliConfig, type CliConfigPatch } from './config.ts';
 import { resolveConnection, type Connection, type Env } from './connection.ts';
 import { readCredentials } from './credentials.ts';
-import { pingDaemon, startDaemon } from './daemon-start.ts';
+import { pingDaemon, socketAccepts, startDaemon } from './daemon-start.ts';
 import { CliError } from './cli-error.ts';
 import { toJson } from './format.ts';
 import { reportError } from './report-error.ts';
+import { colorEnabled } from './style.ts';
 
 const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
 
@@ -18,6 +20,12 @@ const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/
  * Commands implement `run()`; output goes only through this.context streams.
  */
 export abstract class ZeblitCommand extends Command {
+  /**
+   * Everything after the command's first argument belongs to the program it
+   * runs (`zeblit run node -v`): the start-up puts a `--` there (cli/resolve.ts).
+   */
+  static passThrough = false;
+
   json = Option.Boolean('--json', false, { description: 'Print the API data as JSON' });
   noStart = Option.Boolean('--no-start', false, { description: 'Do not start zeblitd when it is not running (also: ZEBLIT_NO_AUTOSTART=1)' });
 
@@ -70,6 +78,7 @@ export abstract class ZeblitCommand extends Command {
   }
 
   protected async ensureLocalDaemon(): Promise<void> {
+    if (await socketAccepts(this.files.socket)) return;
     if (!this.autostart) {
       if (await pingDaemon(this.files)) return;
       throw new CliError('DAEMON_NOT_RUNNING', `zeblitd is not running (nothing answers on ${this.files.socket})`, {
@@ -85,6 +94,11 @@ export abstract class ZeblitCommand extends Command {
     const current = this.config().current_project;
     if (current) return current;
     throw new UsageError('No project given and none selected: pass one, or choose one with `zeblit use <project>`');
+  }
+
+  /** Colour on stdout: a terminal, no NO_COLOR, no --json (cli/style.ts). */
+  get color(): boolean {
+    return colorEnabled(this.context.stdout, this.env, this.json);
   }
 
   out(text: string): void {

@@ -38,7 +38,7 @@ describe('errors and exit codes', () => {
     const unknown = await runCli(['frobnicate'], { ZEBLIT_HOME: home });
     assert.equal(unknown.code, 2);
     assert.equal(unknown.stdout, '');
-    assert.match(unknown.stderr, /Command not found/);
+    assert.match(unknown.stderr, /^Error \[UNKNOWN_COMMAND\]: "frobnicate" is not a zeblit command\nHint: `zeblit --help` lists every command\./);
     const option = await runCli(['list', '--bogus'], { ZEBLIT_HOME: home });
     assert.equal(option.code, 2);
     assert.match(option.stderr, /Unsupported option name \("--bogus"\)/);

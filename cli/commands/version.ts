@@ -1,5 +1,5 @@
 import { Command } from 'clipanion';
-import { VERSION } from '../../src/contracts/index.ts';
+import { VERSION } from '../../src/contracts/version.ts';
 import { ZeblitCommand } from '../base-command.ts';
 import { pingDaemon } from '../daemon-start.ts';
 

@@ -13,7 +13,7 @@ import type {
   RunStatus,
   RunSummary,
 } from '../contracts/index.ts';
-import { API_VERSION } from '../contracts/index.ts';
+import { API_VERSION } from '../contracts/version.ts';
 import { queryString, seg, type Requester } from './requester.ts';
 import { streamNdjson, type StreamRequester } from './stream.ts';
 

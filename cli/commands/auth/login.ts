@@ -1,5 +1,5 @@
 import { Command, Option, UsageError } from 'clipanion';
-import { VERSION } from '../../../src/contracts/index.ts';
+import { VERSION } from '../../../src/contracts/version.ts';
 import { ZeblitClient, type ClientTransport } from '../../../src/client/index.ts';
 import { ZeblitCommand } from '../../base-command.ts';
 import { hostKey, parseHostOrFail } from '../../connection.ts';

@@ -63,10 +63,6 @@ export class ChatCommand extends ZeblitCommand {
     }
   }
 
-  private get color(): boolean {
-    return (this.context.stdout as { isTTY?: boolean }).isTTY === true && !this.env.NO_COLOR;
-  }
-
   /**
    * One turn. A remembered conversation that is gone (deleted, another home)
    * is forgotten and the message goes to a new one instead.

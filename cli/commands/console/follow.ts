@@ -31,7 +31,7 @@ export class ConsoleCommand extends ZeblitCommand {
     const ref = this.projectRef(this.project);
     const client = await this.client();
     const project = await client.projects.get(ref);
-    const color = (this.context.stdout as { isTTY?: boolean }).isTTY === true && !this.json;
+    const color = this.color;
     const show = (e: Pick<ConsoleEntry, 'stream' | 'text' | 'level'> & { run_id: string | null }) => {
       if (this.runId && e.run_id !== this.runId) return;
       this.out(consoleLine(e, { color }));

@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { ZeblitCommand } from '../../base-command.ts';
-import { readDaemonLock } from '../../../src/contracts/index.ts';
+import { readDaemonLock } from '../../../src/contracts/lock.ts';
 import { pingDaemon, startDaemon } from '../../daemon-start.ts';
 import { isInt } from '../../validators.ts';
 

@@ -2,7 +2,7 @@ import { Command } from 'clipanion';
 import { existsSync } from 'node:fs';
 import { ZeblitApiError } from '../../../src/client/index.ts';
 import { ZeblitCommand } from '../../base-command.ts';
-import { isAlive, readDaemonLock } from '../../../src/contracts/index.ts';
+import { isAlive, readDaemonLock } from '../../../src/contracts/lock.ts';
 import { pingDaemon } from '../../daemon-start.ts';
 import { formatDuration, formatTime } from '../../format.ts';
 import { formatDetails } from '../../table.ts';
