@@ -117,7 +117,7 @@ function registryPlugin(registries) {
       // The registry itself is a sibling file, required at run time.
       b.onResolve({ filter: /^\.\/[\w-]+\.cjs$/, namespace: 'zeblit-registry' }, (args) => ({ path: args.path, external: true }));
       b.onResolve({ filter: /.*/ }, async (args) => {
-        if (args.pluginData === 'zeblit-inner' || args.kind === 'entry-point' || args.namespace !== 'file') return undefined;
+        if (args.pluginData === 'zeblit-inner' || args.kind === 'entry-point' || !['file', 'zeblit-command'].includes(args.namespace)) return undefined;
         const r = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: 'zeblit-inner' });
         if (r.errors.length > 0 || r.external || !r.path) return undefined;
         const key = keyOf(r.path);
@@ -153,13 +153,26 @@ export async function buildCli(outDir) {
 
   await Promise.all([
     build({ ...cliOptions(join(out, 'zeblit.cjs')), entryPoints: [join(ROOT, 'cli/main.ts')], define: { ...cliOptions().define, ZEBLIT_CLI_MANIFEST: JSON.stringify(JSON.stringify(manifest)) } }),
-    ...table.map((e) =>
-      build({
-        ...cliOptions(join(cliDir, `${e.path.replace(/ /g, '-')}.cjs`)),
-        stdin: { contents: `export { ${e.export} as Command } from ${JSON.stringify(e.module)};`, resolveDir: join(ROOT, 'cli'), loader: 'ts', sourcefile: `command ${e.path}` },
-        plugins: [registryPlugin(registries)],
-      }),
-    ),
+    // Every command's bundle in one esbuild run: each entry is a one-line module naming the class.
+    build({
+      ...cliOptions(),
+      entryPoints: table.map((e, i) => ({ in: `zeblit-command:${i}`, out: e.path.replace(/ /g, '-') })),
+      outdir: cliDir,
+      outExtension: { '.js': '.cjs' },
+      plugins: [
+        registryPlugin(registries),
+        {
+          name: 'zeblit-commands',
+          setup(b) {
+            b.onResolve({ filter: /^zeblit-command:/ }, (args) => ({ path: args.path, namespace: 'zeblit-command' }));
+            b.onLoad({ filter: /.*/, namespace: 'zeblit-command' }, (args) => {
+              const e = table[Number(args.path.slice('zeblit-command:'.length))];
+              return { contents: `export { ${e.export} as Command } from ${JSON.stringify(e.module)};`, resolveDir: join(ROOT, 'cli'), loader: 'ts' };
+            });
+          },
+        },
+      ],
+    }),
   ]);
   return manifest.length;
 }
