@@ -6,9 +6,7 @@
  * STACK-NOTES).
  */
 import { join } from 'node:path';
-import { zeblitPaths } from '../src/contracts/paths.ts';
 import { VERSION } from '../src/contracts/version.ts';
-import { bundleLoader, codeCacheDir } from './bundle-loader.ts';
 import type { ClassLoader, RunContext } from './launch.ts';
 import { embeddedManifest, type CommandClass } from './manifest.ts';
 
@@ -22,6 +20,8 @@ async function main(argv: string[]): Promise<number> {
   const specs = embeddedManifest();
   // From the sources, the program is launch.ts's runZeblit (cli/testing.ts runs it); this file is the bundle's entry.
   if (specs === undefined) throw new Error('cli/main.ts is the entry of the built CLI: run `node build.mjs`, then dist/zeblit.cjs');
+  // Imported here, not above: `--version` needs neither (nor node:vm, node:module, node:os they load).
+  const [{ bundleLoader, codeCacheDir }, { zeblitPaths }] = await Promise.all([import('./bundle-loader.ts'), import('../src/contracts/paths.ts')]);
   const bundles = bundleLoader(codeCacheDir(zeblitPaths(process.env).home, process.env));
   process.once('exit', () => bundles.flush());
   const dir = join(__dirname, 'cli');
