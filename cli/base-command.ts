@@ -9,7 +9,7 @@ import { pingDaemon, socketAccepts, startDaemon } from './daemon-start.ts';
 import { CliError } from './cli-error.ts';
 import { toJson } from './format.ts';
 import { reportError } from './report-error.ts';
-import { colorEnabled } from './style.ts';
+import { colorEnabled, terminalWidth } from './style.ts';
 
 const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
 
@@ -96,6 +96,11 @@ export abstract class ZeblitCommand extends Command {
     throw new UsageError('No project given and none selected: pass one, or choose one with `zeblit use <project>`');
   }
 
+  /** The terminal's width for tables (cut to fit), or undefined off a terminal (cells whole). */
+  get width(): number | undefined {
+    return terminalWidth(this.context.stdout, this.env);
+  }
+
   /** Colour on stdout: a terminal, no NO_COLOR, no --json (cli/style.ts). */
   get color(): boolean {
     return colorEnabled(this.context.stdout, this.env, this.json);
@@ -109,7 +114,11 @@ export abstract class ZeblitCommand extends Command {
     this.context.stderr.write(text);
   }
 
-  /** `--json` prints the data as JSON; otherwise the human rendering. */
+  /**
+   * `--json` prints the data as JSON; otherwise the human rendering. For
+   * commands with `-q,--quiet`: `quiet` is what they print instead (ids, one
+   * a line, as `docker ps -q`), and --json wins over it.
+   */
   emit<T>(data: T, human: (data: T) => string): void {
     this.out(this.json ? toJson(data) : human(data));
   }

@@ -22,7 +22,7 @@ export class ErrorsCommand extends ZeblitCommand {
   async run(): Promise<number> {
     const ref = this.projectRef(this.project);
     const errors = await (await this.client()).console.errors(ref, { run_id: this.runId, limit: this.limit ?? 50 });
-    this.emit(errors, errorsTable);
+    this.emit(errors, (e) => errorsTable(e, this.width));
     return 0;
   }
 }

@@ -23,6 +23,7 @@ export class RunsCommand extends ZeblitCommand {
   show = Option.String('--show', { description: 'Show this run with its output' });
   status = Option.String('--status', { description: `Only runs in this state (${RunStatus.options.join(', ')})` });
   limit = Option.String('-n,--limit', { description: 'How many (default 20)', validator: isInt(1, 500) });
+  quiet = Option.Boolean('-q,--quiet', false, { description: 'Print only the run ids, one a line' });
 
   async run(): Promise<number> {
     const ref = this.projectRef(this.project);
@@ -47,6 +48,10 @@ export class RunsCommand extends ZeblitCommand {
     }
     const status = this.status === undefined ? undefined : RunStatus.parse(this.status);
     const page = await api.runs(ref, { status, limit: this.limit ?? 20 });
+    if (this.quiet && !this.json) {
+      this.out(page.items.map((r) => `${r.id}\n`).join(''));
+      return 0;
+    }
     this.emit(page, (p) => (p.items.length === 0 ? 'No runs yet. Run something with `zeblit run <command>`.\n' : runTable(p.items)));
     return 0;
   }
