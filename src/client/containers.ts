@@ -4,6 +4,7 @@ import type {
   ExecStreamRecord,
   ExecuteRequest,
   ExecuteResult,
+  EngineInfo,
   ImageStatus,
   KillQuery,
   LogLine,
@@ -94,5 +95,10 @@ export class ContainersApi {
 
   images(): Promise<ImageStatus[]> {
     return this.r.request('GET', '/containers/images');
+  }
+
+  /** The engine and the limits it can enforce (for `zeblit doctor`). */
+  engine(): Promise<EngineInfo> {
+    return this.r.request('GET', '/containers/engine');
   }
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   ContainerLogs,
   ContainerStatus,
+  EngineInfo,
   Envelope,
   ErrorEnvelope,
   ExecStreamRecord,
@@ -76,6 +77,18 @@ export function containerRoutes(deps: AppDeps) {
     app,
     { method: 'get', path: '/containers/images', summary: 'Template images: which one is used, pull progress', tags: ['containers'], data: z.array(ImageStatus) },
     () => containers.imageStatus(),
+  );
+
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/containers/engine',
+      summary: 'The container engine: reachable, version, and whether it enforces memory, CPU and process limits (docker info)',
+      tags: ['containers'],
+      data: EngineInfo,
+    },
+    () => containers.engineInfo(),
   );
 
   registerExecute(app, deps, projectOf);
