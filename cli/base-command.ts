@@ -1,17 +1,25 @@
+import { join } from 'node:path';
 import { Command, Option, UsageError } from 'clipanion';
 import { zeblitPaths, type ZeblitPaths } from '../src/contracts/paths.ts';
 import { VERSION } from '../src/contracts/version.ts';
-import { ZeblitClient } from '../src/client/index.ts';
+import { ClientTimeoutError, DaemonUnreachableError, ZeblitClient } from '../src/client/index.ts';
 import { readCliConfig, updateCliConfig, type CliConfig, type CliConfigPatch } from './config.ts';
-import { resolveConnection, type Connection, type Env } from './connection.ts';
+import { hostKey, resolveConnection, type Connection, type Env } from './connection.ts';
 import { readCredentials } from './credentials.ts';
 import { pingDaemon, socketAccepts, startDaemon } from './daemon-start.ts';
 import { CliError } from './cli-error.ts';
 import { toJson } from './format.ts';
+import { ago, audienceOf, OfflineCache, type CacheType } from './offline-cache.ts';
 import { reportError } from './report-error.ts';
 import { colorEnabled, terminalWidth } from './style.ts';
 
 const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
+
+/** The failures that mean "no daemon to ask": the cases where a read may be answered from the cache. */
+const UNREACHABLE = new Set(['DAEMON_NOT_RUNNING', 'DAEMON_START_FAILED', 'DAEMON_START_TIMEOUT', 'DAEMON_NOT_FOUND', 'DAEMON_UNHEALTHY']);
+export function isUnreachable(e: unknown): boolean {
+  return e instanceof DaemonUnreachableError || e instanceof ClientTimeoutError || (e instanceof CliError && UNREACHABLE.has(e.code));
+}
 
 /**
  * What every command shares: `--json` and `--no-start`, the connection and
@@ -86,6 +94,37 @@ export abstract class ZeblitCommand extends Command {
       });
     }
     await startDaemon({ env: this.env, paths: this.files, stderr: this.context.stderr });
+  }
+
+  offlineCache(): OfflineCache {
+    return new OfflineCache(join(this.files.cache, 'offline'));
+  }
+
+  /** The key an answer is cached under: whose it is (daemon, API key) and what was asked. */
+  cacheKey(what: string): string {
+    const t = this.connection().transport;
+    return `${audienceOf(hostKey(t), t.token)} ${what}`;
+  }
+
+  /**
+   * A read through the offline cache (offline-cache.ts): the daemon's answer,
+   * kept; or, when no daemon can be reached nor started, the last answer if
+   * it is younger than its type's TTL, with a note on stderr. Only for reads.
+   */
+  async read<T>(type: CacheType, what: string, fetch: (client: ZeblitClient) => Promise<T>): Promise<T> {
+    const cache = this.offlineCache();
+    const key = this.cacheKey(what);
+    try {
+      const data = await fetch(await this.client());
+      cache.put(type, key, data);
+      return data;
+    } catch (e) {
+      if (!isUnreachable(e)) throw e;
+      const hit = cache.get<T>(type, key);
+      if (!hit) throw e;
+      this.err(`(cached ${ago(Date.now() - hit.stored_at)} ago — daemon unreachable)\n`);
+      return hit.data;
+    }
   }
 
   /** The project argument, or the one `zeblit use` remembered. */

@@ -21,7 +21,8 @@ export class ErrorsCommand extends ZeblitCommand {
 
   async run(): Promise<number> {
     const ref = this.projectRef(this.project);
-    const errors = await (await this.client()).console.errors(ref, { run_id: this.runId, limit: this.limit ?? 50 });
+    const query = { run_id: this.runId, limit: this.limit ?? 50 };
+    const errors = await this.read('errors', `errors ${ref} ${JSON.stringify(query)}`, (c) => c.console.errors(ref, query));
     this.emit(errors, (e) => errorsTable(e, this.width));
     return 0;
   }

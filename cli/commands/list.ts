@@ -21,7 +21,8 @@ export class ListCommand extends ZeblitCommand {
   quiet = Option.Boolean('-q,--quiet', false, { description: 'Print only the project ids, one a line' });
 
   async run(): Promise<number> {
-    const page = await (await this.client()).projects.list({ status: this.all ? 'all' : 'active', q: this.search, limit: 500 });
+    const query = { status: this.all ? ('all' as const) : ('active' as const), q: this.search, limit: 500 };
+    const page = await this.read('projects', `projects ${JSON.stringify(query)}`, (c) => c.projects.list(query));
     if (this.quiet && !this.json) {
       this.out(page.items.map((p) => `${p.id}\n`).join(''));
       return 0;

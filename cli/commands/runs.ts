@@ -27,14 +27,13 @@ export class RunsCommand extends ZeblitCommand {
 
   async run(): Promise<number> {
     const ref = this.projectRef(this.project);
-    const api = (await this.client()).containers;
     if (this.kill) {
-      const run = await api.kill(ref, this.kill);
+      const run = await (await this.client()).containers.kill(ref, this.kill);
       this.emit(run, (r) => `${r.id} ${r.status}${r.exit_code === null ? '' : ` (exit ${r.exit_code})`}\n`);
       return 0;
     }
     if (this.show) {
-      const run = await api.run(ref, this.show);
+      const run = await (await this.client()).containers.run(ref, this.show);
       this.emit(run, (r) =>
         formatDetails([
           ['Run', r.id],
@@ -47,7 +46,8 @@ export class RunsCommand extends ZeblitCommand {
       return 0;
     }
     const status = this.status === undefined ? undefined : RunStatus.parse(this.status);
-    const page = await api.runs(ref, { status, limit: this.limit ?? 20 });
+    const query = { status, limit: this.limit ?? 20 };
+    const page = await this.read('runs', `runs ${ref} ${JSON.stringify(query)}`, (c) => c.containers.runs(ref, query));
     if (this.quiet && !this.json) {
       this.out(page.items.map((r) => `${r.id}\n`).join(''));
       return 0;
