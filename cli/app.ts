@@ -90,6 +90,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { path: 'deny', module: './commands/approve.ts', export: 'DenyCommand' },
   { path: 'approvals', module: './commands/approve.ts', export: 'ApprovalsCommand' },
   { path: 'version', module: './commands/version.ts', export: 'VersionCommand' },
+  { path: 'doctor', module: './commands/doctor.ts', export: 'DoctorCommand' },
   { path: 'cache stats', module: './commands/cache/stats.ts', export: 'CacheStatsCommand' },
   { path: 'cache clear', module: './commands/cache/clear.ts', export: 'CacheClearCommand' },
 ];

@@ -49,10 +49,10 @@ export function paint(on: boolean): Paint {
   return { bold: sgr(1, 22), dim: sgr(2, 22), red: sgr(31, 39), green: sgr(32, 39), yellow: sgr(33, 39), cyan: sgr(36, 39) };
 }
 
-/** Any ANSI escape sequence (CSI and OSC), for tests and for measuring widths. */
-// eslint-disable-next-line no-control-regex
-export const ANSI_ESCAPE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\))/g;
+const ANSI = String.raw`\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\))`;
+/** Whether a text holds any ANSI escape sequence (CSI or OSC); not global, so safe for repeated tests. */
+export const HAS_ANSI = new RegExp(ANSI);
 
 export function stripAnsi(s: string): string {
-  return s.replace(ANSI_ESCAPE, '');
+  return s.replace(new RegExp(ANSI, 'g'), '');
 }

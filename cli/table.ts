@@ -5,6 +5,8 @@
  * columns (description, message, title, reason) cut with `…`, never an id,
  * a name or a time; off a terminal nothing is cut (scripts get everything).
  */
+import { stripAnsi } from './style.ts';
+
 export type Cell = string | number | boolean | null | undefined;
 
 export function cellText(v: Cell): string {
@@ -12,9 +14,9 @@ export function cellText(v: Cell): string {
   return String(v).replace(/[\r\n\t]+/g, ' ');
 }
 
-/** Display width: code points, so an accent or an emoji does not shift the columns much. */
+/** Display width: code points, so an accent or an emoji does not shift the columns much; colour codes take none. */
 function width(s: string): number {
-  return [...s].length;
+  return [...stripAnsi(s)].length;
 }
 
 function pad(s: string, w: number): string {

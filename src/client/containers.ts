@@ -93,8 +93,9 @@ export class ContainersApi {
     return this.r.request('POST', `/projects/${seg(ref)}/runs/${seg(runId)}/kill`, { query: { signal }, timeoutMs: 60_000 });
   }
 
-  images(): Promise<ImageStatus[]> {
-    return this.r.request('GET', '/containers/images');
+  /** `check`: look up in the engine the templates not used yet (no pull). */
+  images(options: { check?: boolean } = {}): Promise<ImageStatus[]> {
+    return this.r.request('GET', '/containers/images', { query: options.check ? { check: 'true' } : {} });
   }
 
   /** The engine and the limits it can enforce (for `zeblit doctor`). */

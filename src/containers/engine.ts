@@ -134,6 +134,8 @@ export interface EngineFacts {
   cpus: number | null;
   memoryBytes: number | null;
   containersRunning: number | null;
+  /** The engine's clock, UTC ms. */
+  systemTime: number | null;
   limits: { memory: boolean; cpu: boolean; pids: boolean } | null;
   warnings: string[];
 }

@@ -228,6 +228,7 @@ export const EngineInfo = z.object({
   cpus: z.number().int().nullable(),
   memory_bytes: z.number().nullable(),
   containers_running: z.number().int().nullable(),
+  system_time: z.number().int().nullable().describe("The engine's clock (UTC ms) when it answered"),
   limits: z.object({ memory: z.boolean(), cpu: z.boolean(), pids: z.boolean() }).nullable().describe('null: the engine does not say'),
   warnings: z.array(z.string()),
 });

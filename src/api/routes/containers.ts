@@ -25,6 +25,7 @@ import type { AppEnv } from '../env.ts';
 import { defineRoute, principalOf, requireAccess, router } from '../route.ts';
 import { NDJSON, SSE, recordStream, streamFormat } from '../streaming.ts';
 
+const ImagesQuery = z.object({ check: z.enum(['true', 'false', '1', '0']).optional().transform((v) => v === 'true' || v === '1') });
 const ProjectRef = z.object({ id: z.string().min(1).max(100).describe('Project id (prj_…) or name') });
 
 const errors = {
@@ -75,8 +76,16 @@ export function containerRoutes(deps: AppDeps) {
 
   defineRoute(
     app,
-    { method: 'get', path: '/containers/images', summary: 'Template images: which one is used, pull progress', tags: ['containers'], data: z.array(ImageStatus) },
-    () => containers.imageStatus(),
+    {
+      method: 'get',
+      path: '/containers/images',
+      summary: 'Template images: which one is used, pull progress',
+      description: 'With check=true, templates not used yet are looked up in the engine (present, local or missing; nothing is pulled); 503 when the engine is down.',
+      tags: ['containers'],
+      query: ImagesQuery,
+      data: z.array(ImageStatus),
+    },
+    (_c, { query }) => (query.check ? containers.imagePresence() : containers.imageStatus()),
   );
 
   defineRoute(

@@ -92,6 +92,7 @@ export class DockerEngine implements ContainerEngine {
       cpus: num('NCPU'),
       memoryBytes: num('MemTotal'),
       containersRunning: num('ContainersRunning'),
+      systemTime: typeof i.SystemTime === 'string' && Number.isFinite(Date.parse(i.SystemTime)) ? Date.parse(i.SystemTime) : null,
       limits: memory === null && cpu === null && pids === null ? null : { memory: memory === true, cpu: cpu === true, pids: pids === true },
       warnings: Array.isArray(i.Warnings) ? i.Warnings.filter((w): w is string => typeof w === 'string') : [],
     };
