@@ -91,6 +91,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { path: 'approvals', module: './commands/approve.ts', export: 'ApprovalsCommand' },
   { path: 'version', module: './commands/version.ts', export: 'VersionCommand' },
   { path: 'doctor', module: './commands/doctor.ts', export: 'DoctorCommand' },
+  { path: 'completion', module: './commands/completion/print.ts', export: 'CompletionCommand' },
+  { path: 'completion install', module: './commands/completion/install.ts', export: 'CompletionInstallCommand' },
   { path: 'cache stats', module: './commands/cache/stats.ts', export: 'CacheStatsCommand' },
   { path: 'cache clear', module: './commands/cache/clear.ts', export: 'CacheClearCommand' },
 ];

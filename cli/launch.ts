@@ -14,6 +14,7 @@
 import type { BaseContext } from 'clipanion';
 import { VERSION } from '../src/contracts/version.ts';
 import { COMMANDS } from './app.ts';
+import { runComplete } from './completion/index.ts';
 import { buildManifest } from './manifest-build.ts';
 import type { CommandClass, CommandSpec } from './manifest.ts';
 import { runCommand, runWithoutCommand } from './parse.ts';
@@ -44,6 +45,7 @@ export async function runZeblit(argv: string[], context: RunContext): Promise<nu
     return 0;
   }
   sourceManifest ??= buildManifest(COMMANDS);
+  if (argv[0] === '__complete') return runComplete(argv, context, await sourceManifest);
   return runResolved(argv, context, await sourceManifest, (spec) => {
     const entry = COMMANDS[spec.entry];
     if (!entry) throw new Error(`no command #${spec.entry} in cli/app.ts`);

@@ -25,6 +25,11 @@ async function main(argv: string[]): Promise<number> {
   const bundles = bundleLoader(codeCacheDir(zeblitPaths(process.env).home, process.env));
   process.once('exit', () => bundles.flush());
   const dir = join(__dirname, 'cli');
+  // <Tab>: its own bundle, without clipanion or the commands (completion/index.ts).
+  if (argv[0] === '__complete') {
+    const { runComplete } = bundles.load(join(dir, 'complete.cjs')) as typeof import('./completion/index.ts');
+    return runComplete(argv, context, specs);
+  }
   const core = bundles.load(join(dir, 'core.cjs')) as { load(key: string): unknown };
   const { runResolved } = core.load('cli/launch.ts') as typeof import('./launch.ts');
   const load: ClassLoader = async (spec) => {

@@ -12,6 +12,7 @@
  *                           are evaluated only when asked for.
  *   dist/cli/schemas.cjs    the same for the zod contracts (src/contracts/
  *                           index.ts), which only a few commands need.
+ *   dist/cli/complete.cjs   shell completion (`zeblit __complete`), alone.
  *   dist/cli/<path>.cjs     one bundle per command (cli/app.ts), holding only
  *                           the command's own files: its imports of shared
  *                           modules are answered by the registries, so a class
@@ -153,6 +154,8 @@ export async function buildCli(outDir) {
 
   await Promise.all([
     build({ ...cliOptions(join(out, 'zeblit.cjs')), entryPoints: [join(ROOT, 'cli/main.ts')], define: { ...cliOptions().define, ZEBLIT_CLI_MANIFEST: JSON.stringify(JSON.stringify(manifest)) } }),
+    // Shell completion on its own: it runs on every <Tab>, without clipanion (cli/completion/index.ts).
+    build({ ...cliOptions(join(cliDir, 'complete.cjs')), entryPoints: [join(ROOT, 'cli/completion/index.ts')] }),
     // Every command's bundle in one esbuild run: each entry is a one-line module naming the class.
     build({
       ...cliOptions(),
