@@ -1,5 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { ZeblitCommand } from '../base-command.ts';
+import { withSpinner } from '../activity.ts';
 import { analysisText } from '../console-view.ts';
 
 export class AnalyzeCommand extends ZeblitCommand {
@@ -19,7 +20,8 @@ export class AnalyzeCommand extends ZeblitCommand {
 
   async run(): Promise<number> {
     const ref = this.projectRef(this.project);
-    const analysis = await (await this.client()).console.analyze(ref, { run_id: this.runId, ai: this.ai });
+    const client = await this.client();
+    const analysis = await withSpinner(this.context.stderr, this.env, this.ai ? 'Asking the model' : 'Analysing', () => client.console.analyze(ref, { run_id: this.runId, ai: this.ai }));
     this.emit(analysis, (a) => analysisText(a, { color: this.color }));
     return 0;
   }

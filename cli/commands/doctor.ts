@@ -4,6 +4,7 @@ import { ZeblitCommand } from '../base-command.ts';
 import { describeConnection } from '../connection.ts';
 import { isMissingRoute } from '../dashboard.ts';
 import { checkClock, checkDisk, checkEngine, checkImages, checkNode, checkPermissions, checkProviderCalls, checkProviderConfig, checkVersions, renderChecks, type Check } from '../doctor.ts';
+import { withSpinner } from '../activity.ts';
 import { reportError } from '../report-error.ts';
 import { paint } from '../style.ts';
 import { formatDuration } from '../format.ts';
@@ -92,7 +93,7 @@ export class DoctorCommand extends ZeblitCommand {
       if (llm) checks.push(checkProviderConfig(llm));
       if (this.providers) {
         try {
-          checks.push(...checkProviderCalls(await client.llm.check()));
+          checks.push(...checkProviderCalls(await withSpinner(this.context.stderr, this.env, 'Calling the LLM providers', () => client.llm.check())));
         } catch (e) {
           const { message } = messageOf(e);
           checks.push({ name: 'LLM calls', status: 'fail', detail: message, fix: 'Calling the providers needs an admin key (or the local socket).' });

@@ -1,5 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { ZeblitCommand } from '../base-command.ts';
+import { withContainerProgress } from '../container-progress.ts';
 import { containerDetails } from '../container-view.ts';
 
 export class StartCommand extends ZeblitCommand {
@@ -16,7 +17,8 @@ export class StartCommand extends ZeblitCommand {
   project = Option.String({ name: 'project', required: false });
 
   async run(): Promise<number> {
-    const status = await (await this.client()).containers.start(this.projectRef(this.project));
+    const ref = this.projectRef(this.project);
+    const status = await withContainerProgress(this, ref, `Starting the container of ${ref}`, (c) => c.containers.start(ref));
     this.emit(status, (s) => containerDetails(s));
     return 0;
   }
