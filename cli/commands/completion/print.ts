@@ -24,7 +24,7 @@ export class CompletionCommand extends ZeblitCommand {
   shell = Option.String({ name: 'shell', validator: t.isEnum(SHELLS) });
 
   async run(): Promise<number> {
-    this.out(completionScript(this.shell));
+    this.emit({ shell: this.shell, script: completionScript(this.shell) }, (d) => d.script);
     return 0;
   }
 }
