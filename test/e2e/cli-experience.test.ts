@@ -111,6 +111,7 @@ describe('the CLI experience', dockerSuite(reason), () => {
     fake.script([{ text: 'Hello from the fake.' }]);
     const local = join(home, 'up.txt');
     writeFileSync(local, 'uploaded\n');
+    writeFileSync(join(home, 'v2.txt'), 'second version\n');
     const user = join(home, 'user');
     mkdirSync(user, { recursive: true });
     const key = JSON.parse(ok(await cli(['auth', 'create-key', 'ci', '--scopes', 'read', '--json']), 'create-key').stdout) as { id: string; key: string };
@@ -153,7 +154,7 @@ describe('the CLI experience', dockerSuite(reason), () => {
       ['files cat', ['files', 'cat', 'notes.txt']],
       ['files download', ['files', 'download', 'notes.txt', join(home, 'down.txt')]],
       ['files edit', ['files', 'edit', 'notes.txt'], { EDITOR: 'true', VISUAL: '' }],
-      ['files put (again: a second version)', ['files', 'put', join(home, 'down.txt'), 'notes.txt']],
+      ['files put (again: a second version)', ['files', 'put', join(home, 'v2.txt'), 'notes.txt']],
       ['files versions', ['files', 'versions', 'notes.txt']],
       ['files diff', ['files', 'diff', 'notes.txt']],
       ['files restore', ['files', 'restore', 'notes.txt', '1']],
