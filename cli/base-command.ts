@@ -34,6 +34,9 @@ export abstract class ZeblitCommand extends Command {
    */
   static passThrough = false;
 
+  /** What `--json` prints, for docs/cli.md (scripts/gen-cli-docs.ts); every command says it. */
+  static json?: string;
+
   json = Option.Boolean('--json', false, { description: 'Print the API data as JSON' });
   noStart = Option.Boolean('--no-start', false, { description: 'Do not start zeblitd when it is not running (also: ZEBLIT_NO_AUTOSTART=1)' });
 

@@ -13,7 +13,7 @@
 import type { BaseContext, CommandClass as ClipanionCommandClass } from 'clipanion';
 
 /** A command class as the table loads it; `passThrough` is ZeblitCommand's (see base-command.ts). */
-export type CommandClass = ClipanionCommandClass<BaseContext> & { passThrough?: boolean };
+export type CommandClass = ClipanionCommandClass<BaseContext> & { passThrough?: boolean; json?: string };
 
 /** One call an option field made on clipanion's command builder, replayed as it was. */
 export interface BuilderCall {

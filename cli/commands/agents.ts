@@ -6,6 +6,7 @@ import { formatUsd, oneLine } from './chat/render.ts';
 
 export class AgentsCommand extends ZeblitCommand {
   static override paths = [['agents']];
+  static override json = 'AgentDefinition[]; with --status AgentStatus[]';
   static override usage = Command.Usage({
     category: 'Agents',
     description: 'The seven agents: what each does and its tools; --status: who is working where, calls and cost today',

@@ -5,6 +5,7 @@ import { analysisText } from '../console-view.ts';
 
 export class AnalyzeCommand extends ZeblitCommand {
   static override paths = [['analyze']];
+  static override json = 'Analysis: the errors with their explanation (and the AI one with --ai)';
   static override usage = Command.Usage({
     category: 'Console',
     description: "Group a project's detected errors with probable causes and what to do",

@@ -24,6 +24,7 @@ abstract class DecideCommand extends ZeblitCommand {
 
 export class ApproveCommand extends DecideCommand {
   static override paths = [['approve']];
+  static override json = 'Approval after the decision';
   static override usage = Command.Usage({
     category: 'Agents',
     description: 'Let an agent go ahead with a tool call that waits for approval',
@@ -38,6 +39,7 @@ export class ApproveCommand extends DecideCommand {
 
 export class DenyCommand extends DecideCommand {
   static override paths = [['deny']];
+  static override json = 'Approval after the decision';
   static override usage = Command.Usage({
     category: 'Agents',
     description: 'Refuse a tool call that waits for approval; the agent is told (with your note) and goes on without it',
@@ -51,6 +53,7 @@ export class DenyCommand extends DecideCommand {
 
 export class ApprovalsCommand extends ZeblitCommand {
   static override paths = [['approvals']];
+  static override json = 'Approval[]';
   static override usage = Command.Usage({
     category: 'Agents',
     description: 'Tool calls waiting for your approval (or, with --status, past decisions)',

@@ -5,6 +5,7 @@ import { ZeblitCommand } from '../base-command.ts';
 
 export class CreateCommand extends ZeblitCommand {
   static override paths = [['create']];
+  static override json = 'Project';
   static override usage = Command.Usage({
     category: 'Projects',
     description: 'Create a project',

@@ -28,6 +28,7 @@ const engine0Reachable = (h: Health) => h.engine.reachable;
 
 export class DoctorCommand extends ZeblitCommand {
   static override paths = [['doctor']];
+  static override json = '`{ok, checks: [{name, status: ok|warn|fail|skip, detail, fix}]}`; exit code 1 when a check fails';
   static override usage = Command.Usage({
     category: 'General',
     description: 'Check the set-up: Node, daemon, permissions, disk, container engine and its limits, images, clock, LLM providers',

@@ -5,6 +5,7 @@ import { isInt } from '../validators.ts';
 
 export class ErrorsCommand extends ZeblitCommand {
   static override paths = [['errors']];
+  static override json = 'DetectedErrorInfo[]: one object per distinct error (type, severity, message, file, line, suggestion, occurrences, first_seen, last_seen…)';
   static override usage = Command.Usage({
     category: 'Console',
     description: 'The errors Zeblit recognised in the console, one row per distinct error, with suggestions',

@@ -6,6 +6,7 @@ import { projectDetails } from '../project-view.ts';
 
 export class InfoCommand extends ZeblitCommand {
   static override paths = [['info']];
+  static override json = 'Project';
   static override usage = Command.Usage({
     category: 'Projects',
     description: 'Show a project (the current one by default)',

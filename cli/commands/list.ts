@@ -4,6 +4,7 @@ import { projectTable } from '../project-view.ts';
 
 export class ListCommand extends ZeblitCommand {
   static override paths = [['list'], ['ls']];
+  static override json = 'PageOf<Project>: `{items, total, limit, offset}`';
   static override usage = Command.Usage({
     category: 'Projects',
     description: 'List your projects',

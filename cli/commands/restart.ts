@@ -5,6 +5,7 @@ import { containerDetails } from '../container-view.ts';
 
 export class RestartCommand extends ZeblitCommand {
   static override paths = [['restart']];
+  static override json = 'ContainerStatus';
   static override usage = Command.Usage({
     category: 'Containers',
     description: "Restart the project's container",

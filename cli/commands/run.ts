@@ -8,6 +8,7 @@ const ENV = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
 
 export class RunCommand extends ZeblitCommand {
   static override paths = [['run']];
+  static override json = 'ExecuteResult (`{run_id, exit_code, stdout, stderr, timed_out, …}`; exit code: the command\'s); with --detach RunStarted `{run_id}`';
   static override passThrough = true;
   static override usage = Command.Usage({
     category: 'Containers',

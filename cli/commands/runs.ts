@@ -7,6 +7,7 @@ import { isInt } from '../validators.ts';
 
 export class RunsCommand extends ZeblitCommand {
   static override paths = [['runs']];
+  static override json = 'PageOf<RunSummary>; with --show a Run (with its output), with --kill the Run after it';
   static override usage = Command.Usage({
     category: 'Containers',
     description: 'Commands run in the project, newest first; kill one, or show one with its output',

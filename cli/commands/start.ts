@@ -5,6 +5,7 @@ import { containerDetails } from '../container-view.ts';
 
 export class StartCommand extends ZeblitCommand {
   static override paths = [['start']];
+  static override json = 'ContainerStatus';
   static override usage = Command.Usage({
     category: 'Containers',
     description: "Start the project's container",

@@ -7,6 +7,7 @@ import { loadDashboard, renderDashboard } from '../dashboard.ts';
 
 export class StatusCommand extends ZeblitCommand {
   static override paths = [['status']];
+  static override json = 'without a project, the dashboard `{connection, daemon: Health, project, container, runs, errors, llm: {today_usd, month_usd, budgets}, extra, problems}`; with one, `{project: Project, container: ContainerStatus}`';
   static override usage = Command.Usage({
     category: 'Containers',
     description: 'Everything at a glance: daemon, engine, the current project and its container, runs, errors, LLM cost; or one project in detail',

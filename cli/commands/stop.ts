@@ -5,6 +5,7 @@ import { containerDetails } from '../container-view.ts';
 
 export class StopCommand extends ZeblitCommand {
   static override paths = [['stop']];
+  static override json = 'ContainerStatus';
   static override usage = Command.Usage({
     category: 'Containers',
     description: "Stop the project's container",

@@ -5,6 +5,7 @@ import { ZeblitCommand } from '../../base-command.ts';
 
 export class CacheClearCommand extends ZeblitCommand {
   static override paths = [['cache', 'clear']];
+  static override json = '`{removed_answers, removed_code_caches}`';
   static override usage = Command.Usage({
     category: 'General',
     description: 'Remove what the CLI keeps under ZEBLIT_HOME/cache (offline answers and code caches)',

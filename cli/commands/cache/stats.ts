@@ -34,6 +34,7 @@ function sizeOf(dir: string): { files: number; bytes: number } {
 
 export class CacheStatsCommand extends ZeblitCommand {
   static override paths = [['cache', 'stats']];
+  static override json = '`{offline: {dir, entries, bytes, expired, oldest, newest, by_type}, code: {dir, files, bytes}}`';
   static override usage = Command.Usage({
     category: 'General',
     description: 'What the CLI keeps under ZEBLIT_HOME/cache: answers for offline use and completion, and code caches',

@@ -10,6 +10,7 @@ import { rememberedConversation } from './state.ts';
 
 export class ChatHistoryCommand extends ZeblitCommand {
   static override paths = [['chat', 'history']];
+  static override json = 'PageOf<Conversation>; with --conversation ConversationWithMessages';
   static override usage = Command.Usage({
     category: 'Agents',
     description: 'Past conversations with the agents, or one of them with its messages and tool calls',

@@ -19,6 +19,7 @@ const MARK = '# zeblit completion';
 
 export class CompletionInstallCommand extends ZeblitCommand {
   static override paths = [['completion', 'install']];
+  static override json = '`{shell, script, rc, rc_changed}`';
   static override usage = Command.Usage({
     category: 'General',
     description: 'Install the shell completion script for your shell (bash, zsh or fish)',

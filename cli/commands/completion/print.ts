@@ -6,6 +6,7 @@ import { completionScript } from '../../completion/scripts.ts';
 
 export class CompletionCommand extends ZeblitCommand {
   static override paths = [['completion']];
+  static override json = '`{shell, script}`';
   static override usage = Command.Usage({
     category: 'General',
     description: 'Print the shell completion script for bash, zsh or fish',

@@ -7,6 +7,7 @@ import { isInt } from '../../validators.ts';
 
 export class ConsoleCommand extends ZeblitCommand {
   static override paths = [['console']];
+  static override json = 'NDJSON: the history lines as `{"type":"console.line", …ConsoleEntry}`, then each event of the project stream as it arrives (ZeblitEvent)';
   static override usage = Command.Usage({
     category: 'Console',
     description: "A project's console, live: every run's output as it is printed, and the errors Zeblit recognises in it",

@@ -6,6 +6,7 @@ import { isInt } from '../../validators.ts';
 
 export class DaemonStartCommand extends ZeblitCommand {
   static override paths = [['daemon', 'start']];
+  static override json = '`{started, health: Health, lock}`';
   static override usage = Command.Usage({
     category: 'Daemon',
     description: 'Start zeblitd in the background',

@@ -9,6 +9,7 @@ import { formatDetails } from '../../table.ts';
 
 export class DaemonStatusCommand extends ZeblitCommand {
   static override paths = [['daemon', 'status']];
+  static override json = '`{running, health: Health | null, error, lock, socket, log}`';
   static override usage = Command.Usage({
     category: 'Daemon',
     description: 'Show whether zeblitd is running, with its health and lock',

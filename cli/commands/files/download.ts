@@ -6,6 +6,7 @@ import { formatBytes, progressFor } from '../../progress.ts';
 
 export class FilesDownloadCommand extends ZeblitCommand {
   static override paths = [['files', 'download']];
+  static override json = '`{path, bytes}`: where it was written';
   static override usage = Command.Usage({
     category: 'Files',
     description: 'Download a file, or a folder as .tar.gz (streamed, with a progress bar)',

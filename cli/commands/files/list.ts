@@ -5,6 +5,7 @@ import { isInt } from '../../validators.ts';
 
 export class FilesListCommand extends ZeblitCommand {
   static override paths = [['files', 'list'], ['files', 'ls']];
+  static override json = 'FileList: `{dir, items: FileEntry[], truncated}`';
   static override usage = Command.Usage({
     category: 'Files',
     description: "List a folder of the project's workspace",

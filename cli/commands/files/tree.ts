@@ -5,6 +5,7 @@ import { isInt } from '../../validators.ts';
 
 export class FilesTreeCommand extends ZeblitCommand {
   static override paths = [['files', 'tree']];
+  static override json = 'FileTree';
   static override usage = Command.Usage({
     category: 'Files',
     description: 'The workspace as a tree, with sizes (ignored folders such as node_modules are shown closed)',

@@ -5,6 +5,7 @@ import { uploadLocal } from '../../transfer.ts';
 
 export class FilesUploadCommand extends ZeblitCommand {
   static override paths = [['files', 'upload']];
+  static override json = 'UploadResult (with `extracted`, `skipped` for --extract)';
   static override usage = Command.Usage({
     category: 'Files',
     description: 'Upload a local file (streamed, with a progress bar); --extract unpacks a .tar, .tar.gz or .zip into a folder',
