@@ -8,18 +8,13 @@
  *
  * The built CLI comes here from main.ts, which answers `--version` itself and
  * loads classes from the bundles with V8's code cache (bundle-loader.ts);
- * runZeblit below is the same program run from the sources (tests), where the
+ * source-run.ts is the same program run from the sources (tests), where the
  * manifest is recorded from the classes on first use.
  */
 import type { BaseContext } from 'clipanion';
-import { VERSION } from '../src/contracts/version.ts';
-import { COMMANDS } from './app.ts';
-import { runComplete } from './completion/index.ts';
-import { buildManifest } from './manifest-build.ts';
 import type { CommandClass, CommandSpec } from './manifest.ts';
 import { runCommand, runWithoutCommand } from './parse.ts';
 import { resolveCommand } from './resolve.ts';
-import { loadCommandClass } from './source-loader.ts';
 
 export type RunContext = Partial<BaseContext> & Pick<BaseContext, 'stdin' | 'stdout' | 'stderr' | 'env'>;
 export type ClassLoader = (spec: CommandSpec) => Promise<CommandClass>;
@@ -34,21 +29,4 @@ export async function runResolved(argv: string[], context: RunContext, specs: re
   const found = resolveCommand(argv, specs);
   if (found) return runCommand(await load(found.spec), found.spec, specs, found.argv, ctx);
   return runWithoutCommand(specs, argv, ctx, load);
-}
-
-let sourceManifest: Promise<CommandSpec[]> | undefined;
-
-/** `zeblit <argv>` from the sources, in this process; resolves with the exit code. */
-export async function runZeblit(argv: string[], context: RunContext): Promise<number> {
-  if (isVersionLine(argv)) {
-    context.stdout.write(`${VERSION}\n`);
-    return 0;
-  }
-  sourceManifest ??= buildManifest(COMMANDS);
-  if (argv[0] === '__complete') return runComplete(argv, context, await sourceManifest);
-  return runResolved(argv, context, await sourceManifest, (spec) => {
-    const entry = COMMANDS[spec.entry];
-    if (!entry) throw new Error(`no command #${spec.entry} in cli/app.ts`);
-    return loadCommandClass(entry);
-  });
 }

@@ -18,7 +18,7 @@ async function main(argv: string[]): Promise<number> {
   // Not before: process.stdin alone costs milliseconds (and clipanion touches it anyway).
   const context: RunContext = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
   const specs = embeddedManifest();
-  // From the sources, the program is launch.ts's runZeblit (cli/testing.ts runs it); this file is the bundle's entry.
+  // From the sources, the program is source-run.ts's runZeblit (cli/testing.ts runs it); this file is the bundle's entry.
   if (specs === undefined) throw new Error('cli/main.ts is the entry of the built CLI: run `node build.mjs`, then dist/zeblit.cjs');
   // Imported here, not above: `--version` needs neither (nor node:vm, node:module, node:os they load).
   const [{ bundleLoader, codeCacheDir }, { zeblitPaths }] = await Promise.all([import('./bundle-loader.ts'), import('../src/contracts/paths.ts')]);

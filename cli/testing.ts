@@ -6,7 +6,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable, Writable } from 'node:stream';
-import { runZeblit } from './launch.ts';
+import { runZeblit } from './source-run.ts';
 
 export interface FakeRequest {
   method: string;

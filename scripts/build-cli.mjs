@@ -141,7 +141,7 @@ export async function buildCli(outDir) {
   const cliDir = join(out, 'cli');
   // cli/*.ts except the entry, the build's own helpers and test support: what commands share.
   const shared = readdirSync(join(ROOT, 'cli'))
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !['main.ts', 'testing.ts', 'bundle-loader.ts'].includes(f))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !['main.ts', 'testing.ts', 'bundle-loader.ts', 'source-run.ts', 'source-loader.ts', 'manifest-build.ts'].includes(f))
     .map((f) => `cli/${f}`);
   const coreKeys = await buildRegistry(join(cliDir, 'core.cjs'), [...shared, 'src/client/index.ts', 'node_modules/clipanion/lib/advanced/index.js']);
   const zod = [...coreKeys].filter((k) => k.includes('node_modules/zod/'));

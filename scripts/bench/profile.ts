@@ -56,7 +56,7 @@ class SourceMaps {
   of(file: string): SourceMap | undefined {
     if (this.cache.has(file)) return this.cache.get(file);
     const mapFile = `${file}.map`;
-    const map = file.endsWith('.js') && existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8')) as SourceMapPayload) : undefined;
+    const map = /\.c?js$/.test(file) && existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8')) as SourceMapPayload) : undefined;
     this.cache.set(file, map);
     return map;
   }
