@@ -26,6 +26,8 @@ export function isVersionLine(argv: readonly string[]): boolean {
 /** Runs `zeblit <argv>` given every command's spec and a way to load a command's class. */
 export async function runResolved(argv: string[], context: RunContext, specs: readonly CommandSpec[], load: ClassLoader): Promise<number> {
   const ctx: BaseContext = { colorDepth: 1, ...context };
+  // `zeblit help files list` is `zeblit files list --help`, as git and kubectl have it.
+  if (argv[0] === 'help') argv = [...argv.slice(1), '--help'];
   const found = resolveCommand(argv, specs);
   if (found) return runCommand(await load(found.spec), found.spec, specs, found.argv, ctx);
   return runWithoutCommand(specs, argv, ctx, load);

@@ -44,6 +44,16 @@ describe('errors and exit codes', () => {
     assert.match(option.stderr, /Unsupported option name \("--bogus"\)/);
   });
 
+  it('`help <command>` is `<command> --help`; `help` alone the list of commands', async () => {
+    const r = await runCli(['help', 'files', 'list'], { ZEBLIT_HOME: home });
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /zeblit files list/);
+    assert.match(r.stdout, /Examples/);
+    const all = await runCli(['help'], { ZEBLIT_HOME: home });
+    assert.equal(all.code, 0);
+    assert.match(all.stdout, /zeblit files list/);
+  });
+
   it('prints help with examples', async () => {
     const r = await runCli(['create', '--help'], { ZEBLIT_HOME: home });
     assert.equal(r.code, 0);
