@@ -1,30 +1,13 @@
 import { Command, Option } from 'clipanion';
 import type { EnvelopeOf, Health } from '../../src/contracts/index.ts';
+import { withSpinner } from '../activity.ts';
 import { ZeblitCommand } from '../base-command.ts';
 import { describeConnection } from '../connection.ts';
 import { isMissingRoute } from '../dashboard.ts';
 import { checkClock, checkDisk, checkEngine, checkImages, checkNode, checkPermissions, checkProviderCalls, checkProviderConfig, checkVersions, renderChecks, type Check } from '../doctor.ts';
-import { withSpinner } from '../activity.ts';
-import { reportError } from '../report-error.ts';
-import { paint } from '../style.ts';
 import { formatDuration } from '../format.ts';
-import { Writable } from 'node:stream';
-
-/** The message reportError would print for `e`, as one line. */
-function messageOf(e: unknown): { message: string; suggestion?: string } {
-  let text = '';
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      text += chunk.toString();
-      cb();
-    },
-  });
-  reportError(e, sink, true);
-  const { error } = JSON.parse(text) as { error: { message: string; suggestion: string | null } };
-  return { message: error.message, suggestion: error.suggestion ?? undefined };
-}
-
-const engine0Reachable = (h: Health) => h.engine.reachable;
+import { describeError } from '../report-error.ts';
+import { paint } from '../style.ts';
 
 export class DoctorCommand extends ZeblitCommand {
   static override paths = [['doctor']];
@@ -67,7 +50,7 @@ export class DoctorCommand extends ZeblitCommand {
       });
       checks.push(checkVersions(health.version));
     } catch (e) {
-      const { message, suggestion } = messageOf(e);
+      const { message, suggestion } = describeError(e);
       checks.push({ name: 'Daemon', status: 'fail', detail: `${message} · ${where}`, fix: suggestion ?? 'Start it with `zeblit daemon start`; see `zeblit daemon logs` if it does not stay up.' });
     }
     if (conn.local) checks.push(checkPermissions(this.files), checkDisk(this.files));
@@ -84,7 +67,7 @@ export class DoctorCommand extends ZeblitCommand {
           if (isMissingRoute(e)) return fromHealth();
           throw e;
         }),
-        engine0Reachable(h) ? client.containers.images({ check: true }).catch(() => null) : null,
+        h.engine.reachable ? client.containers.images({ check: true }).catch(() => null) : null,
         client.llm.config().catch(() => null),
       ]);
       checks.push(...checkEngine(engine));
@@ -96,7 +79,7 @@ export class DoctorCommand extends ZeblitCommand {
         try {
           checks.push(...checkProviderCalls(await withSpinner(this.context.stderr, this.env, 'Calling the LLM providers', () => client.llm.check())));
         } catch (e) {
-          const { message } = messageOf(e);
+          const { message } = describeError(e);
           checks.push({ name: 'LLM calls', status: 'fail', detail: message, fix: 'Calling the providers needs an admin key (or the local socket).' });
         }
       }
