@@ -113,8 +113,10 @@ export abstract class ZeblitCommand extends Command {
    * A read through the offline cache (offline-cache.ts): the daemon's answer,
    * kept; or, when no daemon can be reached nor started, the last answer if
    * it is younger than its type's TTL, with a note on stderr. Only for reads.
+   * ZEBLIT_OFFLINE_CACHE=0 turns this off (a script that wants the daemon or an error).
    */
   async read<T>(type: CacheType, what: string, fetch: (client: ZeblitClient) => Promise<T>): Promise<T> {
+    if (this.env.ZEBLIT_OFFLINE_CACHE === '0') return fetch(await this.client());
     const cache = this.offlineCache();
     const key = this.cacheKey(what);
     try {
