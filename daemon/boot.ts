@@ -28,6 +28,7 @@ import { createLogger } from './logger.ts';
 import { createShutdown } from './shutdown.ts';
 import { followMainOutput } from './main-output.ts';
 import { notifyFromAgents } from './notifications.ts';
+import { processStats } from './process-stats.ts';
 
 export interface Daemon {
   logger: Logger;
@@ -140,6 +141,8 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       }
     }, 3_600_000);
     taskPruner.unref();
+    const vitals = processStats(paths.db);
+    shutdown.add({ name: 'vitals', run: () => vitals.stop() });
     const app = createApp({
       database,
       auth,
@@ -155,9 +158,10 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       scheduler,
       logger,
       paths,
-      config: { allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts, rateLimit: config.rateLimit, maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes },
+      config: { allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts, rateLimit: config.rateLimit, authFailureLimit: config.authFailureLimit, maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes },
       startedAt: now(),
       now,
+      processStats: vitals.read,
     });
 
     // Reverse order of acquisition: listeners, then the database, then the lock.

@@ -8,6 +8,7 @@ const ENV = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
 
 export class ScheduleCreateCommand extends ZeblitCommand {
   static override paths = [['schedule', 'create']];
+  static override json = 'ScheduledTask (the task as created, with `next_run_at` and `schedule_description`)';
   static override usage = Command.Usage({
     category: 'Scheduler',
     description: 'Schedule a command, or an agent task, in a project',

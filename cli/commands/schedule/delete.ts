@@ -4,6 +4,7 @@ import { confirm, isInteractive } from '../../prompt.ts';
 
 export class ScheduleDeleteCommand extends ZeblitCommand {
   static override paths = [['schedule', 'delete'], ['schedule', 'rm']];
+  static override json = 'ScheduledTask (as it was)';
   static override usage = Command.Usage({
     category: 'Scheduler',
     description: 'Delete a task and its run history (a run in progress is stopped)',

@@ -4,6 +4,7 @@ import { formatTime } from '../../format.ts';
 
 export class ScheduleDisableCommand extends ZeblitCommand {
   static override paths = [['schedule', 'disable']];
+  static override json = 'ScheduledTask after the change';
   static override usage = Command.Usage({
     category: 'Scheduler',
     description: 'Disable a task: it does not fire until enabled again (a run in progress finishes)',

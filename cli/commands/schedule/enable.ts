@@ -4,6 +4,7 @@ import { formatTime } from '../../format.ts';
 
 export class ScheduleEnableCommand extends ZeblitCommand {
   static override paths = [['schedule', 'enable']];
+  static override json = 'ScheduledTask after the change';
   static override usage = Command.Usage({
     category: 'Scheduler',
     description: 'Enable a task: it runs from its next instant on (time while disabled is not caught up)',

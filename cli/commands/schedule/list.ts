@@ -5,6 +5,7 @@ import { isInt } from '../../validators.ts';
 
 export class ScheduleListCommand extends ZeblitCommand {
   static override paths = [['schedule', 'list'], ['schedule', 'ls']];
+  static override json = 'PageOf<ScheduledTask>: `{items, total, limit, offset}`';
   static override usage = Command.Usage({
     category: 'Scheduler',
     description: 'Your scheduled tasks, in every project (or one)',

@@ -4,6 +4,7 @@ import { runDetails } from '../../schedule-view.ts';
 
 export class ScheduleLogsCommand extends ZeblitCommand {
   static override paths = [['schedule', 'logs']];
+  static override json = 'TaskRun (the full record, with its stdout and stderr tails)';
   static override usage = Command.Usage({
     category: 'Scheduler',
     description: 'One run of a task: its record and output (the ends of stdout and stderr)',

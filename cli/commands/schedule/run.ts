@@ -7,6 +7,7 @@ const POLL_MS = 500;
 
 export class ScheduleRunCommand extends ZeblitCommand {
   static override paths = [['schedule', 'run']];
+  static override json = 'TaskRun when it ended (exit code 0 on success, 1 otherwise); with --detach the TaskRun as started (`queued` or `running`)';
   static override usage = Command.Usage({
     category: 'Scheduler',
     description: 'Run a task now and wait for its result',

@@ -4,6 +4,7 @@ import { statsText } from '../../schedule-view.ts';
 
 export class ScheduleStatsCommand extends ZeblitCommand {
   static override paths = [['schedule', 'stats']];
+  static override json = 'TaskStats (totals, runs in the last 24 h by status, success rate, next runs, overdue)';
   static override usage = Command.Usage({
     category: 'Scheduler',
     description: 'The scheduler at a glance: tasks, runs of the last 24 hours, success rate, next and overdue runs',

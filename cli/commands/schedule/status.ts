@@ -5,6 +5,7 @@ import { isInt } from '../../validators.ts';
 
 export class ScheduleStatusCommand extends ZeblitCommand {
   static override paths = [['schedule', 'status'], ['schedule', 'show']];
+  static override json = 'ScheduledTaskDetail (the task with `recent_runs`: TaskRunSummary[])';
   static override usage = Command.Usage({
     category: 'Scheduler',
     description: 'A task: its schedule, state, counters and recent runs',

@@ -5,6 +5,7 @@ import { isInt } from '../../validators.ts';
 
 export class ScheduleValidateCommand extends ZeblitCommand {
   static override paths = [['schedule', 'validate']];
+  static override json = 'ScheduleValidation `{is_valid, error?, description?, next_runs, …}` (exit code 1 when invalid)';
   static override usage = Command.Usage({
     category: 'Scheduler',
     description: 'Check a schedule: what it means in English and when it runs next (exit 1 when invalid)',
