@@ -111,6 +111,17 @@ describe('zeblit schedule on the real clock (built daemon and CLI, real engine)'
     assert.equal(stats.total, 2);
     assert.ok(stats.runs_24h.success >= 4);
     assert.equal(stats.runs_24h.failed, 1);
+    // The dashboard (the current project's tasks) and the doctor know of the failure.
+    const dash = await zeblit('status');
+    assert.equal(dash.code, 0, dash.stderr);
+    assert.match(dash.stdout, /Scheduler\s+1 of 2 tasks enabled · 24 h: \d+ ok, 1 failed · next broken in /);
+    const dashJson = JSON.parse((await zeblit('status', '--json')).stdout) as { extra: { scheduler?: { data: TaskStats } } };
+    assert.equal(dashJson.extra.scheduler?.data.total, 2);
+    const doctor = JSON.parse((await zeblit('doctor', '--json')).stdout) as { checks: { name: string; status: string; detail: string; fix?: string }[] };
+    const check = doctor.checks.find((c) => c.name === 'Scheduler');
+    assert.equal(check?.status, 'warn', JSON.stringify(doctor.checks));
+    assert.match(check?.detail ?? '', /2 tasks \(1 enabled\); last 24 h: \d+ succeeded, 1 failed/);
+    assert.match(check?.fix ?? '', /zeblit schedule status <task>/);
     const gone = await zeblit('schedule', 'delete', 'broken');
     assert.equal(gone.code, 2, 'refuses without a terminal (a usage error)');
     assert.match(gone.stderr, /without --force/);
