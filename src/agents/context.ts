@@ -24,6 +24,8 @@ export function messagesTokens(msgs: LlmMessage[]): number {
 function blockChars(b: ContentBlock): number {
   if (b.type === 'text') return b.text.length;
   if (b.type === 'tool_result') return b.content.length + 20;
+  // An image costs the model about a thousand tokens whatever its text size.
+  if (b.type === 'image') return 4_000;
   return JSON.stringify(b.input ?? null).length + b.name.length + 20;
 }
 

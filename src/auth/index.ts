@@ -45,7 +45,7 @@ export class Auth {
   }
 
   socketOwner(): Principal {
-    return { user: this.users.owner(), transport: 'unix', auth: 'socket', keyId: null, clientType: null, scopes: ['read', 'write', 'admin'], service: null, expiresAt: null };
+    return { user: this.users.owner(), transport: 'unix', auth: 'socket', keyId: null, clientType: null, scopes: ['read', 'write', 'admin'], service: null, expiresAt: null, projectId: null };
   }
 
   /**
@@ -65,7 +65,7 @@ export class Auth {
       const user = this.userOrThrow(key.userId);
       // The token never carries more than its key has now.
       const scopes = claims.scopes.filter((s) => key.scopes.includes(s));
-      return { user, transport, auth: 'jwt', keyId: key.keyId, clientType: key.clientType, scopes, service: key.service, expiresAt: earliest(claims.expiresAt, key.expiresAt) };
+      return { user, transport, auth: 'jwt', keyId: key.keyId, clientType: key.clientType, scopes, service: key.service, expiresAt: earliest(claims.expiresAt, key.expiresAt), projectId: key.projectId };
     }
     const key = this.keys.verify(token);
     return {
@@ -77,6 +77,7 @@ export class Auth {
       scopes: key.scopes,
       service: key.service,
       expiresAt: key.expiresAt,
+      projectId: key.projectId,
     };
   }
 

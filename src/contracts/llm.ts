@@ -91,6 +91,8 @@ export const LlmCall = TokenUsage.extend({
   agent: z.string().nullable(),
   project_id: z.string().nullable(),
   conversation_id: z.string().nullable(),
+  key_id: z.string().nullable().describe('The API key of the request behind the call; null: the socket owner or the daemon itself'),
+  client_type: z.string().nullable().describe("That key's client type (cli, editor, openai…)"),
   cost_usd: z.number(),
   latency_ms: z.number().int(),
   outcome: CallOutcome,
