@@ -81,7 +81,7 @@ function toParams(req: ProviderCall): Anthropic.MessageCreateParamsStreaming {
   const last = messages[messages.length - 1];
   if (last && Array.isArray(last.content) && last.content.length > 0) {
     const block = last.content[last.content.length - 1]!;
-    if (block.type === 'text' || block.type === 'tool_result' || block.type === 'tool_use') block.cache_control = CACHE;
+    if (block.type === 'text' || block.type === 'image' || block.type === 'tool_result' || block.type === 'tool_use') block.cache_control = CACHE;
   }
   const o = req.options ?? {};
   const system = o.response_format?.type === 'json_object' ? [req.system, JSON_OBJECT_INSTRUCTION].filter(Boolean).join('\n\n') : req.system;
