@@ -11,6 +11,11 @@ export { hasScope, type Principal } from './principal.ts';
 export { loadOrCreateSecret, deriveKey } from './secret.ts';
 export { Jwt } from './jwt.ts';
 export { earliest } from './keys.ts';
+
+/** Whether a bearer token is shaped like a Zeblit credential (an API key or a JWT) at all. */
+export function looksLikeCredential(token: string): boolean {
+  return token.startsWith('zbl_') || Jwt.looksLikeJwt(token);
+}
 export * as authTables from './auth.sql.ts';
 
 export interface AuthOptions {

@@ -10,3 +10,4 @@ export { ProviderFailure } from './types.ts';
 export type * from './types.ts';
 export * as llmTables from './llm.sql.ts';
 export { ModelCatalog, configuredModels, type ModelEntry, type ModelCatalogOptions } from './models.ts';
+export * as openaiCompat from './openai-compat/index.ts';

@@ -161,6 +161,11 @@ export class LlmService implements LlmClient {
     this.budgets.check({ meta });
   }
 
+  /** Throws LLM_NOT_CONFIGURED when no provider is usable (nothing else is checked, nothing recorded). */
+  assertConfigured(): void {
+    this.chainOrThrow();
+  }
+
   private chainOrThrow() {
     const cfg = this.config.resolved();
     const chain = cfg.order.map((n) => cfg.providers[n]).filter((p) => p.usable);
