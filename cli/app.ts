@@ -44,6 +44,7 @@ import { InfoCommand } from './commands/info.ts';
 import { SettingsCommand, SettingsResetCommand, SettingsSetCommand } from './commands/settings.ts';
 import { ListCommand } from './commands/list.ts';
 import { LogsCommand } from './commands/logs.ts';
+import { OpenAICommand } from './commands/openai.ts';
 import { RestartCommand } from './commands/restart.ts';
 import { RunCommand } from './commands/run.ts';
 import { RunsCommand } from './commands/runs.ts';
@@ -113,6 +114,7 @@ export const COMMANDS = [
   ConfigSetCommand,
   ConfigUnsetCommand,
   UsageCommand,
+  OpenAICommand,
   ChatCommand,
   ChatHistoryCommand,
   ChatCancelCommand,

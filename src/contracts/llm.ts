@@ -103,7 +103,7 @@ export const LlmCall = TokenUsage.extend({
 });
 export type LlmCall = z.infer<typeof LlmCall>;
 
-export const UsageGroupBy = z.enum(['project', 'agent', 'model', 'provider', 'day']);
+export const UsageGroupBy = z.enum(['project', 'agent', 'model', 'provider', 'client', 'day']).describe('client: the client type of the key behind the calls (cli, editor, openai…; none: the socket owner or the daemon)');
 export const UsageQuery = z.object({
   group_by: UsageGroupBy.default('day'),
   project: z.string().max(100).optional().describe('Project id or name'),

@@ -10,7 +10,7 @@ import { llm_calls } from './llm.sql.ts';
 import type { CallMeta } from './types.ts';
 
 export type CallOutcome = LlmCall['outcome'];
-export type UsageGroup = 'project' | 'agent' | 'model' | 'provider' | 'day';
+export type UsageGroup = 'project' | 'agent' | 'model' | 'provider' | 'client' | 'day';
 
 export interface CallRecord {
   provider: ProviderName;
@@ -94,6 +94,7 @@ const groupKey: Record<UsageGroup, SQL<string | null>> = {
   agent: sql<string | null>`${llm_calls.agent}`,
   model: sql<string | null>`${llm_calls.model}`,
   provider: sql<string | null>`${llm_calls.provider}`,
+  client: sql<string | null>`${llm_calls.client_type}`,
   day: sql<string | null>`strftime('%Y-%m-%d', ${llm_calls.created_at} / 1000, 'unixepoch')`,
 };
 
