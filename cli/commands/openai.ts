@@ -77,6 +77,7 @@ export function snippets(s: SnippetInput): OpenAIInfo['snippets'] {
 
 export class OpenAICommand extends ZeblitCommand {
   static override paths = [['openai']];
+  static override json = 'OpenAIInfo: `{http_base_url, socket, key_required: {http, socket}, key: CreatedKey | null, models, snippets: {python, javascript, continue, aider, curl}}`';
   static override usage = Command.Usage({
     category: 'LLM',
     description: 'How to point OpenAI-compatible tools at zeblitd: base URLs, keys, snippets',
