@@ -7,7 +7,6 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import type { CallOptions, ContentBlock, LlmMessage, LlmTool, Provider, ProviderCall, ProviderResult, StopReason, StreamEvent, TextBlock, ToolUseBlock } from '../types.ts';
 import { endedEarly, toFailure, Watchdog, type CallContext } from './failure.ts';
-import { nodeFetch } from './node-fetch.ts';
 import { parseToolInput } from './tool-input.ts';
 
 export interface AnthropicProviderOptions {
@@ -33,7 +32,7 @@ const STOP_REASONS: Record<string, StopReason> = {
 
 export function createAnthropicProvider(opts: AnthropicProviderOptions): Provider {
   const baseURL = opts.baseURL || DEFAULT_BASE_URL;
-  const client = new Anthropic({ apiKey: opts.apiKey, baseURL, maxRetries: 0, timeout: opts.timeoutMs, fetch: nodeFetch });
+  const client = new Anthropic({ apiKey: opts.apiKey, baseURL, maxRetries: 0, timeout: opts.timeoutMs });
   return {
     name: 'anthropic',
     async call(req: ProviderCall): Promise<ProviderResult> {

@@ -23,7 +23,6 @@ import {
   type ToolUseBlock,
 } from '../types.ts';
 import { endedEarly, toFailure, Watchdog, type CallContext } from './failure.ts';
-import { nodeFetch } from './node-fetch.ts';
 import { parseToolInput, toolArgumentsText } from './tool-input.ts';
 
 export interface OpenAIProviderOptions {
@@ -45,7 +44,7 @@ type Params = OpenAI.Chat.ChatCompletionCreateParamsStreaming;
 export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
   const name = opts.name;
   const baseURL = opts.baseURL || (name === 'openai' ? DEFAULT_BASE_URL : '');
-  const client = baseURL === '' ? null : new OpenAI({ apiKey: opts.apiKey, baseURL, maxRetries: 0, timeout: opts.timeoutMs, fetch: nodeFetch });
+  const client = baseURL === '' ? null : new OpenAI({ apiKey: opts.apiKey, baseURL, maxRetries: 0, timeout: opts.timeoutMs });
   let sendStreamOptions = true;
 
   async function attempt(req: ProviderCall, params: Params, ctx: CallContext): Promise<ProviderResult> {
