@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, test } from 'node:test';
-import type { ChatCompletion, ChatCompletionChunk, CreatedKey, EmbeddingResponse, OpenAIErrorBody, OpenAIModelList, Project } from '../../contracts/index.ts';
+import type { ChatCompletion, ChatCompletionChunk, CreatedKey, EmbeddingResponse, OpenAIErrorBody, OpenAIModelList, Project, ZeblitEvent } from '../../contracts/index.ts';
 import type { ConversationWithMessages } from '../../agents/index.ts';
 import { FakeLlm, fakeVector } from '../../llm/testing/fake-llm.ts';
 import { addUser, dataOf, errorOf, makeTestApp, manualClock, type TestApp, type TestUser } from '../testing.ts';
@@ -388,6 +388,10 @@ describe('zeblit/<agent> models', () => {
 
   test('a turn that writes a file: the text shows the tool line, the file exists, the turn is in history; the client\'s own tools are ignored', async () => {
     fake.script([{ text: 'Writing it.', tool_calls: [{ name: 'write_file', input: { path: 'app.py', content: 'print("hi")\n' } }] }, { text: 'Done: app.py prints hi.', usage: { input_tokens: 100, output_tokens: 10 } }]);
+    const events: ZeblitEvent[] = [];
+    const unsubscribe = t.deps.bus.subscribe((e) => {
+      if (e.project_id === shop.id) events.push(e);
+    });
     const res = await chat(t, u.key, { model: 'zeblit/engineer', messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: 'Write app.py that prints hi' }], tools: [{ type: 'function', function: { name: 'mine' } }] }, { 'x-zeblit-project': 'shop' });
     const body = (await res.json()) as ChatCompletion;
     assert.equal(res.status, 200, JSON.stringify(body));
@@ -404,6 +408,11 @@ describe('zeblit/<agent> models', () => {
     assert.ok(calls.every((c) => c.agent === 'engineer' && c.project_id === shop.id && c.key_id === u.keyId && c.client_type === 'openai'));
     const list = t.deps.agents.history(shop.id, { limit: 10, offset: 0 });
     assert.ok('conversations' in list && list.conversations.length === 1);
+    unsubscribe();
+    // The whole turn is on the project's event stream, as for `zeblit chat`.
+    const types = events.map((e) => e.type);
+    for (const type of ['agent.status', 'agent.message', 'agent.tool_call', 'agent.tool_result', 'file.changed'] as const) assert.ok(types.includes(type), `${type} in ${types.join(', ')}`);
+    assert.ok(events.some((e) => e.type === 'agent.tool_call' && (e.data as { tool: string }).tool === 'write_file'));
   });
 
   test('the same history continues the conversation (streamed this time); other history starts a new one', async () => {
