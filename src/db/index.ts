@@ -2,7 +2,8 @@
  * The one place that opens SQLite. Invariant: a database handed out by
  * openDatabase() is in WAL mode with foreign keys on and fully migrated;
  * migrations run in one transaction each, so a crash mid-upgrade leaves the
- * previous schema intact and the next start tries again.
+ * previous schema intact and the next start tries again. A database a newer
+ * build migrated is refused (SchemaTooNewError), never run on.
  */
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
@@ -10,6 +11,10 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { SchemaTooNewError, shippedMigrations, stateOf } from './schema-state.ts';
+
+export { SchemaTooNewError, integrityProblems, schemaState, snapshotDatabase, type SchemaState } from './schema-state.ts';
 
 export type Db = BetterSQLite3Database;
 
@@ -47,7 +52,13 @@ export function openDatabase(file: string, options: OpenOptions = {}): OpenedDat
   sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   sqlite.pragma('synchronous = NORMAL');
   const db = drizzle(sqlite);
-  migrate(db, { migrationsFolder: options.migrationsFolder ?? defaultMigrationsFolder() });
+  const migrationsFolder = options.migrationsFolder ?? defaultMigrationsFolder();
+  const state = stateOf(sqlite, shippedMigrations(migrationsFolder));
+  if (state.unknown > 0) {
+    sqlite.close();
+    throw new SchemaTooNewError(state);
+  }
+  migrate(db, { migrationsFolder });
   let closed = false;
   return {
     db,
