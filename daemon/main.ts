@@ -1,4 +1,6 @@
 import { VERSION } from '../src/contracts/index.ts';
+import { SchemaTooNewError } from '../src/db/index.ts';
+import { readHomeVersion } from '../src/backup/index.ts';
 import { HELP, parseConfig } from './config.ts';
 import { boot } from './boot.ts';
 import { AlreadyRunningError } from './lock.ts';
@@ -29,6 +31,15 @@ async function main(argv: string[]): Promise<void> {
     process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
     process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception'));
   } catch (e) {
+    if (e instanceof SchemaTooNewError) {
+      const paths = parsed.config.paths;
+      const by = readHomeVersion(paths)?.daemon_version;
+      process.stderr.write(
+        `zeblitd: the home ${paths.home} was upgraded by a newer zeblitd${by ? ` (${by})` : ''}: its database has ${e.state.unknown} migration(s) this zeblitd ${VERSION} does not know, so it will not run on it.\n` +
+          `Run zeblitd${by ? ` ${by}` : ''} or newer, or restore a backup made before the upgrade (${paths.backups}: zeblit restore <file> --force).\n`,
+      );
+      process.exit(1);
+    }
     if (e instanceof AlreadyRunningError) {
       process.stderr.write(`zeblitd: ${e.message}\nStop it with \`zeblit daemon stop\` (or kill ${e.info.pid}).\n`);
       process.exit(1);

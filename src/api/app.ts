@@ -13,6 +13,7 @@ import { requestLog } from './middleware/request-log.ts';
 import { transportGuard } from './middleware/transport-guard.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { backupRoutes } from './routes/backup.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { fileRoutes } from './routes/files.ts';
 import { isFileBody } from './routes/file-paths.ts';
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   api.route('/', runRoutes(deps));
   api.route('/', agentRoutes(deps));
   api.route('/', llmRoutes(deps));
+  api.route('/', backupRoutes(deps));
   const ws = wsRoutes(deps, deps.hub ?? new Hub(deps.bus));
   api.route('/', ws.stats);
   api.route('/', ws.sockets);
