@@ -23,6 +23,9 @@ import { ConfigSetCommand } from './commands/config/set.ts';
 import { ConfigUnsetCommand } from './commands/config/unset.ts';
 import { CreateCommand } from './commands/create.ts';
 import { DaemonLogsCommand } from './commands/daemon/logs.ts';
+import { DaemonRestartCommand } from './commands/daemon/restart.ts';
+import { BackupCommand } from './commands/backup.ts';
+import { RestoreCommand } from './commands/restore.ts';
 import { DaemonStartCommand } from './commands/daemon/start.ts';
 import { DaemonStatusCommand } from './commands/daemon/status.ts';
 import { DaemonStopCommand } from './commands/daemon/stop.ts';
@@ -68,6 +71,9 @@ export const COMMANDS = [
   DaemonStopCommand,
   DaemonStatusCommand,
   DaemonLogsCommand,
+  DaemonRestartCommand,
+  BackupCommand,
+  RestoreCommand,
   AuthLoginCommand,
   AuthLogoutCommand,
   AuthStatusCommand,

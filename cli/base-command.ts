@@ -71,12 +71,20 @@ export abstract class ZeblitCommand extends Command {
 
   protected async ensureLocalDaemon(): Promise<void> {
     if (!this.autostart) {
-      if (await pingDaemon(this.files)) return;
+      const health = await pingDaemon(this.files);
+      if (health) return this.noteVersion(health.version);
       throw new CliError('DAEMON_NOT_RUNNING', `zeblitd is not running (nothing answers on ${this.files.socket})`, {
         suggestion: 'Start it with `zeblit daemon start`, or drop --no-start / ZEBLIT_NO_AUTOSTART to let the CLI start it.',
       });
     }
-    await startDaemon({ env: this.env, paths: this.files, stderr: this.context.stderr });
+    const state = await startDaemon({ env: this.env, paths: this.files, stderr: this.context.stderr });
+    this.noteVersion(state.health.version);
+  }
+
+  /** A daemon of another version still runs (an upgrade installed a new CLI): say so once per command, with the fix. */
+  protected noteVersion(daemon: string): void {
+    if (daemon === VERSION || this.json) return;
+    this.err(`Note: zeblitd ${daemon} is running; this zeblit is ${VERSION}. Run \`zeblit daemon restart\` to run the daemon of this version.\n`);
   }
 
   /** The project argument, or the one `zeblit use` remembered. */

@@ -4,9 +4,14 @@ import { readHomeVersion } from '../src/backup/index.ts';
 import { HELP, parseConfig } from './config.ts';
 import { boot } from './boot.ts';
 import { AlreadyRunningError } from './lock.ts';
+import { runRestore } from './restore.ts';
 
 /** The zeblitd program: parse settings, boot, wire signals. Exits 0 after a graceful stop. */
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'restore') {
+    process.exitCode = await runRestore(argv.slice(1), { env: process.env, stdout: process.stdout, stderr: process.stderr });
+    return;
+  }
   let parsed;
   try {
     parsed = parseConfig(argv);

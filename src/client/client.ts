@@ -10,6 +10,8 @@ import { LlmApi } from './llm.ts';
 import { unwrapEnvelope } from './envelope.ts';
 import { ZeblitApiError } from './errors.ts';
 import { sendRaw, type RawResponse } from './http.ts';
+import { downloadStream, type OnProgress } from './transfer.ts';
+import type { Writable } from 'node:stream';
 import { ProjectsApi } from './projects.ts';
 import { queryString, type HttpMethod, type RequestOptions, type Requester } from './requester.ts';
 import { describeTransport, type ClientTransport } from './transport.ts';
@@ -17,6 +19,16 @@ import { UsersApi } from './users.ts';
 import { createWebSocket, openWebSocket, type WebSocketOptions } from './websocket.ts';
 
 export const API_BASE = `/api/${API_VERSION}`;
+
+export interface BackupDownload {
+  bytes: number;
+  filename: string | null;
+  /** As announced by the daemon (X-Zeblit-Backup-Sha256). */
+  sha256: string | null;
+  files: number;
+  /** Files the daemon could not read (named in its log). */
+  skipped: number;
+}
 
 export interface ZeblitClientOptions {
   transport: ClientTransport;
@@ -92,6 +104,20 @@ export class ZeblitClient implements Requester {
 
   health(options: Pick<RequestOptions, 'timeoutMs' | 'signal'> = {}): Promise<Health> {
     return this.request('GET', '/health', options);
+  }
+
+  /**
+   * A full backup of the daemon's home, streamed into `sink` (admin only).
+   * Resolves with its size and the sha256 the daemon announced: the caller
+   * compares it with what it wrote.
+   */
+  async backup(sink: Writable, opts: { onProgress?: OnProgress; signal?: AbortSignal } = {}): Promise<BackupDownload> {
+    const res = await downloadStream(this, `${API_BASE}/backup`, sink, { ...opts, method: 'POST' });
+    const header = (name: string) => {
+      const v = res.headers[name];
+      return typeof v === 'string' ? v : null;
+    };
+    return { bytes: res.bytes, filename: res.filename, sha256: header('x-zeblit-backup-sha256'), files: Number(header('x-zeblit-backup-files') ?? 0), skipped: Number(header('x-zeblit-backup-skipped') ?? 0) };
   }
 
   /** The OpenAPI 3.1 document, as the daemon serves it (plain JSON, no envelope). */
