@@ -1,4 +1,4 @@
-import { VERSION } from '../src/contracts/index.ts';
+import { VERSION, compareVersions } from '../src/contracts/index.ts';
 import { SchemaTooNewError } from '../src/db/index.ts';
 import { readHomeVersion } from '../src/backup/index.ts';
 import { HELP, parseConfig } from './config.ts';
@@ -38,7 +38,9 @@ async function main(argv: string[]): Promise<void> {
   } catch (e) {
     if (e instanceof SchemaTooNewError) {
       const paths = parsed.config.paths;
-      const by = readHomeVersion(paths)?.daemon_version;
+      // version.json names the daemon that migrated it, when that one is newer by number (a development build may not be).
+      const last = readHomeVersion(paths)?.daemon_version;
+      const by = last !== undefined && compareVersions(last, VERSION) > 0 ? last : undefined;
       process.stderr.write(
         `zeblitd: the home ${paths.home} was upgraded by a newer zeblitd${by ? ` (${by})` : ''}: its database has ${e.state.unknown} migration(s) this zeblitd ${VERSION} does not know, so it will not run on it.\n` +
           `Run zeblitd${by ? ` ${by}` : ''} or newer, or restore a backup made before the upgrade (${paths.backups}: zeblit restore <file> --force).\n`,
