@@ -24,6 +24,8 @@ import { ConfigUnsetCommand } from './commands/config/unset.ts';
 import { CreateCommand } from './commands/create.ts';
 import { DaemonLogsCommand } from './commands/daemon/logs.ts';
 import { DaemonRestartCommand } from './commands/daemon/restart.ts';
+import { DaemonInstallCommand } from './commands/daemon/install.ts';
+import { DaemonUninstallCommand } from './commands/daemon/uninstall.ts';
 import { BackupCommand } from './commands/backup.ts';
 import { RestoreCommand } from './commands/restore.ts';
 import { DaemonStartCommand } from './commands/daemon/start.ts';
@@ -72,6 +74,8 @@ export const COMMANDS = [
   DaemonStatusCommand,
   DaemonLogsCommand,
   DaemonRestartCommand,
+  DaemonInstallCommand,
+  DaemonUninstallCommand,
   BackupCommand,
   RestoreCommand,
   AuthLoginCommand,
