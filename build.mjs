@@ -1,7 +1,13 @@
 // Bundles zeblitd and zeblit into one ESM file each under dist/, with the
-// database migrations copied beside them (resolved at run time next to the bundle).
+// database migrations, the runner, the agents' prompts and the API reference's
+// assets copied beside them (resolved at run time next to the bundle).
+//
+//   node build.mjs          dist/zeblitd.js, dist/zeblit.js (+ assets)
+//   node build.mjs --sea    also dist/sea/zeblitd: one executable (Node's single
+//                           executable application) carrying everything but the engine
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { buildSea } from './scripts/sea/build-sea.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const version = readFileSync(new URL('./src/contracts/version.ts', import.meta.url), 'utf8').match(/VERSION = '([^']+)'/)?.[1];
@@ -19,6 +25,32 @@ const banner = [
   'const __dirname = __zDirname(__filename);',
 ].join('\n');
 
+/**
+ * Native addons other than better-sqlite3's are optional speed-ups (ssh2's
+ * crypto): a bundle cannot carry them, so requiring one throws, as it does
+ * when it was never compiled, and the package falls back to plain JS. (An
+ * empty module would look like a loaded addon without its functions.)
+ */
+const optionalNatives = {
+  name: 'optional-natives',
+  setup(b) {
+    b.onResolve({ filter: /\.node$/ }, (args) => ({ path: args.path, namespace: 'optional-native' }));
+    b.onLoad({ filter: /.*/, namespace: 'optional-native' }, (args) => ({ contents: `throw new Error(${JSON.stringify(`native addon not bundled: ${args.path}`)});`, loader: 'js' }));
+  },
+};
+
+/** Copies the files the programs read at run time into `out` (the same layout the single executable extracts). */
+function copyAssets(out) {
+  cpSync('src/db/migrations', `${out}/migrations`, { recursive: true });
+  // The containers' in-container runner is read at run time from beside the bundle.
+  cpSync('src/containers/runner/runner.pl', `${out}/runner.pl`);
+  // The agents' system prompts, read at run time from <out>/prompts/ (src/agents/definitions.ts).
+  cpSync('src/agents/prompts', `${out}/prompts`, { recursive: true });
+  // The API reference at /api/docs is served from these, never from a CDN (src/api/routes/docs.ts).
+  mkdirSync(`${out}/api-docs`, { recursive: true });
+  for (const f of ['swagger-ui-bundle.js', 'swagger-ui.css', 'LICENSE', 'NOTICE']) cpSync(`node_modules/swagger-ui-dist/${f}`, `${out}/api-docs/${f}`);
+}
+
 // ZEBLIT_BUILD_OUT builds elsewhere (benchmarks and tests that must not disturb a running dist/).
 const out = process.env.ZEBLIT_BUILD_OUT || 'dist';
 rmSync(out, { recursive: true, force: true });
@@ -32,15 +64,15 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: 'linked',
-  external: ['better-sqlite3', 'cpu-features', 'ssh2'],
-  loader: { '.node': 'empty', '.txt': 'text' },
+  // better-sqlite3 is a native addon installed with the package; cpu-features is ssh2's optional one.
+  external: ['better-sqlite3', 'cpu-features'],
+  plugins: [optionalNatives],
+  loader: { '.txt': 'text' },
   banner: { js: banner },
   logLevel: 'warning',
   legalComments: 'none',
 });
-cpSync('src/db/migrations', `${out}/migrations`, { recursive: true });
-// The containers' in-container runner is read at run time from beside the bundle.
-cpSync('src/containers/runner/runner.pl', `${out}/runner.pl`);
-// The agents' system prompts, read at run time from <out>/prompts/ (src/agents/definitions.ts).
-cpSync('src/agents/prompts', `${out}/prompts`, { recursive: true });
+copyAssets(out);
 console.log(`built ${out}/zeblitd.js and ${out}/zeblit.js in ${Date.now() - started} ms`);
+
+if (process.argv.includes('--sea')) await buildSea({ out, version, optionalNatives, copyAssets });

@@ -14,6 +14,7 @@ import { transportGuard } from './middleware/transport-guard.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { backupRoutes } from './routes/backup.ts';
+import { DOCS_PATHS, docsRoutes } from './routes/docs.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { fileRoutes } from './routes/files.ts';
 import { isFileBody } from './routes/file-paths.ts';
@@ -29,7 +30,7 @@ import { methodsFor } from './method-match.ts';
 import { Hub } from './ws/hub.ts';
 
 export const API_BASE = '/api/v1';
-const PUBLIC = new Set(['GET /api/v1/health', 'HEAD /api/v1/health', 'GET /api/v1/openapi.json', 'POST /api/v1/auth/token']);
+const PUBLIC = new Set(['GET /api/v1/health', 'HEAD /api/v1/health', 'GET /api/v1/openapi.json', 'POST /api/v1/auth/token', ...DOCS_PATHS.map((p) => `GET ${p}`)]);
 
 /** The one Hono app both listeners serve. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
@@ -86,6 +87,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     servers: [{ url: API_BASE }],
   });
   app.route(API_BASE, api);
+  app.route('/', docsRoutes());
 
   const known = () => app.routes.filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, path: r.path }));
   app.notFound((c) => {

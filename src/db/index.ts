@@ -5,7 +5,7 @@
  * previous schema intact and the next start tries again. A database a newer
  * build migrated is refused (SchemaTooNewError), never run on.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { SchemaTooNewError, shippedMigrations, stateOf } from './schema-state.ts';
+import { openSqlite } from './sqlite.ts';
 
 export { SchemaTooNewError, integrityProblems, schemaState, snapshotDatabase, type SchemaState } from './schema-state.ts';
 
@@ -46,7 +47,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): OpenedDat
     closeSync(openSync(file, 'a', 0o600));
     for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
   }
-  const sqlite = new Database(file);
+  const sqlite = openSqlite(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);

@@ -7,7 +7,8 @@
  * for use (SchemaTooNewError), and the caller learns of pending migrations
  * before any is applied (to back the database up first).
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from './sqlite.ts';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,7 +76,7 @@ export function stateOf(sqlite: Database.Database, shipped: ShippedMigration[]):
 export function schemaState(file: string, folder: string): SchemaState {
   const shipped = shippedMigrations(folder);
   if (!existsSync(file)) return { existing: false, applied: 0, current: null, pending: shipped.map((m) => m.tag), unknown: 0, latest: shipped.at(-1)?.tag ?? '' };
-  const sqlite = new Database(file, { fileMustExist: true });
+  const sqlite = openSqlite(file, { fileMustExist: true });
   try {
     sqlite.pragma('busy_timeout = 5000');
     return stateOf(sqlite, shipped);
@@ -86,7 +87,7 @@ export function schemaState(file: string, folder: string): SchemaState {
 
 /** `PRAGMA integrity_check` of a database file: [] when it is sound, else SQLite's complaints. */
 export function integrityProblems(file: string): string[] {
-  const sqlite = new Database(file, { readonly: true, fileMustExist: true });
+  const sqlite = openSqlite(file, { readonly: true, fileMustExist: true });
   try {
     const rows = sqlite.pragma('integrity_check') as { integrity_check: string }[];
     const msgs = rows.map((r) => r.integrity_check);
@@ -101,7 +102,7 @@ export function integrityProblems(file: string): string[] {
  * writer is never blocked for long, and the copy is one point in time.
  */
 export async function snapshotDatabase(source: string | Database.Database, dest: string): Promise<void> {
-  const sqlite = typeof source === 'string' ? new Database(source, { fileMustExist: true }) : source;
+  const sqlite = typeof source === 'string' ? openSqlite(source, { fileMustExist: true }) : source;
   try {
     await sqlite.backup(dest);
   } finally {
