@@ -17,13 +17,18 @@ import { ZeblitError } from '../../contracts/index.ts';
 import type { ArchiveEntry } from './types.ts';
 
 const S_IFMT = 0o170000;
+/** Entry data is streamed in chunks this large. */
 const BLOCK = 64 * 1024;
+/** Small reads (central directory records, local headers) read this much ahead. */
+const AHEAD = 4 * 1024;
 
 /**
- * The archive file for yauzl, read in 64 KiB blocks: yauzl's own file reader
- * reads each central directory record in two small reads and entry data in
- * 16 KiB chunks (Node 20's default), which made many-member archives twice as
- * slow as reading them in blocks (docs/benchmarks.md, "Parsers").
+ * The archive file for yauzl. Its own file reader reads each central
+ * directory record in two small reads and entry data in 16 KiB chunks (Node
+ * 20's default), which made many-member archives about twice as slow as the
+ * hand-written reader (docs/benchmarks.md, "Parsers"): here small reads are
+ * served from a 4 KiB read-ahead (about 60 directory records per read) and
+ * data comes in 64 KiB chunks.
  */
 class BlockReader extends yauzl.RandomAccessReader {
   private block: { at: number; data: Buffer } | null = null;
@@ -58,12 +63,12 @@ class BlockReader extends yauzl.RandomAccessReader {
       b.data.copy(buffer, offset, position - b.at, position - b.at + length);
       return callback(null);
     }
-    if (length > BLOCK) {
+    if (length > AHEAD) {
       read(this.fd, buffer, offset, length, position, (err, n) => callback(err ?? (n < length ? new Error('unexpected EOF') : null)));
       return;
     }
-    const data = Buffer.allocUnsafe(BLOCK);
-    read(this.fd, data, 0, BLOCK, position, (err, n) => {
+    const data = Buffer.allocUnsafe(AHEAD);
+    read(this.fd, data, 0, AHEAD, position, (err, n) => {
       if (err) return callback(err);
       if (n < length) return callback(new Error('unexpected EOF'));
       this.block = { at: position, data: data.subarray(0, n) };
