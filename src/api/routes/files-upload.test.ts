@@ -177,6 +177,16 @@ describe('uploads and downloads over HTTP', () => {
       });
       const res2 = await small.request(`/api/v1/projects/${q.id}/files/big.bin`, { transport: 'unix', method: 'PUT', body: stream, headers: { 'content-type': 'application/octet-stream' }, duplex: 'half' } as RequestInit);
       assert.equal(res2.status, 413);
+      // The same as a multipart form with no length: busboy's reading stops at the limit, and the answer is still a 413.
+      let first = true;
+      const form = new ReadableStream<Uint8Array>({
+        pull(c) {
+          c.enqueue(first ? new TextEncoder().encode('--b0\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n\r\n') : new Uint8Array(256 * 1024));
+          first = false;
+        },
+      });
+      const res3 = await small.request(`/api/v1/projects/${q.id}/files/upload`, { transport: 'unix', method: 'POST', body: form, headers: { 'content-type': 'multipart/form-data; boundary=b0' }, duplex: 'half' } as RequestInit);
+      assert.equal(res3.status, 413);
       assert.deepEqual(readdirSync(small.deps.projects.workspace(q)), []);
     } finally {
       small.close();
