@@ -1,12 +1,15 @@
-// Bundles zeblitd and zeblit into one ESM file each under dist/, with the
-// database migrations, the runner, the agents' prompts and the API reference's
-// assets copied beside them (resolved at run time next to the bundle).
+// Bundles zeblitd into one ESM file under dist/, with the database
+// migrations, the runner, the agents' prompts and the API reference's assets
+// copied beside it (resolved at run time next to the bundle), and the zeblit
+// CLI into dist/zeblit.cjs plus a bundle per command under dist/cli/
+// (scripts/build-cli.mjs says how and why).
 //
-//   node build.mjs          dist/zeblitd.js, dist/zeblit.js (+ assets)
+//   node build.mjs          dist/zeblitd.js, dist/zeblit.cjs, dist/cli/ (+ assets)
 //   node build.mjs --sea    also dist/sea/zeblitd: one executable (Node's single
 //                           executable application) carrying everything but the engine
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { buildCli } from './scripts/build-cli.mjs';
 import { buildSea } from './scripts/sea/build-sea.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
@@ -39,7 +42,7 @@ const optionalNatives = {
   },
 };
 
-/** Copies the files the programs read at run time into `out` (the same layout the single executable extracts). */
+/** Copies the files the daemon reads at run time into `out` (the same layout the single executable extracts). */
 function copyAssets(out) {
   cpSync('src/db/migrations', `${out}/migrations`, { recursive: true });
   // The containers' in-container runner is read at run time from beside the bundle.
@@ -56,23 +59,26 @@ const out = process.env.ZEBLIT_BUILD_OUT || 'dist';
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const started = Date.now();
-await build({
-  entryPoints: { zeblitd: 'daemon/main.ts', zeblit: 'cli/main.ts' },
+const daemon = {
+  entryPoints: { zeblitd: 'daemon/main.ts' },
   outdir: out,
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   sourcemap: 'linked',
-  // better-sqlite3 is a native addon installed with the package; cpu-features is ssh2's optional one.
+  // better-sqlite3 is the one runtime dependency (a native addon); cpu-features is ssh2's optional one.
+  // Everything else, ssh2 included, is bundled: the installed package depends on nothing else.
   external: ['better-sqlite3', 'cpu-features'],
   plugins: [optionalNatives],
   loader: { '.txt': 'text' },
   banner: { js: banner },
   logLevel: 'warning',
   legalComments: 'none',
-});
+};
+
+const [, commands] = await Promise.all([build(daemon), buildCli(out)]);
 copyAssets(out);
-console.log(`built ${out}/zeblitd.js and ${out}/zeblit.js in ${Date.now() - started} ms`);
+console.log(`built ${out}/zeblitd.js and ${out}/zeblit.cjs (${commands} commands) in ${Date.now() - started} ms`);
 
 if (process.argv.includes('--sea')) await buildSea({ out, version, optionalNatives, copyAssets });

@@ -6,8 +6,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable, Writable } from 'node:stream';
-import { VERSION } from '../src/contracts/index.ts';
-import { createCli } from './app.ts';
+import { VERSION } from '../src/contracts/version.ts';
+import { runZeblit } from './source-run.ts';
 
 export interface FakeRequest {
   method: string;
@@ -76,6 +76,6 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     Object.assign(stdin, { isTTY: true, setRawMode: () => stdin });
     (stdin as PassThrough).end(opts.stdin ?? '');
   }
-  const code = await createCli().run(argv, { stdin, stdout, stderr, env, colorDepth: 1 });
+  const code = await runZeblit(argv, { stdin, stdout, stderr, env });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }

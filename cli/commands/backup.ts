@@ -27,6 +27,7 @@ function hashingFile(fd: number, hash: ReturnType<typeof createHash>): Writable 
 
 export class BackupCommand extends ZeblitCommand {
   static override paths = [['backup']];
+  static override json = '`{path, bytes, sha256, files, skipped}`';
   static override usage = Command.Usage({
     category: 'Daemon',
     description: "Back up the daemon's home: database, file history, workspaces, secret and config (admin)",

@@ -9,6 +9,7 @@ import { formatBytes } from '../progress.ts';
 
 export class RestoreCommand extends ZeblitCommand {
   static override paths = [['restore']];
+  static override json = '`{archive, kind: full|database, home, created_at, zeblit_version, schema: {current, migrations}, files, bytes, previous}`';
   static override usage = Command.Usage({
     category: 'Daemon',
     description: 'Restore a backup into this home ($ZEBLIT_HOME); the daemon must be stopped',

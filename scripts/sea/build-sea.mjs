@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
+import { commandTable } from '../build-cli.mjs';
 
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const POSTJECT = 'postject@1.0.0-alpha.6';
@@ -45,8 +46,15 @@ export async function buildSea({ out, version, optionalNatives, copyAssets }) {
   const sea = join(out, 'sea');
   mkdirSync(sea, { recursive: true });
   const main = join(sea, 'zeblit-sea.cjs');
+  // The entry: main.ts first, then every command class of the table, statically (main.ts says why).
+  const table = await commandTable(sea);
+  const entry = [
+    "import { runSea } from './main.ts';",
+    ...table.map((e, i) => `import * as m${i} from ${JSON.stringify(`../../cli/${e.module.replace(/^\.\//, '')}`)};`),
+    `runSea([${table.map((e, i) => `m${i}[${JSON.stringify(e.export)}]`).join(', ')}]);`,
+  ].join('\n');
   await build({
-    entryPoints: ['scripts/sea/main.ts'],
+    stdin: { contents: entry, resolveDir: 'scripts/sea', sourcefile: 'sea-entry.ts', loader: 'ts' },
     outfile: main,
     bundle: true,
     platform: 'node',

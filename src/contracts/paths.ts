@@ -23,6 +23,8 @@ export interface ZeblitPaths {
   backups: string;
   /** Which daemon version and schema last opened this home. */
   homeVersion: string;
+  /** What the CLI keeps to go faster and to work offline: code caches, answers of read commands. */
+  cache: string;
 }
 
 export function zeblitPaths(env: NodeJS.ProcessEnv = process.env): ZeblitPaths {
@@ -41,6 +43,7 @@ export function zeblitPaths(env: NodeJS.ProcessEnv = process.env): ZeblitPaths {
     cliCredentials: join(home, 'credentials.json'),
     backups: join(home, 'backups'),
     homeVersion: join(home, 'version.json'),
+    cache: join(home, 'cache'),
   };
 }
 

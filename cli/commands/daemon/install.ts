@@ -17,6 +17,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class DaemonInstallCommand extends ZeblitCommand {
   static override paths = [['daemon', 'install']];
+  static override json = '`{kind: systemd|launchd, file, enabled, notes, pid, command, home}` (pid: null until it answers)';
   static override usage = Command.Usage({
     category: 'Daemon',
     description: 'Run zeblitd as a service of your user: a systemd user unit (Linux) or a launchd agent (macOS)',

@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { VERSION } from '../../../src/contracts/index.ts';
+import { VERSION } from '../../../src/contracts/version.ts';
 import { ZeblitCommand } from '../../base-command.ts';
 import { pingDaemon, startDaemon } from '../../daemon-start.ts';
 import { stopDaemon } from '../../daemon-stop.ts';
@@ -7,6 +7,7 @@ import { isInt } from '../../validators.ts';
 
 export class DaemonRestartCommand extends ZeblitCommand {
   static override paths = [['daemon', 'restart']];
+  static override json = '`{previous, version, stopped: not-running|stopped|killed, pid}` (previous: null when no daemon ran)';
   static override usage = Command.Usage({
     category: 'Daemon',
     description: "Restart zeblitd with this zeblit's own version",

@@ -5,6 +5,7 @@ import { serviceContext } from './install.ts';
 
 export class DaemonUninstallCommand extends ZeblitCommand {
   static override paths = [['daemon', 'uninstall']];
+  static override json = '`{kind: systemd|launchd, file, removed, notes}`';
   static override usage = Command.Usage({
     category: 'Daemon',
     description: 'Stop and remove the zeblitd service of your user (the home and its data stay)',
