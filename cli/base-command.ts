@@ -41,6 +41,7 @@ export abstract class ZeblitCommand extends Command {
   noStart = Option.Boolean('--no-start', false, { description: 'Do not start zeblitd when it is not running (also: ZEBLIT_NO_AUTOSTART=1)' });
 
   private clientPromise?: Promise<ZeblitClient>;
+  private versionNoted = false;
 
   abstract run(): Promise<number | void>;
 
@@ -85,7 +86,8 @@ export abstract class ZeblitCommand extends Command {
   private async makeClient(): Promise<ZeblitClient> {
     const conn = this.connection();
     if (conn.local) await this.ensureLocalDaemon();
-    return new ZeblitClient({ transport: conn.transport, userAgent: `zeblit-cli/${VERSION}` });
+    // A daemon already listening is not asked for /health (start-up speed): its first answer names its version.
+    return new ZeblitClient({ transport: conn.transport, userAgent: `zeblit-cli/${VERSION}`, ...(conn.local ? { onDaemonVersion: (v: string) => this.noteVersion(v) } : {}) });
   }
 
   protected async ensureLocalDaemon(): Promise<void> {
@@ -103,7 +105,8 @@ export abstract class ZeblitCommand extends Command {
 
   /** A daemon of another version still runs (an upgrade installed a new CLI): say so once per command, with the fix. */
   protected noteVersion(daemon: string): void {
-    if (daemon === VERSION || this.json) return;
+    if (daemon === VERSION || this.json || this.versionNoted) return;
+    this.versionNoted = true;
     this.err(`Note: zeblitd ${daemon} is running; this zeblit is ${VERSION}. Run \`zeblit daemon restart\` to run the daemon of this version.\n`);
   }
 

@@ -101,6 +101,7 @@ describe('errors and exit codes', () => {
         'GET /projects': () => ({ data: { items: [], total: 0, limit: 50, offset: 0 } }),
       },
       { socketPath: join(other, 'zeblitd.sock') },
+      '0.0.9',
     );
     try {
       const r = await runCli(['list'], { ZEBLIT_HOME: other });

@@ -44,6 +44,11 @@ export function createApp(deps: AppDeps): ZeblitApp {
   const { logger, config } = deps;
 
   app.use('*', requestId());
+  // Which daemon answered, on every response: the CLI notes a daemon of another version without asking /health first.
+  app.use('*', async function serverHeader(c, next) {
+    await next();
+    c.res.headers.set('Server', `zeblitd/${VERSION}`);
+  });
   app.use('*', requestLog(logger));
   app.use('*', auditTrail(deps.audit, logger));
   app.use('*', transportGuard({ allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins }));

@@ -37,6 +37,8 @@ export interface ZeblitClientOptions {
   /** Deadline of each request unless the request says otherwise. Default 30 s. */
   timeoutMs?: number;
   userAgent?: string;
+  /** Called once, with the version the daemon names in its `Server: zeblitd/<version>` header, on the first response that has it. */
+  onDaemonVersion?: (version: string) => void;
 }
 
 /**
@@ -47,6 +49,7 @@ export class ZeblitClient implements Requester {
   readonly transport: ClientTransport;
   readonly timeoutMs: number;
   readonly userAgent: string;
+  private onDaemonVersion: ((version: string) => void) | undefined;
   readonly projects: ProjectsApi;
   readonly users: UsersApi;
   readonly auth: AuthApi;
@@ -61,6 +64,7 @@ export class ZeblitClient implements Requester {
     this.transport = options.transport;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.userAgent = options.userAgent ?? `zeblit-client/${VERSION}`;
+    this.onDaemonVersion = options.onDaemonVersion;
     this.projects = new ProjectsApi(this);
     this.users = new UsersApi(this);
     this.auth = new AuthApi(this);
@@ -101,6 +105,15 @@ export class ZeblitClient implements Requester {
   /** The envelope's data, or a ZeblitApiError with the envelope's code, message and suggestion. */
   async request<T>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<T> {
     const res = await this.raw(method, path, options);
+    if (this.onDaemonVersion) {
+      const server = res.headers.server;
+      const version = typeof server === 'string' ? /^zeblitd\/(\S+)$/.exec(server)?.[1] : undefined;
+      if (version !== undefined) {
+        const report = this.onDaemonVersion;
+        this.onDaemonVersion = undefined;
+        report(version);
+      }
+    }
     return unwrapEnvelope<T>(res.status, res.headers, res.body);
   }
 
