@@ -67,6 +67,9 @@ describe('backup and restore', () => {
     writeFileSync(join(ws, '..', 'scratch', 'uploads', 'half.part'), 'x');
     mkdirSync(t.deps.paths.logs, { recursive: true });
     writeFileSync(t.deps.paths.daemonLog, '{}\n');
+    // The CLI's code cache and offline answers are its own, rebuilt as it goes.
+    mkdirSync(join(t.deps.paths.cache, 'offline'), { recursive: true });
+    writeFileSync(join(t.deps.paths.cache, 'offline', 'answer.json'), '{}');
     const backups = new Backups({ paths: t.deps.paths, database: t.deps.database, version: VERSION });
     // Writes keep arriving while the snapshot is taken.
     let writing = true;
@@ -98,7 +101,7 @@ describe('backup and restore', () => {
     assert.equal(names.at(-1), 'manifest.json');
     for (const n of ['home/zeblit.db', 'home/secret.key', `home/projects/${p.id}/workspace/src/app.py`, `home/projects/${p.id}/workspace/link-out`]) assert.ok(names.includes(n), n);
     assert.ok(names.some((n) => n.startsWith('home/blobs/')), 'the large version is a blob file');
-    for (const n of names) assert.doesNotMatch(n, /zeblit\.db-(wal|shm)|\/scratch\/|^home\/logs|^home\/backups|zeblitd\.lock/, n);
+    for (const n of names) assert.doesNotMatch(n, /zeblit\.db-(wal|shm)|\/scratch\/|^home\/logs|^home\/cache|^home\/backups|zeblitd\.lock/, n);
     assert.equal(written.manifest.kind, 'full');
     assert.ok((written.manifest.schema.migrations ?? 0) > 0);
     assert.deepEqual(written.problems, []);

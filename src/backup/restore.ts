@@ -51,12 +51,12 @@ function relOf(name: string): string {
   return rel;
 }
 
-/** What a restore of `kind` replaces in the home: the database alone, or everything but logs, backups and the lock. */
+/** What a restore of `kind` replaces in the home: the database alone, or everything but logs, backups, the lock and the CLI's cache (its own, rebuilt as it goes). */
 function replaced(home: string, kind: 'full' | 'database'): string[] {
   if (!existsSync(home)) return [];
   const names = readdirSync(home);
   if (kind === 'database') return names.filter((n) => /^zeblit\.db(-wal|-shm|-journal)?$/.test(n));
-  return names.filter((n) => !['backups', 'logs', 'zeblitd.lock', 'zeblitd.sock'].includes(n) && !n.startsWith('.restore-'));
+  return names.filter((n) => !['backups', 'logs', 'cache', 'zeblitd.lock', 'zeblitd.sock'].includes(n) && !n.startsWith('.restore-'));
 }
 
 export async function restoreHome(opts: RestoreOptions): Promise<RestoreResult> {

@@ -2,7 +2,7 @@
  * What of a home goes into a full backup: whatever is there (other domains
  * add folders without telling this one), minus what is rebuilt or must not
  * travel: the live database files (a snapshot is taken instead), the lock and
- * the socket, logs, the backups themselves, restore staging, scratch folders
+ * the socket, logs, the CLI's cache, the backups themselves, restore staging, scratch folders
  * of half-done uploads, blob temporaries. Links are recorded as links and
  * never followed; sockets, FIFOs and devices are skipped.
  */
@@ -19,7 +19,7 @@ export interface HomeEntry {
   target?: string;
 }
 
-const TOP_LEVEL_SKIPPED = new Set(['zeblit.db', 'zeblit.db-wal', 'zeblit.db-shm', 'zeblit.db-journal', 'zeblitd.lock', 'zeblitd.sock', 'logs', 'backups', 'version.json']);
+const TOP_LEVEL_SKIPPED = new Set(['zeblit.db', 'zeblit.db-wal', 'zeblit.db-shm', 'zeblit.db-journal', 'zeblitd.lock', 'zeblitd.sock', 'logs', 'backups', 'version.json', 'cache']);
 
 /** Whether a path (relative to the home) stays out of a full backup. */
 export function skipped(rel: string): boolean {
