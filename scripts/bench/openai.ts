@@ -67,7 +67,7 @@ to the client, the request to the fake, pino's request line), the rest spread
 over Hono and its middleware, the openai SDK's request building and SSE
 parsing, the call record and the audit row (SQLite), and zod. No single part
 of the /v1 code stands out. The goals were set for a quiet machine: on this
-shared 2-core machine (six sessions' tests running, load average 11–13) the
+shared 2-core machine (six sessions' tests running, load average 11–15) the
 bare relay's two hops alone cost 2–5 ms p50, the whole 3 ms budget, and the
 daemon's CPU per request grows with the load; the goals are missed here and
 remain to be measured on a quiet machine.

@@ -11,6 +11,7 @@ import type { FileService } from '../files/index.ts';
 import type { AgentService } from '../agents/index.ts';
 import type { LlmService } from '../llm/index.ts';
 import type { Hub } from './ws/hub.ts';
+import type { Backups } from '../backup/index.ts';
 
 export interface ApiConfig {
   allowedOrigins: string[];
@@ -44,6 +45,8 @@ export interface AppDeps {
   hub?: Hub;
   logger: Logger;
   paths: ZeblitPaths;
+  /** Backups of this home (GET /backup); made over `database` when not given. */
+  backups?: Backups;
   config: ApiConfig;
   startedAt: number;
   now: () => number;
