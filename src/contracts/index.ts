@@ -16,4 +16,5 @@ export * from './containers.ts';
 export * from './lock.ts';
 export * from './llm.ts';
 export * from './agents.ts';
+export * from './openai.ts';
 export * from './backup.ts';
