@@ -16,5 +16,6 @@ export * from './containers.ts';
 export * from './lock.ts';
 export * from './llm.ts';
 export * from './agents.ts';
+export * from './scheduler.ts';
 export * from './openai.ts';
 export * from './backup.ts';
