@@ -326,9 +326,9 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
     }
 
     if (process.env.FUZZ_VERBOSE) for (const [op, status] of validStatus) if (status >= 300) log(`fuzz: note: the valid case of ${op} answered ${status}`);
-    // Idle: V8's memory reducer gives heap back some seconds after allocation stops. Sampled for up to 60 s.
+    // Idle: V8's memory reducer gives heap back some seconds after allocation stops. Sampled for up to 180 s (under load from other work the reducer has been seen to need more than a minute).
     let rssAfter = rssOf(d.pid);
-    for (let i = 0; i < 12 && opts.checkRss !== false && rssAfter > rssWarm * 1.1; i++) {
+    for (let i = 0; i < 36 && opts.checkRss !== false && rssAfter > rssWarm * 1.1; i++) {
       await sleep(5_000);
       rssAfter = Math.min(rssAfter, rssOf(d.pid));
       log(`fuzz: idle ${(i + 1) * 5} s: RSS ${(rssOf(d.pid) / 2 ** 20).toFixed(1)} MiB`);
