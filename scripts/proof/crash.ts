@@ -1,12 +1,14 @@
 /**
  * Proof 2: crash durability. Round after round, the built daemon takes 1,000
  * concurrent writes over its socket (new projects, file writes, API keys,
- * project settings) and is killed with SIGKILL at a random moment while they
+ * project settings, scheduled tasks) and is killed with SIGKILL at a random moment while they
  * are in flight. Then, before it starts again, SQLite's own check of the
  * database; after it started: every write that had been ACKNOWLEDGED (a 2xx
  * reached the client) is there with the acknowledged value, the detached run
  * that was in flight is no longer "running", and no container of this home
- * belongs to a project the database does not know.
+ * belongs to a project the database does not know. A task due every second
+ * runs throughout: its runs cut off by a kill must be marked (not left
+ * running), and no instant of it may be recorded twice.
  *
  *   node build.mjs && node --import tsx scripts/proof/crash.ts [--rounds 20] [--writes 1000] [--seed 1]
  *
@@ -39,13 +41,16 @@ export interface CrashResult {
   integrity: string[];
   runsLeftRunning: number;
   orphanContainers: string[];
+  /** Runs of the every-second task over all rounds (it must have run), and any instant recorded twice. */
+  scheduledRuns: number;
+  duplicateScheduledRuns: string[];
   killedAfterAcks: number[];
   seconds: number;
 }
 
 /** One write and how to tell, after the crash, that it is there. */
 interface Write {
-  kind: 'project' | 'file' | 'key' | 'settings';
+  kind: 'project' | 'file' | 'key' | 'settings' | 'task';
   label: string;
   /** Settings writes: the project written and the tag written into its description. */
   project?: string;
@@ -61,6 +66,18 @@ class Pass {
   keyNames(): Promise<Set<string>> {
     this.names ??= api(this.socket, 'GET', '/api/v1/auth/keys').then((a) => new Set(((data(a) as Array<{ name: string }> | undefined) ?? []).map((k) => k.name)));
     return this.names;
+  }
+  private tasks: Promise<Set<string>> | null = null;
+  taskNames(): Promise<Set<string>> {
+    this.tasks ??= (async () => {
+      const names = new Set<string>();
+      for (let offset = 0; ; offset += 500) {
+        const page = data(await api(this.socket, 'GET', `/api/v1/scheduled-tasks?limit=500&offset=${offset}`)) as { items?: Array<{ name: string }> } | undefined;
+        for (const t of page?.items ?? []) names.add(t.name);
+        if ((page?.items?.length ?? 0) < 500) return names;
+      }
+    })();
+    return this.tasks;
   }
 }
 
@@ -80,7 +97,7 @@ function writesFor(round: number, n: number, fixture: string, pool: string[]): W
   const out: Write[] = [];
   for (let i = 0; i < n; i++) {
     const tag = `r${round}-${i}`;
-    switch (i % 4) {
+    switch (i % 5) {
       case 0:
         out.push({
           kind: 'project',
@@ -111,8 +128,17 @@ function writesFor(round: number, n: number, fixture: string, pool: string[]): W
           verify: async (_s, pass) => ((await pass.keyNames()).has(`k-${tag}`) ? null : `key k-${tag} is missing`),
         });
         break;
+      case 4:
+        // A scheduled task (due once a year: the ticker below is what runs); it must survive the kill like any write.
+        out.push({
+          kind: 'task',
+          label: `task ${tag}`,
+          send: (s) => api(s, 'POST', '/api/v1/scheduled-tasks', { project_id: fixture, name: `t-${tag}`, schedule: '0 0 1 1 *', command: 'true' }),
+          verify: async (_s, pass) => ((await pass.taskNames()).has(`t-${tag}`) ? null : `scheduled task t-${tag} is missing`),
+        });
+        break;
       default: {
-        const project = pool[Math.floor(i / 4) % pool.length] as string;
+        const project = pool[Math.floor(i / 5) % pool.length] as string;
         out.push({
           kind: 'settings',
           label: `settings ${tag}`,
@@ -138,6 +164,30 @@ function integrityCheck(home: string): string[] {
   }
 }
 
+/** Scheduled task runs still `running` that started before the kill (read from the database, as a second reader). */
+function scheduledRunsLeftRunning(home: string, killedAt: number): number {
+  const db = new Database(join(home, 'zeblit.db'), { readonly: true });
+  try {
+    return (db.prepare(`SELECT COUNT(*) AS n FROM scheduled_task_runs WHERE status = 'running' AND started_at < ?`).get(killedAt) as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+/** How many scheduled runs there were, and every instant of a task recorded more than once (by the schedule or a catch-up). */
+function scheduledRunAudit(home: string): { runs: number; duplicates: string[] } {
+  const db = new Database(join(home, 'zeblit.db'), { readonly: true });
+  try {
+    const runs = (db.prepare(`SELECT COUNT(*) AS n FROM scheduled_task_runs WHERE trigger IN ('schedule', 'catch_up')`).get() as { n: number }).n;
+    const dup = db
+      .prepare(`SELECT task_id, scheduled_for, COUNT(*) AS n FROM scheduled_task_runs WHERE trigger IN ('schedule', 'catch_up') GROUP BY task_id, scheduled_for HAVING COUNT(*) > 1`)
+      .all() as Array<{ task_id: string; scheduled_for: number; n: number }>;
+    return { runs, duplicates: dup.map((r) => `task ${r.task_id}: the instant ${new Date(r.scheduled_for).toISOString()} recorded ${r.n} times`) };
+  } finally {
+    db.close();
+  }
+}
+
 function orphanContainers(home: string, known: Set<string>): string[] {
   const hash = createHash('sha256').update(home).digest('hex').slice(0, 16);
   const out = execFileSync('docker', ['ps', '-a', '--filter', `label=zeblit.home=${hash}`, '--format', '{{.Names}} {{.Label "zeblit.project"}}'], { encoding: 'utf8' });
@@ -149,13 +199,16 @@ export async function runCrash(opts: CrashOptions): Promise<CrashResult> {
   const t0 = performance.now();
   const random = rng(opts.seed);
   const home = mkdtempSync(join(tmpdir(), 'zbl-crash-'));
-  const result: CrashResult = { rounds: 0, acknowledged: 0, lost: [], integrity: [], runsLeftRunning: 0, orphanContainers: [], killedAfterAcks: [], seconds: 0 };
+  const result: CrashResult = { rounds: 0, acknowledged: 0, lost: [], integrity: [], runsLeftRunning: 0, orphanContainers: [], scheduledRuns: 0, duplicateScheduledRuns: [], killedAfterAcks: [], seconds: 0 };
   let d: ProofDaemon | null = await startProofDaemon({ home });
   try {
     // Fixtures: one project for files and runs, a pool for settings.
     const fixture = String((data(await api(d.socket, 'POST', '/api/v1/projects', { name: 'crash-files', template: 'blank' })) as { id?: string } | undefined)?.id);
     const pool: string[] = [];
     for (let i = 0; i < 25; i++) pool.push(String((data(await api(d.socket, 'POST', '/api/v1/projects', { name: `crash-pool-${i}`, template: 'blank' })) as { id?: string } | undefined)?.id));
+    // A task due every second runs through every round and every kill: no instant may be recorded (or run) twice.
+    const ticker = await api(d.socket, 'POST', '/api/v1/scheduled-tasks', { project_id: fixture, name: 'ticker', schedule: '* * * * * *', command: 'true', concurrency: 'skip', catch_up: 'once' });
+    if (ticker.status !== 201) throw new Error(`the ticker task: ${ticker.status} ${ticker.body.toString().slice(0, 200)}`);
     const checks: Write[] = [];
     for (let round = 1; round <= opts.rounds; round++) {
       const socket = d.socket;
@@ -177,6 +230,7 @@ export async function runCrash(opts: CrashOptions): Promise<CrashResult> {
       );
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
+      const killedAt = Date.now();
       result.killedAfterAcks.push(killAt);
       await d.fake.close();
       result.integrity.push(...integrityCheck(home).map((e) => `round ${round}: ${e}`));
@@ -193,8 +247,19 @@ export async function runCrash(opts: CrashOptions): Promise<CrashResult> {
       }
       if (runId) {
         const r = data(await api(d.socket, 'GET', `/api/v1/projects/${fixture}/runs/${runId}`)) as { status?: string } | undefined;
-        if (r?.status === 'running') result.runsLeftRunning++;
+        if (r?.status === 'running') {
+          result.runsLeftRunning++;
+          result.lost.push(`round ${round}: the run ${runId} in flight at the kill is still "running"`);
+        }
       }
+      // Scheduled runs the kill cut off are marked (interrupted) once the scheduler has started again.
+      let cut = scheduledRunsLeftRunning(home, killedAt);
+      for (let i = 0; i < 50 && cut > 0; i++) {
+        await sleep(200);
+        cut = scheduledRunsLeftRunning(home, killedAt);
+      }
+      if (cut > 0) result.lost.push(`round ${round}: ${cut} scheduled run(s) cut off by the kill still "running"`);
+      result.runsLeftRunning += cut;
       const projects = await allProjects(d.socket);
       result.orphanContainers.push(...orphanContainers(home, new Set(projects.map((p) => p.id))).map((c) => `round ${round}: ${c}`));
       result.acknowledged += acked.length;
@@ -207,7 +272,8 @@ export async function runCrash(opts: CrashOptions): Promise<CrashResult> {
       const bad = await w.verify(d.socket, pass);
       if (bad) result.lost.push(`at the end: ${bad}`);
     }
-    return { ...result, seconds: (performance.now() - t0) / 1000 };
+    const sched = scheduledRunAudit(home);
+    return { ...result, scheduledRuns: sched.runs, duplicateScheduledRuns: sched.duplicates, seconds: (performance.now() - t0) / 1000 };
   } finally {
     // Projects go with their containers; then the daemon and the home.
     if (d) {
@@ -250,6 +316,8 @@ export function verdict(r: CrashResult, rounds: number): string[] {
   if (r.integrity.length) missed.push(`integrity check: ${r.integrity.length} problem(s)`);
   if (r.runsLeftRunning) missed.push(`${r.runsLeftRunning} run(s) left "running" after a restart`);
   if (r.orphanContainers.length) missed.push(`${r.orphanContainers.length} orphan container(s)`);
+  if (r.duplicateScheduledRuns.length) missed.push(`${r.duplicateScheduledRuns.length} scheduled instant(s) recorded twice`);
+  if (r.scheduledRuns === 0) missed.push('the every-second task never ran');
   return missed;
 }
 
@@ -262,8 +330,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       `crash: ${r.rounds} rounds of ${values.writes} concurrent writes, kill -9 in flight, in ${r.seconds.toFixed(1)} s`,
       `  acknowledged writes: ${r.acknowledged}; lost: ${r.lost.length}`,
       `  integrity_check problems: ${r.integrity.length}; runs left running: ${r.runsLeftRunning}; orphan containers: ${r.orphanContainers.length}`,
+      `  scheduled runs of the every-second task: ${r.scheduledRuns}; instants recorded twice: ${r.duplicateScheduledRuns.length}`,
       `  killed after acknowledgement number: ${r.killedAfterAcks.join(', ')}`,
-      ...[...r.lost, ...r.integrity, ...r.orphanContainers].slice(0, 40).map((l) => `  FAIL ${l}`),
+      ...[...r.lost, ...r.integrity, ...r.orphanContainers, ...r.duplicateScheduledRuns].slice(0, 40).map((l) => `  FAIL ${l}`),
     ].join('\n') + '\n',
   );
   const missed = verdict(r, rounds);
