@@ -134,7 +134,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       agents,
       logger,
       paths,
-      config: { allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts, rateLimit: config.rateLimit, maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes },
+      config: { allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts, rateLimit: config.rateLimit, authFailureLimit: config.authFailureLimit, maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes },
       startedAt: now(),
       now,
       processStats: vitals.read,

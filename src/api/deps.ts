@@ -16,6 +16,8 @@ export interface ApiConfig {
   allowedOrigins: string[];
   allowedHosts: string[];
   rateLimit: { perSecond: number; burst: number };
+  /** Failed authentications an address may make on TCP before its 401s become 429s (default: bursts of 20, then one per 2 s). */
+  authFailureLimit?: { perSecond: number; burst: number };
   /** Largest JSON body accepted, in bytes. */
   maxBodyBytes: number;
   /** Largest file upload (multipart or raw bytes), in bytes. Default 100 MiB. */

@@ -117,9 +117,9 @@ export class LlmService implements LlmClient {
     return this.config.update(patch);
   }
 
-  /** Calls and cost per agent today (UTC), for GET /agents/status. */
-  todayByAgent(now: number = this.now()): Record<string, { calls: number; cost_usd: number }> {
-    return this.calls.todayByAgent(now);
+  /** Calls and cost per agent today (UTC), for GET /agents/status; `projectIds`: only those projects' calls (an empty list matches nothing). */
+  todayByAgent(now: number = this.now(), projectIds?: readonly string[]): Record<string, { calls: number; cost_usd: number }> {
+    return this.calls.todayByAgent(now, projectIds);
   }
 
   /**

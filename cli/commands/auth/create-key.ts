@@ -29,7 +29,7 @@ export class AuthCreateKeyCommand extends ZeblitCommand {
   });
 
   name = Option.String({ name: 'name' });
-  clientType = Option.String('--client', { description: 'cli, telegram, editor, web or other (default cli)', validator: t.isEnum(CLIENT_TYPES) });
+  clientType = Option.String('--client', { description: 'cli, telegram, editor, web or other (default cli): a label for logs and the audit, it grants nothing', validator: t.isEnum(CLIENT_TYPES) });
   scopes = Option.String('--scopes', { description: 'Comma-separated: read,write,admin (default read,write)' });
   expiresDays = Option.String('--expires-days', { description: 'Expire after N days (default never)', validator: isInt(1, 3650) });
 

@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,6 +43,10 @@ export async function startProofDaemon(opts: ProofDaemonOptions = {}): Promise<P
   const fake = await FakeLlm.start();
   fake.fallback(demoResponder);
   const home = opts.home ?? mkdtempSync(join(tmpdir(), 'zbl-proof-'));
+  // The proofs send thousands of refused requests on purpose: the failed-authentication limiter (tested on its
+  // own) would turn most of their 401s into 429s. A home reused across restarts keeps its file.
+  const configFile = join(home, 'config.json');
+  if (!existsSync(configFile)) writeFileSync(configFile, JSON.stringify({ auth_failure_limit: { per_minute: 1_000_000, burst: 1_000_000 } }), { mode: 0o600 });
   const env = {
     ...process.env,
     ZEBLIT_HOME: home,

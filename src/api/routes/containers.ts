@@ -22,6 +22,7 @@ import type { AppDeps } from '../deps.ts';
 import { ok } from '../envelope.ts';
 import type { AppEnv } from '../env.ts';
 import { defineRoute, principalOf, requireAccess, router } from '../route.ts';
+import { visibleProjectIds } from '../scope.ts';
 import { NDJSON, SSE, recordStream, streamFormat } from '../streaming.ts';
 
 const ProjectRef = z.object({ id: z.string().min(1).max(100).describe('Project id (prj_…) or name') });
@@ -74,8 +75,21 @@ export function containerRoutes(deps: AppDeps) {
 
   defineRoute(
     app,
-    { method: 'get', path: '/containers/images', summary: 'Template images: which one is used, pull progress', tags: ['containers'], data: z.array(ImageStatus) },
-    () => containers.imageStatus(),
+    {
+      method: 'get',
+      path: '/containers/images',
+      summary: 'Template images: which one is used, pull progress',
+      description: "`last` is the latest pull or check of the template's image; a non-admin sees it only when it was for one of their own projects or for the daemon itself.",
+      tags: ['containers'],
+      data: z.array(ImageStatus),
+    },
+    (c) => {
+      const visible = visibleProjectIds(deps, principalOf(c));
+      if (!visible) return containers.imageStatus();
+      const own = new Set(visible);
+      // Which project pulled, and why its pull failed, is that project's owner's business.
+      return containers.imageStatus().map((s) => (s.last?.project_id && !own.has(s.last.project_id) ? { ...s, last: null } : s));
+    },
   );
 
   registerExecute(app, deps, projectOf);
