@@ -50,6 +50,7 @@ import { RunsCommand } from './commands/runs.ts';
 import { StartCommand } from './commands/start.ts';
 import { StatusCommand } from './commands/status.ts';
 import { StopCommand } from './commands/stop.ts';
+import { TelegramRunCommand } from './commands/telegram/run.ts';
 import { UnarchiveCommand } from './commands/unarchive.ts';
 import { UsageCommand } from './commands/usage.ts';
 import { UseCommand } from './commands/use.ts';
@@ -120,6 +121,7 @@ export const COMMANDS = [
   ApproveCommand,
   DenyCommand,
   ApprovalsCommand,
+  TelegramRunCommand,
   VersionCommand,
 ] as const;
 

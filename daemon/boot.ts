@@ -6,6 +6,7 @@
  */
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Audit } from '../src/audit/index.ts';
 import { Auth, loadOrCreateSecret } from '../src/auth/index.ts';
@@ -19,6 +20,7 @@ import { AgentService, AutoFix } from '../src/agents/index.ts';
 import { VERSION } from '../src/contracts/index.ts';
 import { openDatabase } from '../src/db/index.ts';
 import { Projects } from '../src/projects/index.ts';
+import { TelegramConfigStore } from '../src/telegram/index.ts';
 import type { DaemonConfig } from './config.ts';
 import { closeListener, listenSocket, listenTcp, tcpPort, type Listener } from './listeners.ts';
 import { acquireLock } from './lock.ts';
@@ -26,6 +28,7 @@ import { createLogger } from './logger.ts';
 import { createShutdown } from './shutdown.ts';
 import { followMainOutput } from './main-output.ts';
 import { processStats } from './process-stats.ts';
+import { TelegramSupervisor } from './telegram-supervisor.ts';
 
 export interface Daemon {
   logger: Logger;
@@ -120,6 +123,10 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     const offAutofix = new AutoFix({ agents, projects, containers, console: consoleService, bus, onError: (err, projectId) => logger.warn({ err, project_id: projectId }, 'auto-fix failed') }).start();
     const vitals = processStats(paths.db);
     shutdown.add({ name: 'vitals', run: () => vitals.stop() });
+    // The Telegram bot (a client of this daemon, run as a child) when a token is configured; stopped before the listeners close.
+    const telegramConfig = TelegramConfigStore.forDaemon(join(paths.telegram, 'settings.json'), secret, process.env, now);
+    const telegramBot = new TelegramSupervisor({ config: telegramConfig, mintServiceKey: () => auth.rotateServiceCredential('telegram').key, paths, log: logger, now });
+    shutdown.add({ name: 'telegram bot', run: () => telegramBot.close() });
     const app = createApp({
       database,
       auth,
@@ -132,6 +139,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       files,
       llm,
       agents,
+      telegram: { config: telegramConfig, bot: () => telegramBot.status() },
       logger,
       paths,
       config: { allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts, rateLimit: config.rateLimit, authFailureLimit: config.authFailureLimit, maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes },
@@ -168,6 +176,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     logger.info({ version: VERSION, socket: paths.socket, http: tcp?.address ?? null, home: paths.home, owner: owner.name }, 'zeblitd ready');
     // After readiness, in the background: a missing engine must not hold up the API; it reconciles when the engine appears.
     containers.startBackground();
+    telegramBot.start();
     containers.reconcile().catch((err: unknown) => logger.warn({ err }, 'container reconciliation postponed until the engine answers'));
   } catch (err) {
     for (const l of listeners) l.server.close();

@@ -55,8 +55,10 @@ const OPEN_COMMANDS = new Set(['start', 'help', 'link']);
 export interface RunningBot {
   bot: Bot;
   env: BotEnv;
-  /** Resolves once polling has started (getMe answered). */
+  /** Resolves once polling has started (getMe answered); rejects when it could not start (a token Telegram refuses, say). */
   ready: Promise<void>;
+  /** Settles when polling ends: resolves after stop(), rejects when Telegram ended it (401, 409 Conflict: another poller). */
+  done: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -132,17 +134,31 @@ export function createZeblitBot(opts: BotOptions): RunningBot {
   });
 
   let resolveReady!: () => void;
+  let started = false;
   const ready = new Promise<void>((r) => (resolveReady = r));
-  const polling = bot.start({ timeout: opts.pollTimeoutSeconds ?? 30, drop_pending_updates: false, onStart: () => resolveReady() });
-  polling.catch((e: unknown) => log('error', `polling stopped: ${e instanceof Error ? e.message : String(e)}`));
+  const polling = bot.start({
+    timeout: opts.pollTimeoutSeconds ?? 30,
+    drop_pending_updates: false,
+    onStart: (me) => {
+      started = true;
+      log('info', `polling for updates as @${me.username}`);
+      resolveReady();
+    },
+  });
+  // Before it polls, a failure means it cannot start; after, that polling stopped.
+  const readyOrFailed = Promise.race([ready, polling.then(() => undefined)]);
+  polling.catch((e: unknown) => {
+    if (started) log('error', `polling stopped: ${e instanceof Error ? e.message : String(e)}`);
+  });
   void ready.then(() => env.notifier.start());
   return {
     bot,
     env,
-    ready,
+    ready: readyOrFailed,
+    done: polling,
     async stop() {
       env.notifier.stop();
-      await bot.stop();
+      await bot.stop().catch(() => {});
       await polling.catch(() => {});
     },
   };

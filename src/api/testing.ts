@@ -12,6 +12,7 @@ import { FileService } from '../files/index.ts';
 import { Auth, loadOrCreateSecret } from '../auth/index.ts';
 import { LlmService } from '../llm/index.ts';
 import { AgentService } from '../agents/index.ts';
+import { TelegramConfigStore } from '../telegram/index.ts';
 import {
   ERROR_STATUS,
   VERSION,
@@ -65,6 +66,8 @@ export function makeTestApp(config: Partial<ApiConfig> = {}, now: () => number =
     agents: new AgentService({ db: database.db, bus, llm, files, containers, console: consoleService }, { now }),
     logger: pino({ level: 'silent' }),
     paths,
+    // No bot runs in route tests: the configuration is real, the bot's state says so.
+    telegram: { config: TelegramConfigStore.forDaemon(join(paths.telegram, 'settings.json'), secret, {}, now), bot: () => ({ state: 'not_configured', pid: null, restarts: 0, last_error: null, since: 0, username: null }) },
     config: {
       allowedOrigins: [],
       allowedHosts: [],

@@ -7,6 +7,7 @@ import { ConsoleApi } from './console.ts';
 import { ContainersApi } from './containers.ts';
 import { FilesApi } from './files.ts';
 import { LlmApi } from './llm.ts';
+import { TelegramApi } from './telegram.ts';
 import { unwrapEnvelope } from './envelope.ts';
 import { ZeblitApiError } from './errors.ts';
 import { sendRaw, type RawResponse } from './http.ts';
@@ -42,6 +43,7 @@ export class ZeblitClient implements Requester {
   readonly console: ConsoleApi;
   readonly agents: AgentsApi;
   readonly llm: LlmApi;
+  readonly telegram: TelegramApi;
 
   constructor(options: ZeblitClientOptions) {
     this.transport = options.transport;
@@ -56,6 +58,7 @@ export class ZeblitClient implements Requester {
     this.console = new ConsoleApi(this);
     this.agents = new AgentsApi(this);
     this.llm = new LlmApi(this);
+    this.telegram = new TelegramApi(this);
   }
 
   /** Where this client points, for messages: the socket path or the origin. */

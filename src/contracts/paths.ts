@@ -19,6 +19,8 @@ export interface ZeblitPaths {
   /** Shared by the daemon (port, bind, origins, limits) and the CLI (current project, host). */
   config: string;
   cliCredentials: string;
+  /** The Telegram bot's folder: the daemon's bot settings (token sealed) and the bot's own state. */
+  telegram: string;
 }
 
 export function zeblitPaths(env: NodeJS.ProcessEnv = process.env): ZeblitPaths {
@@ -35,6 +37,7 @@ export function zeblitPaths(env: NodeJS.ProcessEnv = process.env): ZeblitPaths {
     blobs: join(home, 'blobs'),
     config: join(home, 'config.json'),
     cliCredentials: join(home, 'credentials.json'),
+    telegram: join(home, 'telegram'),
   };
 }
 
