@@ -17,6 +17,7 @@ import {
   type TelegramConfigUpdate,
   type TelegramConfigView,
 } from '../../../src/contracts/index.ts';
+import { describeBot } from '../../format.ts';
 
 export type Change = { kind: 'llm'; patch: LlmConfigUpdate } | { kind: 'project-budget'; usd: number | null } | { kind: 'telegram'; patch: TelegramConfigUpdate };
 
@@ -174,13 +175,6 @@ export function readKey(view: LlmConfigView, key: string): unknown {
   if (key === 'budget.global') return view.budgets.global_monthly_usd;
   if (key === 'timeout_ms' || key === 'max_retries' || key === 'max_tokens') return view[key];
   throw unknownKey(key);
-}
-
-/** How the bot's state reads in one line: `running (pid 4242, @zeblit_bot)`. */
-export function describeBot(bot: TelegramConfigView['bot']): string {
-  const extra = [bot.pid !== null ? `pid ${bot.pid}` : '', bot.username ? `@${bot.username}` : '', bot.restarts > 0 ? `${bot.restarts} restart${bot.restarts === 1 ? '' : 's'}` : ''].filter(Boolean);
-  const state = bot.state.replace('_', ' ');
-  return `${state}${extra.length ? ` (${extra.join(', ')})` : ''}${bot.last_error ? `; last error: ${bot.last_error}` : ''}`;
 }
 
 /** The value of one telegram key (`telegram` alone: all of them). The token shows only as set, its source and last four characters. */

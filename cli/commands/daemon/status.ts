@@ -4,7 +4,7 @@ import { ZeblitApiError } from '../../../src/client/index.ts';
 import { ZeblitCommand } from '../../base-command.ts';
 import { isAlive, readDaemonLock } from '../../../src/contracts/index.ts';
 import { pingDaemon } from '../../daemon-start.ts';
-import { formatDuration, formatTime } from '../../format.ts';
+import { describeBot, formatDuration, formatTime } from '../../format.ts';
 import { formatDetails } from '../../table.ts';
 
 export class DaemonStatusCommand extends ZeblitCommand {
@@ -51,6 +51,7 @@ export class DaemonStatusCommand extends ZeblitCommand {
         ['Home', health.home ?? files.home],
         ['Started', lock?.started_at ? formatTime(lock.started_at) : undefined],
         ['Log', files.daemonLog],
+        ['Telegram bot', health.telegram_bot ? describeBot(health.telegram_bot) : undefined],
       ])}`;
     });
     return health ? 0 : 1;
