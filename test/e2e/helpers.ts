@@ -102,7 +102,7 @@ export interface StartOptions {
 }
 
 /** The caller's environment minus anything that would point the programs elsewhere, plus the home and `extra`. */
-function daemonEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function daemonEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   // A Telegram bot token in the caller's environment would make every daemon run a bot.
   for (const name of ['ZEBLIT_HOST', 'ZEBLIT_API_KEY', 'ZEBLIT_SOCKET', 'ZEBLIT_NO_AUTOSTART', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_API_ROOT', 'TELEGRAM_ALLOWED_USERS']) delete env[name];
