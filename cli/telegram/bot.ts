@@ -32,6 +32,15 @@ export interface BotOptions {
   log?: (level: 'info' | 'warn' | 'error', message: string, extra?: Record<string, unknown>) => void;
   /** Long-poll timeout in seconds (Telegram's maximum is 50; tests use less). */
   pollTimeoutSeconds?: number;
+  /** Agent turns at least this long are announced when they end (default one minute). */
+  longTurnMs?: number;
+}
+
+/** A chat turn this bot runs for a chat (what /cancel stops; its end is answered in the chat, not notified). */
+export interface ChatTurn {
+  projectId: string;
+  conversationId: string | null;
+  abort: AbortController;
 }
 
 /** What every handler gets: the linked user (if any) and a client acting as them. */
@@ -46,6 +55,8 @@ export interface BotEnv {
   service: ZeblitClient;
   /** The linked user of this update, or undefined. */
   linked(ctx: Context): LinkedUser | undefined;
+  /** Turns in progress, by chat id. */
+  chatTurns: Map<number, ChatTurn>;
   log: NonNullable<BotOptions['log']>;
 }
 
@@ -94,6 +105,7 @@ export function createZeblitBot(opts: BotOptions): RunningBot {
     clientForKey,
     service: new ZeblitClient({ transport: { ...opts.daemon, token: opts.serviceKey }, userAgent: 'zeblit-telegram' }),
     linked: (ctx) => (ctx.from ? state.get(ctx.from.id) : undefined),
+    chatTurns: new Map(),
     log,
   };
   env.notifier = new Notifier(bot, env);

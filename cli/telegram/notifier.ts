@@ -1,13 +1,17 @@
 /**
- * What the bot tells linked users unasked: approval requests of their
- * projects' agents (with Approve / Deny buttons that go away once decided,
- * here or anywhere else), over the daemon's event stream, as each user.
+ * What the bot tells linked users unasked, over the daemon's event stream, as
+ * each user: approval requests of their projects' agents (with Approve / Deny
+ * buttons that go away once decided, here or anywhere else), and the end of
+ * agent turns that ran a minute or more (started from the CLI, another
+ * client, auto-fix), per the user's /notify preference: on (every such
+ * turn), failures (those that did not complete), off. Approval requests are
+ * always shown: an agent waits on them.
  */
 import { InlineKeyboard, type Bot, type Context } from 'grammy';
 import { followEvents } from '../../src/client/index.ts';
 import type { ZeblitEvent } from '../../src/contracts/index.ts';
 import type { BotEnv } from './bot.ts';
-import { escapeHtml, friendlyError } from './format.ts';
+import { escapeHtml, friendlyError, usd } from './format.ts';
 import type { LinkedUser } from './state.ts';
 
 interface ShownApproval {
@@ -28,6 +32,8 @@ export class Notifier {
   /** One event subscription per (user, project). */
   private readonly follows = new Map<string, AbortController>();
   private readonly approvals = new Map<string, ShownApproval>();
+  /** Turns seen starting, by user, project and conversation: the top-level agent and when it began (the daemon's clock). */
+  private readonly turns = new Map<string, { agent: string; startedAt: number }>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
@@ -88,11 +94,57 @@ export class Notifier {
   private async onEvent(telegramUserId: number, projectId: string, e: ZeblitEvent): Promise<void> {
     const user = this.env.state.get(telegramUserId);
     if (!user) return;
-    if (e.type === 'agent.approval_needed') await this.askApproval(user, projectId, e.data as ApprovalAsk);
+    if (e.type === 'agent.status') await this.turnStatus(user, projectId, e);
+    else if (e.type === 'agent.approval_needed') await this.askApproval(user, projectId, e.data as ApprovalAsk);
     else if (e.type === 'agent.approval_resolved') {
       const d = e.data as { approval_id: string; status: string; decided_by: string | null };
       await this.resolved(d.approval_id, d.status, d.decided_by);
     }
+  }
+
+  /**
+   * A turn's top-level agent says `working` first (sub-agents it delegates to
+   * say so with a message) and `idle` last; in between it may wait for
+   * approvals and work again.
+   */
+  private async turnStatus(user: LinkedUser, projectId: string, e: ZeblitEvent): Promise<void> {
+    const d = e.data as { agent: string; status: string; conversation_id: string | null; message: string | null };
+    if (!d.conversation_id) return;
+    const key = `${user.telegram_user_id}:${projectId}:${d.conversation_id}`;
+    const seen = this.turns.get(key);
+    if (d.status === 'working' && !seen && d.message === null) {
+      this.turns.set(key, { agent: d.agent, startedAt: e.time });
+      return;
+    }
+    if (d.status !== 'idle' || !seen || seen.agent !== d.agent) return;
+    this.turns.delete(key);
+    const took = e.time - seen.startedAt;
+    if (took < (this.env.opts.longTurnMs ?? 60_000) || user.notify === 'off') return;
+    // A turn this bot runs for the chat is answered there already.
+    if ([...this.env.chatTurns.values()].some((t) => t.conversationId === d.conversation_id)) return;
+    await this.turnEnded(user, projectId, d.conversation_id, d.agent, took);
+  }
+
+  private async turnEnded(user: LinkedUser, projectId: string, conversationId: string, agent: string, took: number): Promise<void> {
+    const client = this.env.clientFor(user);
+    const [project, convo] = await Promise.all([client.projects.get(projectId), client.agents.conversation(projectId, conversationId, { limit: 2 })]).catch((e: unknown) => {
+      this.env.log('warn', `cannot read the turn that ended in ${projectId}: ${e instanceof Error ? e.message : String(e)}`);
+      return [null, null] as const;
+    });
+    if (!project || !convo) return;
+    const answer = convo.messages.filter((m) => m.role === 'assistant').at(-1);
+    const status = answer?.status ?? 'completed';
+    if (user.notify === 'failures' && status === 'completed') return;
+    const icon = status === 'completed' ? '✅' : status === 'cancelled' ? '⏹' : '⚠️';
+    const text = (answer?.content ?? '').trim();
+    const body = text.length > 600 ? `${text.slice(0, 600)}…` : text;
+    const lines = [
+      `${icon} <b>${escapeHtml(agent)}</b> ${status === 'completed' ? 'finished' : `ended (${escapeHtml(status)})`} in <b>${escapeHtml(project.name)}</b> after ${duration(took)}`,
+      ...(body ? ['', escapeHtml(body)] : []),
+      '',
+      `<i>${answer?.usage ? `${usd(answer.usage.cost_usd)} · ` : ''}${escapeHtml(convo.title.slice(0, 80))}</i>`,
+    ];
+    await this.bot.api.sendMessage(user.chat_id, lines.join('\n'), { parse_mode: 'HTML' });
   }
 
   /** Shows an approval request once, with its buttons. */
@@ -146,4 +198,12 @@ export class Notifier {
     const outcome = status === 'approved' ? '✅ Approved' : status === 'denied' ? '⛔ Denied' : '⌛ Expired';
     await this.bot.api.editMessageText(shown.chatId, shown.messageId, `${shown.text}\n\n<b>${outcome}</b>${by ? ` by ${escapeHtml(by)}` : ''}`, { parse_mode: 'HTML' }).catch(() => {});
   }
+}
+
+/** 75_000 → `1 min 15 s`. */
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m} min${s % 60 ? ` ${s % 60} s` : ''}` : `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
 }

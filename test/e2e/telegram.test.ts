@@ -9,49 +9,19 @@ import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createZeblitBot, type RunningBot } from '../../cli/telegram/bot.ts';
-import { FakeLlm } from '../../src/llm/testing/fake-llm.ts';
-import { FakeTelegram, type FakeUser } from './fake-telegram.ts';
-import { cleanup, createKey, dataOf, DAEMON_JS, request, requireBuilt, runCli, sock, startDaemon, tempHome, type DaemonProc } from './helpers.ts';
-
-const alice: FakeUser = { id: 1001, first_name: 'Alice', username: 'alice' };
-const bob: FakeUser = { id: 2002, first_name: 'Bob', username: 'bob' };
+import { dataOf, request, runCli, sock } from './helpers.ts';
+import { alice, bob, startBotWorld, type BotWorld } from './telegram-kit.ts';
 
 describe('telegram bot', { timeout: 600_000 }, () => {
-  let home: string;
-  let daemon: DaemonProc;
-  let tg: FakeTelegram;
-  let llm: FakeLlm;
-  let bot: RunningBot;
-
-  /** A link token of a user, as `zeblit auth telegram-link` prints it. */
-  async function linkToken(key?: string): Promise<string> {
-    const r = await request<{ token: string }>(sock(daemon), { method: 'POST', path: '/api/v1/auth/telegram/link', headers: key ? { authorization: `Bearer ${key}` } : {} });
-    return dataOf(r).token;
-  }
-
-  async function said(user: FakeUser, text: string, expect: RegExp, timeoutMs = 20_000) {
-    const before = tg.botMessages(user.id).length;
-    tg.say(user, text);
-    return tg.waitFor(`a reply to "${text}" matching ${expect}`, () => tg.botMessages(user.id).slice(before).find((m) => expect.test(m.text)), timeoutMs);
-  }
+  let w: BotWorld;
+  const said: BotWorld['said'] = (...a) => w.said(...a);
 
   before(async () => {
-    requireBuilt(DAEMON_JS);
-    llm = await FakeLlm.start();
-    home = tempHome('tg');
-    daemon = await startDaemon(home, { env: { ANTHROPIC_API_KEY: 'sk-e2e-fake', ANTHROPIC_BASE_URL: llm.anthropicBaseUrl, OPENAI_API_KEY: '', OPENAI_BASE_URL: '' } });
-    tg = await FakeTelegram.start();
-    const service = await createKey(daemon, 'telegram-bot', ['read', 'write', 'admin']);
-    bot = createZeblitBot({ token: tg.token, apiRoot: tg.apiRoot, daemon: { kind: 'unix', socketPath: daemon.socket }, serviceKey: service.key, statePath: join(home, 'telegram', 'state.json'), pollTimeoutSeconds: 1 });
-    await bot.ready;
+    w = await startBotWorld('tg');
   });
 
   after(async () => {
-    await bot?.stop();
-    await tg?.close();
-    await llm?.close();
-    await cleanup();
+    await w?.close();
   });
 
   it('an unlinked user can only start, ask for help and link', async () => {
@@ -61,18 +31,18 @@ describe('telegram bot', { timeout: 600_000 }, () => {
   });
 
   it('links with a token from the CLI, and the state file is private', async () => {
-    const cli = await runCli(home, ['--json', 'auth', 'telegram-link']);
+    const cli = await runCli(w.home, ['--json', 'auth', 'telegram-link']);
     const token = (JSON.parse(cli.stdout) as { token: string }).token;
     await said(alice, `/link ${token}`, /Linked to Zeblit as <b>[^<]+<\/b>/);
-    assert.equal(statSync(join(home, 'telegram', 'state.json')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(w.home, 'telegram', 'state.json')).mode & 0o777, 0o600);
     // The token works once.
     await said(bob, `/link ${token}`, /already used/);
   });
 
   it('two linked users see only their own projects', async () => {
     // Creating a user gives their first key: Bob asks for his own link token with it.
-    const created = await request<{ api_key: { key: string } }>(sock(daemon), { method: 'POST', path: '/api/v1/users', json: { name: 'robert' } });
-    const token = await linkToken(dataOf(created).api_key.key);
+    const created = await request<{ api_key: { key: string } }>(sock(w.daemon), { method: 'POST', path: '/api/v1/users', json: { name: 'robert' } });
+    const token = await w.linkToken(dataOf(created).api_key.key);
     await said(bob, `/link ${token}`, /Linked to Zeblit as <b>robert<\/b>/);
     await said(alice, '/create alpha blank', /Created <b>alpha<\/b>/);
     await said(bob, '/projects', /No projects yet/);
@@ -83,44 +53,44 @@ describe('telegram bot', { timeout: 600_000 }, () => {
   it('/run answers with the output as a code block; long output comes as a file', async () => {
     const r = await said(alice, '/run echo "<b>not bold</b> & done"', /→ <b>exit 0<\/b>/, 60_000);
     assert.match(r.text, /<pre>&lt;b&gt;not bold&lt;\/b&gt; &amp; done\n?<\/pre>/);
-    const before = tg.botMessages(alice.id).length;
-    tg.say(alice, '/run python3 -c "print(\'x\' * 20000)" || seq 1 4000');
-    const doc = await tg.waitFor('the long output as a document', () => tg.botMessages(alice.id).slice(before).find((m) => m.document), 60_000);
+    const before = w.tg.botMessages(alice.id).length;
+    w.tg.say(alice, '/run python3 -c "print(\'x\' * 20000)" || seq 1 4000');
+    const doc = await w.tg.waitFor('the long output as a document', () => w.tg.botMessages(alice.id).slice(before).find((m) => m.document), 60_000);
     assert.equal(doc.document?.file_name, 'output.txt');
     assert.ok((doc.document?.bytes.length ?? 0) > 10_000);
   });
 
   it('a document sent to the bot is uploaded; /files sends it back', async () => {
-    tg.sendDocument(alice, 'notes.md', Buffer.from('# Notes\nfrom the phone\n'), 'docs/notes.md');
-    await tg.waitFor('the upload confirmed', () => tg.botMessages(alice.id).find((m) => /Saved <code>docs\/notes.md<\/code>/.test(m.text)), 20_000);
+    w.tg.sendDocument(alice, 'notes.md', Buffer.from('# Notes\nfrom the phone\n'), 'docs/notes.md');
+    await w.tg.waitFor('the upload confirmed', () => w.tg.botMessages(alice.id).find((m) => /Saved <code>docs\/notes.md<\/code>/.test(m.text)), 20_000);
     const list = await said(alice, '/files docs', /pick a file/);
-    const before = tg.botMessages(alice.id).length;
-    tg.press(alice, list, '📄 notes.md (23 B)');
-    const doc = await tg.waitFor('the file as a document', () => tg.botMessages(alice.id).slice(before).find((m) => m.document));
+    const before = w.tg.botMessages(alice.id).length;
+    w.tg.press(alice, list, '📄 notes.md (23 B)');
+    const doc = await w.tg.waitFor('the file as a document', () => w.tg.botMessages(alice.id).slice(before).find((m) => m.document));
     assert.equal(doc.document?.bytes.toString(), '# Notes\nfrom the phone\n');
   });
 
   it('a chat turn edits one status message and answers with the cost', async () => {
-    llm.reset();
-    llm.script([{ tool_calls: [{ name: 'list_files', input: {} }] }, { text: 'There is a docs folder with <notes>.' }]);
-    const before = tg.botMessages(alice.id).length;
-    tg.say(alice, '@engineer what is in this project?');
-    const answer = await tg.waitFor('the answer', () => tg.botMessages(alice.id).slice(before).find((m) => /There is a docs folder/.test(m.text)), 60_000);
+    w.llm.reset();
+    w.llm.script([{ tool_calls: [{ name: 'list_files', input: {} }] }, { text: 'There is a docs folder with <notes>.' }]);
+    const before = w.tg.botMessages(alice.id).length;
+    w.tg.say(alice, '@engineer what is in this project?');
+    const answer = await w.tg.waitFor('the answer', () => w.tg.botMessages(alice.id).slice(before).find((m) => /There is a docs folder/.test(m.text)), 60_000);
     assert.match(answer.text, /with &lt;notes&gt;\./);
     assert.match(answer.text, /— engineer · completed · [\d,]+ tokens · \$/);
-    const status = tg.botMessages(alice.id).slice(before).find((m) => /Done\./.test(m.text));
+    const status = w.tg.botMessages(alice.id).slice(before).find((m) => /Done\./.test(m.text));
     assert.ok(status && status.edits >= 1, 'the status message was edited');
     assert.match(status.text, /→ list_files/);
   });
 
   it('hostile text is escaped and 20,000 characters are split on line boundaries', async () => {
-    llm.reset();
+    w.llm.reset();
     const long = Array.from({ length: 400 }, (_, i) => `<line ${i}> & "quoted" ${'x'.repeat(40)}`).join('\n');
-    llm.script([{ text: long }]);
-    const before = tg.botMessages(alice.id).length;
-    tg.say(alice, '@engineer say a lot');
-    await tg.waitFor('the footer', () => tg.botMessages(alice.id).slice(before).find((m) => /— engineer/.test(m.text)), 60_000);
-    const parts = tg.botMessages(alice.id).slice(before).filter((m) => /&lt;line \d+&gt;/.test(m.text));
+    w.llm.script([{ text: long }]);
+    const before = w.tg.botMessages(alice.id).length;
+    w.tg.say(alice, '@engineer say a lot');
+    await w.tg.waitFor('the footer', () => w.tg.botMessages(alice.id).slice(before).find((m) => /— engineer/.test(m.text)), 60_000);
+    const parts = w.tg.botMessages(alice.id).slice(before).filter((m) => /&lt;line \d+&gt;/.test(m.text));
     assert.ok(parts.length >= 5, `split into ${parts.length} messages`);
     for (const p of parts) assert.ok(p.text.length <= 4096);
     const lines = parts.flatMap((p) => p.text.replace(/\n\n<i>—[\s\S]*$/, '').split('\n'));
@@ -129,20 +99,20 @@ describe('telegram bot', { timeout: 600_000 }, () => {
 
   it('approval requests come with buttons, which go once decided', async () => {
     await said(alice, '/run true', /exit 0/, 60_000);
-    const p = await request<{ id: string }>(sock(daemon), { method: 'GET', path: '/api/v1/projects/alpha' });
-    await request(sock(daemon), { method: 'PUT', path: `/api/v1/projects/${dataOf(p).id}`, json: { settings: { approval: 'ask' } } });
-    llm.reset();
-    llm.script([{ tool_calls: [{ name: 'run_command', input: { command: 'echo approved-run' } }] }, { text: 'Ran it.' }]);
-    const before = tg.botMessages(alice.id).length;
-    tg.say(alice, '@engineer run echo');
-    const ask = await tg.waitFor('the approval request', () => tg.botMessages(alice.id).slice(before).find((m) => /wants to <b>run_command<\/b>/.test(m.text) && m.reply_markup), 60_000);
-    tg.press(alice, ask, '✅ Approve');
-    await tg.waitFor('the buttons gone and the decider named', () => (!ask.reply_markup && /Approved<\/b> by \w+/.test(ask.text) ? ask : undefined));
-    await tg.waitFor('the answer', () => tg.botMessages(alice.id).slice(before).find((m) => /Ran it\./.test(m.text)), 60_000);
+    const p = await request<{ id: string }>(sock(w.daemon), { method: 'GET', path: '/api/v1/projects/alpha' });
+    await request(sock(w.daemon), { method: 'PUT', path: `/api/v1/projects/${dataOf(p).id}`, json: { settings: { approval: 'ask' } } });
+    w.llm.reset();
+    w.llm.script([{ tool_calls: [{ name: 'run_command', input: { command: 'echo approved-run' } }] }, { text: 'Ran it.' }]);
+    const before = w.tg.botMessages(alice.id).length;
+    w.tg.say(alice, '@engineer run echo');
+    const ask = await w.tg.waitFor('the approval request', () => w.tg.botMessages(alice.id).slice(before).find((m) => /wants to <b>run_command<\/b>/.test(m.text) && m.reply_markup), 60_000);
+    w.tg.press(alice, ask, '✅ Approve');
+    await w.tg.waitFor('the buttons gone and the decider named', () => (!ask.reply_markup && /Approved<\/b> by \w+/.test(ask.text) ? ask : undefined));
+    await w.tg.waitFor('the answer', () => w.tg.botMessages(alice.id).slice(before).find((m) => /Ran it\./.test(m.text)), 60_000);
   });
 
   it("Telegram's 429 is waited out and the message still arrives", async () => {
-    tg.throttleNext('sendMessage', 1);
+    w.tg.throttleNext('sendMessage', 1);
     const t0 = Date.now();
     await said(alice, '/help', /your projects, from your phone/);
     assert.ok(Date.now() - t0 >= 900, 'waited for retry_after');

@@ -14,8 +14,6 @@ import { background } from './background.ts';
 import { currentProject } from './projects.ts';
 
 const EDIT_EVERY_MS = 1_500;
-/** Turns in progress, by chat: what /cancel stops. */
-const running = new Map<number, { projectId: string; conversationId: string | null; abort: AbortController }>();
 
 function describeCall(tool: string, input: unknown): string {
   const i = (input ?? {}) as Record<string, unknown>;
@@ -30,6 +28,7 @@ function footer(r: ChatResponse): string {
 
 async function turn(ctx: Context, env: BotEnv, user: LinkedUser, text: string): Promise<void> {
   const chatId = ctx.chat!.id;
+  const running = env.chatTurns;
   if (running.has(chatId)) return void (await ctx.reply('The agents are still working on your last message: wait, or /cancel it.'));
   const project = await currentProject(ctx, env, user);
   if (!project) return;
@@ -111,7 +110,7 @@ export function registerChat(bot: Bot, env: BotEnv): void {
 
   bot.command('cancel', async (ctx) => {
     const user = env.linked(ctx)!;
-    const slot = running.get(ctx.chat.id);
+    const slot = env.chatTurns.get(ctx.chat.id);
     if (!slot) return void (await ctx.reply('Nothing is running.'));
     if (slot.conversationId) await env.clientFor(user).agents.cancel(slot.projectId, slot.conversationId).catch(() => null);
     slot.abort.abort();
