@@ -35,6 +35,7 @@ export class Notifier {
   /** Turns seen starting, by user, project and conversation: the top-level agent and when it began (the daemon's clock). */
   private readonly turns = new Map<string, { agent: string; startedAt: number }>();
   private timer: NodeJS.Timeout | null = null;
+  private chain: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(
@@ -85,10 +86,17 @@ export class Notifier {
     const abort = new AbortController();
     this.follows.set(key, abort);
     const client = this.env.clientFor(user);
-    void followEvents(() => client.connectWebSocket('/ws'), { projectId, topics: ['agent'], signal: abort.signal, onEvent: (e) => void this.onEvent(user.telegram_user_id, projectId, e) }).catch((e: unknown) => {
+    void followEvents(() => client.connectWebSocket('/ws'), { projectId, topics: ['agent'], signal: abort.signal, onEvent: (e) => this.enqueue(user.telegram_user_id, projectId, e) }).catch((e: unknown) => {
       this.follows.delete(key);
       this.env.log('warn', `stopped following ${projectId} for ${user.user_name}: ${e instanceof Error ? e.message : String(e)}`);
     });
+  }
+
+  /** Events are handled one after another, so what the bot says unasked arrives in the order it happened. */
+  private enqueue(telegramUserId: number, projectId: string, e: ZeblitEvent): void {
+    this.chain = this.chain
+      .then(() => this.onEvent(telegramUserId, projectId, e))
+      .catch((err: unknown) => this.env.log('warn', `could not tell about ${e.type} in ${projectId}: ${err instanceof Error ? err.message : String(err)}`));
   }
 
   private async onEvent(telegramUserId: number, projectId: string, e: ZeblitEvent): Promise<void> {
