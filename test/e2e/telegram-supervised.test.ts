@@ -74,6 +74,9 @@ describe('telegram bot supervised by the daemon', { timeout: 300_000 }, () => {
     assert.match(status.stdout, new RegExp(`Telegram bot +running \\(pid ${again.pid}, @zeblit_test_bot, 1 restart\\)`));
     const cfg = await runCli(home, ['config', 'get', 'telegram.bot_token']);
     assert.equal(cfg.stdout.trim(), 'set (config, …fake)');
+    // The link instructions name the bot the daemon runs.
+    const link = await runCli(home, ['auth', 'telegram-link']);
+    assert.match(link.stdout, /Send "\/link tgl_[\w-]+" to @zeblit_test_bot in Telegram within 10 minutes\./);
   });
 
   it('unsetting the token stops the bot', async () => {
