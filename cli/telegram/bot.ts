@@ -116,7 +116,8 @@ export function createZeblitBot(opts: BotOptions): RunningBot {
     const from = ctx.from?.id;
     if (from === undefined) return;
     if (opts.allowList && opts.allowList.length > 0 && !opts.allowList.includes(from)) {
-      if (ctx.message) await ctx.reply('This bot is private.');
+      // Their own id, so they can ask the owner to allow it (zeblit config set telegram.allowed_users).
+      if (ctx.message) await ctx.reply(`This bot is private. Your Telegram user id is ${from}: its owner can allow it.`);
       return;
     }
     const command = ctx.message?.text?.match(/^\/(\w+)/)?.[1]?.toLowerCase();
