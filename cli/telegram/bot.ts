@@ -60,6 +60,21 @@ export interface BotEnv {
   log: NonNullable<BotOptions['log']>;
 }
 
+/** The menu Telegram shows beside the text field. */
+const MENU = [
+  { command: 'projects', description: 'Your projects' },
+  { command: 'use', description: 'Pick the current project' },
+  { command: 'chat', description: 'Ask the agents (or just write)' },
+  { command: 'run', description: 'Run a command in the container' },
+  { command: 'logs', description: 'The console\'s last lines' },
+  { command: 'errors', description: 'Errors found in the console' },
+  { command: 'files', description: 'Browse and download files' },
+  { command: 'status', description: 'The project and its container' },
+  { command: 'cancel', description: 'Stop the current turn' },
+  { command: 'notify', description: 'on, off or failures' },
+  { command: 'help', description: 'What I can do' },
+];
+
 /** Commands an unlinked user may use. */
 const OPEN_COMMANDS = new Set(['start', 'help', 'link']);
 
@@ -156,6 +171,7 @@ export function createZeblitBot(opts: BotOptions): RunningBot {
       started = true;
       log('info', `polling for updates as @${me.username}`);
       resolveReady();
+      void bot.api.setMyCommands(MENU).catch((e: unknown) => log('warn', `could not set the command menu: ${e instanceof Error ? e.message : String(e)}`));
     },
   });
   // Before it polls, a failure means it cannot start; after, that polling stopped.

@@ -97,6 +97,17 @@ describe('telegram bot: logs, errors, notifications, unlink', { timeout: 600_000
     assert.ok(!notices().some((m) => /Answered in the chat/.test(m.text)));
   });
 
+  it('a second message while the agents work is turned away, even sent at once', async () => {
+    w.llm.reset();
+    w.llm.script([{ text: 'One at a time.', delay_ms: 500 }]);
+    const before = w.tg.botMessages(alice.id).length;
+    w.tg.say(alice, '@engineer first');
+    w.tg.say(alice, '@engineer second');
+    await w.tg.waitFor('the second turned away', () => w.tg.botMessages(alice.id).slice(before).find((m) => /still working on your last message/.test(m.text)));
+    await w.tg.waitFor('the first answered', () => w.tg.botMessages(alice.id).slice(before).find((m) => /One at a time\./.test(m.text)), 60_000);
+    assert.equal(w.llm.requests.length, 1, 'one turn ran');
+  });
+
   it('/unlink forgets the account: its key stops working and only /start, /help and /link answer', async () => {
     const state = JSON.parse(readFileSync(join(w.home, 'telegram', 'state.json'), 'utf8')) as { users: Record<string, { key: string }> };
     const key = state.users[String(alice.id)]?.key;

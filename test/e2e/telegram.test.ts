@@ -26,6 +26,9 @@ describe('telegram bot', { timeout: 600_000 }, () => {
 
   it('an unlinked user can only start, ask for help and link', async () => {
     await said(alice, '/start', /link your Zeblit account/i);
+    // Telegram shows the commands as a menu.
+    const menu = w.tg.calls.find((c) => c.method === 'setMyCommands')?.params.commands as Array<{ command: string }> | undefined;
+    assert.ok(menu?.some((c) => c.command === 'run'), JSON.stringify(menu));
     await said(alice, '/projects', /Link your Zeblit account first/);
     await said(alice, '/link tgl_not-a-real-token', /Unknown link token/);
   });

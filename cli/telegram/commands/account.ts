@@ -10,7 +10,7 @@ const HELP_LINKED = [
   '/projects — your projects; /use &lt;name&gt; picks one (or choose from a list)',
   '/create &lt;name&gt; [python|node|blank] — a new project',
   '/chat &lt;message&gt; — ask the agents (or just write a message)',
-  '/cancel — stop the agents\' current turn',
+  '/cancel — stop the agents\' current turn; /new — start a new conversation',
   '/run &lt;command&gt; — run a command in the project\'s container',
   '/logs — the console\'s last lines; /errors — errors found in it',
   '/files [folder] — browse and download files; send a document to upload it',

@@ -7,7 +7,7 @@
  */
 import type { Bot, Context } from 'grammy';
 import { AGENT_NAMES, type AgentName, type ChatResponse } from '../../../src/contracts/index.ts';
-import type { BotEnv } from '../bot.ts';
+import type { BotEnv, ChatTurn } from '../bot.ts';
 import { escapeHtml, friendlyError, textMessages, usd } from '../format.ts';
 import type { LinkedUser } from '../state.ts';
 import { background } from './background.ts';
@@ -30,8 +30,22 @@ async function turn(ctx: Context, env: BotEnv, user: LinkedUser, text: string): 
   const chatId = ctx.chat!.id;
   const running = env.chatTurns;
   if (running.has(chatId)) return void (await ctx.reply('The agents are still working on your last message: wait, or /cancel it.'));
+  // The slot is taken before the first await: a second message handled meanwhile (turns run beside the update loop) is turned away.
+  const slot: ChatTurn = { projectId: '', conversationId: null, abort: new AbortController() };
+  running.set(chatId, slot);
+  try {
+    await runTurn(ctx, env, user, text, slot);
+  } finally {
+    running.delete(chatId);
+  }
+}
+
+async function runTurn(ctx: Context, env: BotEnv, user: LinkedUser, text: string, slot: ChatTurn): Promise<void> {
+  const chatId = ctx.chat!.id;
   const project = await currentProject(ctx, env, user);
   if (!project) return;
+  slot.projectId = project.id;
+  slot.conversationId = user.conversations?.[project.id] || null;
   const named = /^@([a-z_-]+)\s+([\s\S]+)$/i.exec(text);
   const asked = named?.[1]?.toLowerCase().replace(/-/g, '_') ?? '';
   const agent = (AGENT_NAMES as readonly string[]).includes(asked) ? (asked as AgentName) : undefined;
@@ -59,9 +73,7 @@ async function turn(ctx: Context, env: BotEnv, user: LinkedUser, text: string): 
     shown = text;
     await ctx.api.editMessageText(chatId, status.message_id, escapeHtml(text), { parse_mode: 'HTML' }).catch(() => {});
   };
-  const abort = new AbortController();
-  const slot = { projectId: project.id, conversationId: user.conversations?.[project.id] ?? null, abort };
-  running.set(chatId, slot);
+  const abort = slot.abort;
   let result: ChatResponse | null = null;
   try {
     for await (const r of client.agents.stream(project.id, { message, ...(agent ? { agent } : {}), ...(slot.conversationId ? { conversation_id: slot.conversationId } : {}) }, { signal: abort.signal })) {
@@ -84,8 +96,6 @@ async function turn(ctx: Context, env: BotEnv, user: LinkedUser, text: string): 
     await edit(true);
     if (!abort.signal.aborted) await ctx.reply(friendlyError(e), { parse_mode: 'HTML' });
     return;
-  } finally {
-    running.delete(chatId);
   }
   if (pending) clearTimeout(pending);
   if (!result) return;
