@@ -54,9 +54,9 @@ export interface SupervisorOptions {
   spawn?: typeof nodeSpawn;
 }
 
-/** The CLI bundle beside the daemon's bundle (dist/zeblit.js beside dist/zeblitd.js), or beside the source tree's dist/. */
+/** The CLI bundle beside the daemon's bundle (dist/zeblit.cjs beside dist/zeblitd.js), or beside the source tree's dist/. */
 export function defaultBotCommand(here = dirname(fileURLToPath(import.meta.url))): BotCommand | null {
-  const found = [join(here, 'zeblit.js'), join(here, '..', 'dist', 'zeblit.js')].find((p) => existsSync(p));
+  const found = [join(here, 'zeblit.cjs'), join(here, '..', 'dist', 'zeblit.cjs')].find((p) => existsSync(p));
   return found ? { file: process.execPath, args: [found, 'telegram', 'run'] } : null;
 }
 
@@ -156,7 +156,7 @@ export class TelegramSupervisor {
     if (this.closed || !cfg.token) return;
     const command = this.opts.command;
     if (!command) {
-      this.lastError = 'the zeblit CLI bundle (dist/zeblit.js) is not beside zeblitd: build it with `npm run build`';
+      this.lastError = 'the zeblit CLI bundle (dist/zeblit.cjs) is not beside zeblitd: build it with `npm run build`';
       this.set('stopped');
       return;
     }

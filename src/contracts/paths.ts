@@ -21,6 +21,8 @@ export interface ZeblitPaths {
   cliCredentials: string;
   /** The Telegram bot's folder: the daemon's bot settings (token sealed) and the bot's own state. */
   telegram: string;
+  /** What the CLI keeps to go faster and to work offline: code caches, answers of read commands. */
+  cache: string;
 }
 
 export function zeblitPaths(env: NodeJS.ProcessEnv = process.env): ZeblitPaths {
@@ -38,6 +40,7 @@ export function zeblitPaths(env: NodeJS.ProcessEnv = process.env): ZeblitPaths {
     config: join(home, 'config.json'),
     cliCredentials: join(home, 'credentials.json'),
     telegram: join(home, 'telegram'),
+    cache: join(home, 'cache'),
   };
 }
 

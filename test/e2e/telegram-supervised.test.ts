@@ -72,6 +72,8 @@ describe('telegram bot supervised by the daemon', { timeout: 300_000 }, () => {
     await helpAnswered();
     const status = await runCli(home, ['daemon', 'status']);
     assert.match(status.stdout, new RegExp(`Telegram bot +running \\(pid ${again.pid}, @zeblit_test_bot, 1 restart\\)`));
+    const dashboard = await runCli(home, ['status']);
+    assert.match(dashboard.stdout, new RegExp(`Telegram bot +running \\(pid ${again.pid}, @zeblit_test_bot, 1 restart\\)`));
     const cfg = await runCli(home, ['config', 'get', 'telegram.bot_token']);
     assert.equal(cfg.stdout.trim(), 'set (config, …fake)');
     // The link instructions name the bot the daemon runs.

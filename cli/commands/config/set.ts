@@ -31,6 +31,7 @@ export async function applyChange(cmd: ZeblitCommand, key: string, change: Chang
 
 export class ConfigSetCommand extends ZeblitCommand {
   static override paths = [['config', 'set']];
+  static override json = 'LlmConfigView after the change; a telegram.* key: TelegramConfigView (the token only as set/source/last four); budget.project: the Project';
   static override usage = Command.Usage({
     category: 'LLM',
     description: 'Change one LLM or Telegram bot setting (admin), or a project budget',

@@ -5,6 +5,7 @@ import { KEY_LIST, parseUnset } from './settings.ts';
 
 export class ConfigUnsetCommand extends ZeblitCommand {
   static override paths = [['config', 'unset']];
+  static override json = 'LlmConfigView after the change; a telegram.* key: TelegramConfigView';
   static override usage = Command.Usage({
     category: 'LLM',
     description: 'Reset one LLM or Telegram bot setting to its default (admin), or remove a project budget',

@@ -28,6 +28,7 @@ const ACTIVE = new Set(['starting', 'running', 'restarting']);
 
 export class TelegramRunCommand extends ZeblitCommand {
   static override paths = [['telegram', 'run']];
+  static override json = 'nothing: it runs until stopped and logs lines to stderr';
   static override usage = Command.Usage({
     category: 'Telegram',
     description: 'Run the Telegram bot in the foreground (a client of zeblitd)',
