@@ -108,6 +108,23 @@ describe('telegram bot: logs, errors, notifications, unlink', { timeout: 600_000
     assert.equal(w.llm.requests.length, 1, 'one turn ran');
   });
 
+  it("files past Telegram's limits are refused with a clear message, both ways", async () => {
+    // 21 MB sent to the bot: more than Telegram lets a bot fetch.
+    const before = w.tg.botMessages(alice.id).length;
+    w.tg.sendDocument(alice, 'huge.bin', Buffer.alloc(21 * 1024 * 1024), 'huge.bin');
+    await w.tg.waitFor('the refusal', () => w.tg.botMessages(alice.id).slice(before).find((m) => /Telegram lets bots fetch files of at most 20 MB/.test(m.text)));
+    assert.ok(!w.tg.calls.some((c) => c.method === 'getFile'), 'the file was not fetched');
+    // 51 MB (sparse) in the project: more than Telegram lets a bot send.
+    await said(alice, '/run truncate -s 51M big.bin', /exit 0/, 60_000);
+    const list = await said(alice, '/files', /pick a file/);
+    const button = list.reply_markup?.inline_keyboard?.flat().find((b) => b.text.startsWith('📄 big.bin'));
+    assert.ok(button, JSON.stringify(list.reply_markup));
+    const mark = w.tg.botMessages(alice.id).length;
+    w.tg.press(alice, list, button.text);
+    await w.tg.waitFor('the refusal', () => w.tg.botMessages(alice.id).slice(mark).find((m) => /<code>big\.bin<\/code> is [\d.]+ MiB: Telegram lets bots send at most 50 MB\. Get it with <code>zeblit files download<\/code>/.test(m.text)));
+    assert.ok(!w.tg.botMessages(alice.id).slice(mark).some((m) => m.document), 'nothing was sent');
+  });
+
   it('/unlink forgets the account: its key stops working and only /start, /help and /link answer', async () => {
     const state = JSON.parse(readFileSync(join(w.home, 'telegram', 'state.json'), 'utf8')) as { users: Record<string, { key: string }> };
     const key = state.users[String(alice.id)]?.key;
