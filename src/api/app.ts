@@ -15,6 +15,8 @@ import { requestLog } from './middleware/request-log.ts';
 import { transportGuard } from './middleware/transport-guard.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { backupRoutes } from './routes/backup.ts';
+import { DOCS_PATHS, docsRoutes } from './routes/docs.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { fileRoutes } from './routes/files.ts';
 import { isFileBody } from './routes/file-paths.ts';
@@ -32,7 +34,7 @@ import { BuiltOnce } from './openapi-doc.ts';
 import { Hub } from './ws/hub.ts';
 
 export const API_BASE = '/api/v1';
-const PUBLIC = new Set(['GET /api/v1/health', 'HEAD /api/v1/health', 'GET /api/v1/openapi.json', 'POST /api/v1/auth/token']);
+const PUBLIC = new Set(['GET /api/v1/health', 'HEAD /api/v1/health', 'GET /api/v1/openapi.json', 'POST /api/v1/auth/token', ...DOCS_PATHS.map((p) => `GET ${p}`)]);
 
 /** The app, with the OpenAPI document it serves (built at the first request; tests and benches read `builds`). */
 export type ZeblitApp = OpenAPIHono<AppEnv> & { readonly openapiDocument: BuiltOnce };
@@ -43,6 +45,11 @@ export function createApp(deps: AppDeps): ZeblitApp {
   const { logger, config } = deps;
 
   app.use('*', requestId());
+  // Which daemon answered, on every response: the CLI notes a daemon of another version without asking /health first.
+  app.use('*', async function serverHeader(c, next) {
+    await next();
+    c.res.headers.set('Server', `zeblitd/${VERSION}`);
+  });
   app.use('*', requestLog(logger));
   app.use('*', auditTrail(deps.audit, logger));
   app.use('*', transportGuard({ allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins }));
@@ -72,6 +79,7 @@ export function createApp(deps: AppDeps): ZeblitApp {
   api.route('/', agentRoutes(deps));
   api.route('/', llmRoutes(deps));
   api.route('/', telegramRoutes(deps));
+  api.route('/', backupRoutes(deps));
   const ws = wsRoutes(deps, deps.hub ?? new Hub(deps.bus));
   api.route('/', ws.stats);
   api.route('/', ws.sockets);
@@ -102,6 +110,7 @@ export function createApp(deps: AppDeps): ZeblitApp {
     return c.body(bytes, 200, { 'Content-Type': 'application/json; charset=UTF-8', ETag: tag, 'Cache-Control': 'no-cache' });
   });
   app.route(API_BASE, api);
+  app.route('/', docsRoutes());
 
   const known = () => app.routes.filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, path: r.path }));
   app.notFound((c) => {

@@ -12,6 +12,7 @@ import type { AgentService } from '../agents/index.ts';
 import type { LlmService } from '../llm/index.ts';
 import type { TelegramConfigStore } from '../telegram/index.ts';
 import type { Hub } from './ws/hub.ts';
+import type { Backups } from '../backup/index.ts';
 
 export interface ApiConfig {
   allowedOrigins: string[];
@@ -45,6 +46,8 @@ export interface AppDeps {
   hub?: Hub;
   logger: Logger;
   paths: ZeblitPaths;
+  /** Backups of this home (GET /backup); made over `database` when not given. */
+  backups?: Backups;
   config: ApiConfig;
   startedAt: number;
   now: () => number;

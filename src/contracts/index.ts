@@ -17,3 +17,4 @@ export * from './lock.ts';
 export * from './llm.ts';
 export * from './agents.ts';
 export * from './telegram.ts';
+export * from './backup.ts';

@@ -21,6 +21,10 @@ export interface ZeblitPaths {
   cliCredentials: string;
   /** The Telegram bot's folder: the daemon's bot settings (token sealed) and the bot's own state. */
   telegram: string;
+  /** Automatic backups (before a migration) and what a restore replaced. */
+  backups: string;
+  /** Which daemon version and schema last opened this home. */
+  homeVersion: string;
   /** What the CLI keeps to go faster and to work offline: code caches, answers of read commands. */
   cache: string;
 }
@@ -40,6 +44,8 @@ export function zeblitPaths(env: NodeJS.ProcessEnv = process.env): ZeblitPaths {
     config: join(home, 'config.json'),
     cliCredentials: join(home, 'credentials.json'),
     telegram: join(home, 'telegram'),
+    backups: join(home, 'backups'),
+    homeVersion: join(home, 'version.json'),
     cache: join(home, 'cache'),
   };
 }
