@@ -87,6 +87,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { path: 'config set', module: './commands/config/set.ts', export: 'ConfigSetCommand' },
   { path: 'config unset', module: './commands/config/unset.ts', export: 'ConfigUnsetCommand' },
   { path: 'usage', module: './commands/usage.ts', export: 'UsageCommand' },
+  { path: 'openai', module: './commands/openai.ts', export: 'OpenAICommand' },
   { path: 'chat', module: './commands/chat/chat.ts', export: 'ChatCommand' },
   { path: 'chat history', module: './commands/chat/history.ts', export: 'ChatHistoryCommand' },
   { path: 'chat cancel', module: './commands/chat/cancel.ts', export: 'ChatCancelCommand' },

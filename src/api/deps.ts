@@ -22,6 +22,8 @@ export interface ApiConfig {
   authFailureLimit?: { perSecond: number; burst: number };
   /** Largest JSON body accepted, in bytes. */
   maxBodyBytes: number;
+  /** Largest JSON body under /v1, the OpenAI-compatible API (default 20 MiB: images may be inline). */
+  openaiMaxBodyBytes?: number;
   /** Largest file upload (multipart or raw bytes), in bytes. Default 100 MiB. */
   maxUploadBytes?: number;
 }

@@ -10,6 +10,7 @@ import { ContainersApi } from './containers.ts';
 import { FilesApi } from './files.ts';
 import { LlmApi } from './llm.ts';
 import { TelegramApi } from './telegram.ts';
+import { OpenAICompatApi } from './openai.ts';
 import { unwrapEnvelope } from './envelope.ts';
 import { ZeblitApiError } from './errors.ts';
 import { sendRaw, type RawResponse } from './http.ts';
@@ -61,6 +62,7 @@ export class ZeblitClient implements Requester {
   readonly agents: AgentsApi;
   readonly llm: LlmApi;
   readonly telegram: TelegramApi;
+  readonly openai: OpenAICompatApi;
 
   constructor(options: ZeblitClientOptions) {
     this.transport = options.transport;
@@ -77,6 +79,7 @@ export class ZeblitClient implements Requester {
     this.agents = new AgentsApi(this);
     this.llm = new LlmApi(this);
     this.telegram = new TelegramApi(this);
+    this.openai = new OpenAICompatApi(this);
   }
 
   /** Where this client points, for messages: the socket path or the origin. */
@@ -85,7 +88,12 @@ export class ZeblitClient implements Requester {
   }
 
   /** One exchange under /api/v1 without opening the envelope (the OpenAPI document is not enveloped). */
-  async raw(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<RawResponse> {
+  raw(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<RawResponse> {
+    return this.rawAt(method, `${API_BASE}${path}`, options);
+  }
+
+  /** One exchange at an absolute path (e.g. /v1/models, the OpenAI-compatible API), not opened. */
+  async rawAt(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<RawResponse> {
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.userAgent };
     if (this.transport.token) headers.authorization = `Bearer ${this.transport.token}`;
     let body: string | undefined;
@@ -97,7 +105,7 @@ export class ZeblitClient implements Requester {
     Object.assign(headers, lowerKeys(options.headers));
     return sendRaw(this.transport, {
       method,
-      path: `${API_BASE}${path}${queryString(options.query)}`,
+      path: `${path}${queryString(options.query)}`,
       headers,
       body,
       timeoutMs: options.timeoutMs ?? this.timeoutMs,

@@ -19,3 +19,4 @@ export { AgentsApi, type ChatBody, type ChatStreamOptions, type ConversationDeta
 export { SseParser, type SseMessage } from './sse.ts';
 export { LlmApi, type UsageParams } from './llm.ts';
 export { TelegramApi } from './telegram.ts';
+export { OpenAICompatApi } from './openai.ts';
