@@ -11,6 +11,7 @@ import type { FileService } from '../files/index.ts';
 import type { AgentService } from '../agents/index.ts';
 import type { LlmService } from '../llm/index.ts';
 import type { TelegramConfigStore } from '../telegram/index.ts';
+import type { SchedulerService } from '../scheduler/index.ts';
 import type { Hub } from './ws/hub.ts';
 import type { Backups } from '../backup/index.ts';
 
@@ -44,6 +45,8 @@ export interface AppDeps {
   llm: LlmService;
   /** The Telegram bot: its configuration, and the state of the bot process the daemon supervises. */
   telegram: { config: TelegramConfigStore; bot: () => TelegramBotStatus };
+  /** Scheduled tasks and their runs. */
+  scheduler: SchedulerService;
   /** The WebSocket hub; created over `bus` when not given. */
   hub?: Hub;
   logger: Logger;

@@ -19,4 +19,5 @@ export { AgentsApi, type ChatBody, type ChatStreamOptions, type ConversationDeta
 export { SseParser, type SseMessage } from './sse.ts';
 export { LlmApi, type UsageParams } from './llm.ts';
 export { TelegramApi } from './telegram.ts';
+export { SchedulerApi, type TaskListParams, type TaskRunListParams } from './scheduler.ts';
 export { OpenAICompatApi } from './openai.ts';
