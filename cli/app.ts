@@ -95,6 +95,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { path: 'approve', module: './commands/approve.ts', export: 'ApproveCommand' },
   { path: 'deny', module: './commands/approve.ts', export: 'DenyCommand' },
   { path: 'approvals', module: './commands/approve.ts', export: 'ApprovalsCommand' },
+  { path: 'telegram run', module: './commands/telegram/run.ts', export: 'TelegramRunCommand' },
   { path: 'schedule create', module: './commands/schedule/create.ts', export: 'ScheduleCreateCommand' },
   { path: 'schedule list', module: './commands/schedule/list.ts', export: 'ScheduleListCommand' },
   { path: 'schedule status', module: './commands/schedule/status.ts', export: 'ScheduleStatusCommand' },

@@ -9,7 +9,7 @@
  */
 import type { BudgetState, ContainerStatus, DetectedErrorInfo, Health, Project, RunSummary } from '../src/contracts/index.ts';
 import { ZeblitApiError, type ZeblitClient } from '../src/client/index.ts';
-import { formatDuration } from './format.ts';
+import { describeBot, formatDuration } from './format.ts';
 import { schedulerSection } from './schedule-health.ts';
 import { ago } from './offline-cache.ts';
 import { paint, type Paint } from './style.ts';
@@ -102,6 +102,9 @@ function lines(d: Dashboard, now: number): DashboardLine[] {
       ? { label: 'Engine', text: [`reachable`, h.engine.version ? `v${h.engine.version}` : null, h.engine.endpoint].filter(Boolean).join(' · '), tone: 'ok' }
       : { label: 'Engine', text: `not reachable${h.engine.endpoint ? ` at ${h.engine.endpoint}` : ''}${h.engine.error ? `: ${h.engine.error}` : ''} (zeblit doctor says more)`, tone: 'bad' },
   );
+  // The Telegram bot zeblitd runs, when one is configured (the daemon tells only its owner and admins).
+  const bot = h.telegram_bot;
+  if (bot && bot.state !== 'not_configured') out.push({ label: 'Telegram bot', text: describeBot(bot), tone: bot.state === 'running' ? 'ok' : bot.state === 'stopped' ? undefined : 'bad' });
   if (!d.project) out.push({ label: 'Project', text: d.problems.project ? `the current one cannot be read: ${d.problems.project}` : 'none chosen (zeblit use <project>)', tone: d.problems.project ? 'bad' : undefined });
   else {
     const p = d.project;

@@ -1,4 +1,5 @@
 /** Small formatters shared by the commands' human output. */
+import type { TelegramBotStatus } from '../src/contracts/index.ts';
 
 const two = (n: number) => String(n).padStart(2, '0');
 
@@ -28,4 +29,11 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 /** JSON for `--json`: indented, one trailing newline. */
 export function toJson(data: unknown): string {
   return `${JSON.stringify(data, null, 2)}\n`;
+}
+
+/** How the bot's state reads in one line: `running (pid 4242, @zeblit_bot)`. */
+export function describeBot(bot: TelegramBotStatus): string {
+  const extra = [bot.pid !== null ? `pid ${bot.pid}` : '', bot.username ? `@${bot.username}` : '', bot.restarts > 0 ? `${bot.restarts} restart${bot.restarts === 1 ? '' : 's'}` : ''].filter(Boolean);
+  const state = bot.state.replace('_', ' ');
+  return `${state}${extra.length ? ` (${extra.join(', ')})` : ''}${bot.last_error ? `; last error: ${bot.last_error}` : ''}`;
 }

@@ -6,6 +6,7 @@
  */
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Audit } from '../src/audit/index.ts';
 import { Auth, loadOrCreateSecret } from '../src/auth/index.ts';
@@ -22,6 +23,7 @@ import { VERSION, compareVersions } from '../src/contracts/index.ts';
 import { SchemaTooNewError, defaultMigrationsFolder, openDatabase, schemaState } from '../src/db/index.ts';
 import { Backups, backupBeforeMigration, cleanBackupLeftovers, readHomeVersion, writeHomeVersion } from '../src/backup/index.ts';
 import { Projects } from '../src/projects/index.ts';
+import { TelegramConfigStore } from '../src/telegram/index.ts';
 import type { DaemonConfig } from './config.ts';
 import { closeListener, listenSocket, listenTcp, tcpPort, type Listener } from './listeners.ts';
 import { acquireLock } from './lock.ts';
@@ -30,6 +32,7 @@ import { createShutdown } from './shutdown.ts';
 import { followMainOutput } from './main-output.ts';
 import { notifyFromAgents } from './notifications.ts';
 import { processStats } from './process-stats.ts';
+import { TelegramSupervisor } from './telegram-supervisor.ts';
 
 export interface Daemon {
   logger: Logger;
@@ -172,6 +175,10 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     taskPruner.unref();
     const vitals = processStats(paths.db);
     shutdown.add({ name: 'vitals', run: () => vitals.stop() });
+    // The Telegram bot (a client of this daemon, run as a child) when a token is configured; stopped before the listeners close.
+    const telegramConfig = TelegramConfigStore.forDaemon(join(paths.telegram, 'settings.json'), secret, process.env, now);
+    const telegramBot = new TelegramSupervisor({ config: telegramConfig, mintServiceKey: () => auth.rotateServiceCredential('telegram').key, paths, log: logger, now });
+    shutdown.add({ name: 'telegram bot', run: () => telegramBot.close() });
     const app = createApp({
       database,
       auth,
@@ -184,6 +191,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       files,
       llm,
       agents,
+      telegram: { config: telegramConfig, bot: () => telegramBot.status() },
       scheduler,
       logger,
       paths,
@@ -225,6 +233,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     logger.info({ version: VERSION, socket: paths.socket, http: tcp?.address ?? null, home: paths.home, owner: owner.name }, 'zeblitd ready');
     // After readiness, in the background: a missing engine must not hold up the API; it reconciles when the engine appears.
     containers.startBackground();
+    telegramBot.start();
     const reconciled = containers.reconcile();
     reconciled.catch((err: unknown) => logger.warn({ err }, 'container reconciliation postponed until the engine answers'));
     // Runs a dead daemon left running become interrupted, missed instants are caught up per task, then the one timer is armed.

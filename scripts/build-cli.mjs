@@ -168,6 +168,8 @@ export async function buildCli(outDir) {
       entryPoints: table.map((e, i) => ({ in: `zeblit-command:${i}`, out: e.path.replace(/ /g, '-') })),
       outdir: cliDir,
       outExtension: { '.js': '.cjs' },
+      // Class names survive minifying: node-fetch (grammY's, in `telegram run`) accepts a signal only if its class is named AbortSignal.
+      keepNames: true,
       plugins: [
         registryPlugin(registries),
         {

@@ -12,6 +12,10 @@
  *   src/api         contracts; domains through their index.ts
  *   daemon/         anything in src/
  *   cli/            contracts and client
+ *   the bot         (cli/telegram/) only src/client, src/contracts, its own
+ *                   folder, node's built-in modules and grammY: it is a client
+ *                   program that must stay movable on its own (no CLI helpers,
+ *                   no other packages)
  *   Every layer may import its own files; no file of src/ imports daemon/ or cli/.
  *   Test files (*.test.ts) and src/**\/testing.ts may import anything in src/.
  *
@@ -25,12 +29,15 @@
  * Exits 1 and lists `file:line  rule  message` when anything breaks a rule.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SCANNED = ['src', 'daemon', 'cli'];
 const SOURCE_EXT = /\.(?:[cm]?ts|tsx|[cm]?js|jsx)$/;
 const BOT_DIRS = ['cli/bot/', 'cli/telegram/'];
+const BUILTINS = new Set(builtinModules);
+const isGrammy = (pkg) => pkg === 'grammy' || pkg.startsWith('@grammyjs/');
 
 /** Vendor packages confined to one place. `allowed(from)` gets the importing file's info. */
 const VENDOR_RULES = [
@@ -60,7 +67,7 @@ const VENDOR_RULES = [
   },
   {
     rule: 'vendor-grammy',
-    match: (pkg) => pkg === 'grammy' || pkg.startsWith('@grammyjs/'),
+    match: isGrammy,
     allowed: (f) => BOT_DIRS.some((d) => f.path.startsWith(d)),
     where: `the bot (${BOT_DIRS.join(', ')})`,
   },
@@ -255,8 +262,35 @@ const packageName = (spec) => {
   return spec.startsWith('@') ? p.slice(0, 2).join('/') : p[0];
 };
 
+/** The bot folder a file is in (cli/telegram/, …), or null. */
+const botDirOf = (path) => BOT_DIRS.find((d) => path.startsWith(d)) ?? null;
+
+/**
+ * The bot's own rule, stricter than cli/'s: src/client, src/contracts, its
+ * own folder, node's built-ins and grammY. Its tests follow the test rules.
+ */
+function judgeBot(from, spec, exists) {
+  const dir = botDirOf(from.path);
+  if (!dir || from.isTest) return null;
+  const message = `'${spec}': the bot (${dir}) may import only src/client, src/contracts, its own folder, node's built-in modules and grammy`;
+  if (spec.startsWith('node:')) return null;
+  if (!spec.startsWith('.') && !spec.startsWith('/')) {
+    const pkg = packageName(spec);
+    return BUILTINS.has(pkg) || isGrammy(pkg) ? null : { rule: 'bot-import', message };
+  }
+  if (spec.startsWith('/')) return null; // absolute-import reports it
+  let target = posix.normalize(posix.join(posix.dirname(from.path), spec));
+  if (exists(target) === 'dir') target = `${target}/index.ts`;
+  if (target.startsWith(dir) || target.startsWith('src/client/') || target.startsWith('src/contracts/')) return null;
+  return { rule: 'bot-import', message: `${message} (${target})` };
+}
+
 /** The violation of one import, or null. */
 function judge(from, spec, exists) {
+  return judgeLayers(from, spec, exists) ?? judgeBot(from, spec, exists);
+}
+
+function judgeLayers(from, spec, exists) {
   if (spec.startsWith('node:')) return null;
   if (!spec.startsWith('.') && !spec.startsWith('/')) {
     const pkg = packageName(spec);

@@ -41,6 +41,13 @@ const GOOD: Record<string, string> = {
   'daemon/main.ts': "import { createApp } from '../src/api/index.ts';\nimport { users } from '../src/auth/users.ts';\nimport { x } from './config.ts';\nconst m = await import('../src/db/index.ts');\n",
   'cli/commands/project/list.ts': "import { Client } from '../../../src/client/index.ts';\nimport type { X } from '../../../src/contracts/index.ts';\nimport { base } from '../../base.ts';\n",
   'cli/bot/main.ts': "import { Bot } from 'grammy';\n",
+  // The bot: client, contracts, its own folder, node's built-ins (either spelling) and grammY.
+  'cli/telegram/bot.ts':
+    "import { Bot } from 'grammy';\nimport { readFileSync } from 'node:fs';\nimport { join } from 'path';\nimport { ZeblitClient } from '../../src/client/index.ts';\nimport type { X } from '../../src/contracts/index.ts';\nimport { escapeHtml } from './format.ts';\n",
+  'cli/telegram/commands/run.ts': "import type { BotEnv } from '../bot.ts';\nimport { InputFile } from 'grammy';\n",
+  'cli/telegram/format.test.ts': "import { toJson } from '../format.ts';\nimport { openDatabase } from '../../src/db/index.ts';\n",
+  // The CLI runs the bot: importing it is the CLI's own layer.
+  'cli/commands/telegram/run.ts': "import { createZeblitBot } from '../../telegram/bot.ts';\n",
   // Imports written in comments, strings, templates and regexes are not imports.
   'src/contracts/text.ts': [
     "// import x from '../api/index.ts';",
@@ -78,6 +85,10 @@ describe('check-layers', () => {
     ['better-sqlite3 outside src/db', { 'daemon/a.ts': "import Database from 'better-sqlite3';\n" }, 1, 'vendor-sqlite'],
     ["drizzle's sqlite driver outside src/db", { 'src/auth/a.ts': "import { drizzle } from 'drizzle-orm/better-sqlite3';\n" }, 1, 'vendor-sqlite'],
     ['drizzle in the api', { 'src/api/a.ts': "import { eq } from 'drizzle-orm';\n" }, 1, 'vendor-drizzle'],
+    ['the bot importing a CLI helper', { 'cli/telegram/a.ts': "import { toJson } from '../format.ts';\n" }, 1, 'bot-import'],
+    ['the bot importing another package', { 'cli/telegram/a.ts': "import { z } from 'zod';\n" }, 1, 'bot-import'],
+    ['the bot importing the CLI dynamically', { 'cli/telegram/commands/a.ts': "\nconst m = await import('../../base-command.ts');\n" }, 2, 'bot-import'],
+    ['the bot importing a domain', { 'cli/telegram/a.ts': "import { Auth } from '../../src/auth/index.ts';\n" }, 1, 'cli-import'],
     ['grammy outside the bot', { 'cli/commands/a.ts': "const require = createRequire(import.meta.url);\nconst g = require('grammy');\n" }, 2, 'vendor-grammy'],
     ['a file directly in src/', { 'src/api/a.ts': "import { x } from '../util.ts';\n", 'src/util.ts': 'export const x = 1;\n' }, 1, 'src-root'],
     ['an import outside the layers', { 'src/api/a.ts': "import { x } from '../../test/helpers.ts';\n" }, 1, 'outside-layers'],

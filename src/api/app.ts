@@ -27,6 +27,7 @@ import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { llmRoutes } from './routes/llm.ts';
 import { projectRoutes } from './routes/projects.ts';
+import { telegramRoutes } from './routes/telegram.ts';
 import { userRoutes } from './routes/users.ts';
 import { wsRoutes } from './routes/ws.ts';
 import { methodsFor } from './method-match.ts';
@@ -86,6 +87,7 @@ export function createApp(deps: AppDeps): ZeblitApp {
   api.route('/', runRoutes(deps));
   api.route('/', agentRoutes(deps));
   api.route('/', llmRoutes(deps));
+  api.route('/', telegramRoutes(deps));
   api.route('/', scheduledTaskRoutes(deps));
   api.route('/', backupRoutes(deps));
   const ws = wsRoutes(deps, deps.hub ?? new Hub(deps.bus));

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Audit } from '../audit/index.ts';
 import type { Auth } from '../auth/index.ts';
-import type { ProcessStats, ZeblitPaths } from '../contracts/index.ts';
+import type { ProcessStats, TelegramBotStatus, ZeblitPaths } from '../contracts/index.ts';
 import type { OpenedDatabase } from '../db/index.ts';
 import type { Projects } from '../projects/index.ts';
 import type { EventBus } from '../events/index.ts';
@@ -10,6 +10,7 @@ import type { Containers } from '../containers/index.ts';
 import type { FileService } from '../files/index.ts';
 import type { AgentService } from '../agents/index.ts';
 import type { LlmService } from '../llm/index.ts';
+import type { TelegramConfigStore } from '../telegram/index.ts';
 import type { SchedulerService } from '../scheduler/index.ts';
 import type { Hub } from './ws/hub.ts';
 import type { Backups } from '../backup/index.ts';
@@ -42,6 +43,8 @@ export interface AppDeps {
   agents: AgentService;
   /** Models: configuration, calls, usage and budgets. */
   llm: LlmService;
+  /** The Telegram bot: its configuration, and the state of the bot process the daemon supervises. */
+  telegram: { config: TelegramConfigStore; bot: () => TelegramBotStatus };
   /** Scheduled tasks and their runs. */
   scheduler: SchedulerService;
   /** The WebSocket hub; created over `bus` when not given. */

@@ -12,6 +12,7 @@ import { FileService } from '../files/index.ts';
 import { Auth, loadOrCreateSecret } from '../auth/index.ts';
 import { LlmService } from '../llm/index.ts';
 import { AgentService } from '../agents/index.ts';
+import { TelegramConfigStore } from '../telegram/index.ts';
 import { Notifier, WebhookSender, hubSink, webhookSink } from '../notify/index.ts';
 import { SchedulerService, type SchedulerOptions, type TaskContainers } from '../scheduler/index.ts';
 import {
@@ -84,6 +85,8 @@ export function makeTestApp(config: Partial<ApiConfig> = {}, now: () => number =
     scheduler,
     logger: pino({ level: 'silent' }),
     paths,
+    // No bot runs in route tests: the configuration is real, the bot's state says so.
+    telegram: { config: TelegramConfigStore.forDaemon(join(paths.telegram, 'settings.json'), secret, {}, now), bot: () => ({ state: 'not_configured', pid: null, restarts: 0, last_error: null, since: 0, username: null }) },
     config: {
       allowedOrigins: [],
       allowedHosts: [],

@@ -48,7 +48,8 @@ export class TelegramLinks {
     return createHmac('sha256', this.hashKey).update(token).digest('base64url');
   }
 
-  createToken(userId: string, grant: LinkGrant = DEFAULT_GRANT): TelegramLinkToken {
+  /** `botUsername`: the bot the daemon runs, when it knows it (it then names it in the instructions). */
+  createToken(userId: string, grant: LinkGrant = DEFAULT_GRANT, botUsername: string | null = null): TelegramLinkToken {
     const now = this.now();
     const token = `tgl_${randomBytes(18).toString('base64url')}`;
     const scopes = grant.scopes.filter((s) => s === 'read' || s === 'write');
@@ -65,7 +66,8 @@ export class TelegramLinks {
         expires_at: now + LINK_TOKEN_TTL_MS,
       })
       .run();
-    return { token, expires_at: now + LINK_TOKEN_TTL_MS, instructions: `Send "/link ${token}" to the Zeblit bot within 10 minutes.` };
+    const bot = botUsername ? `@${botUsername} in Telegram` : 'the Zeblit Telegram bot (`zeblit telegram run`, or the one zeblitd runs once `zeblit config set telegram.bot_token -` gave it a token)';
+    return { token, expires_at: now + LINK_TOKEN_TTL_MS, instructions: `Send "/link ${token}" to ${bot} within 10 minutes.` };
   }
 
   verify(input: unknown): { link: TelegramLink; api_key: CreatedKey } {

@@ -107,6 +107,8 @@ describe('ZeblitClient', () => {
       [client.auth.telegramVerify({ token: 't', telegram_user_id: 1, chat_id: 2 }), 'POST', '/api/v1/auth/telegram/verify'],
       [client.auth.telegramLinks(), 'GET', '/api/v1/auth/telegram/links'],
       [client.auth.telegramUnlink('tgl_1'), 'DELETE', '/api/v1/auth/telegram/links/tgl_1'],
+      [client.telegram.config(), 'GET', '/api/v1/config/telegram'],
+      [client.telegram.update({ allowed_users: [1] }), 'PUT', '/api/v1/config/telegram'],
       [client.audit.list({ limit: 10, outcome: 'failure' }), 'GET', '/api/v1/audit?limit=10&outcome=failure'],
       [client.health(), 'GET', '/api/v1/health'],
     ];

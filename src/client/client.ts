@@ -9,6 +9,7 @@ import { ConsoleApi } from './console.ts';
 import { ContainersApi } from './containers.ts';
 import { FilesApi } from './files.ts';
 import { LlmApi } from './llm.ts';
+import { TelegramApi } from './telegram.ts';
 import { OpenAICompatApi } from './openai.ts';
 import { unwrapEnvelope } from './envelope.ts';
 import { ZeblitApiError } from './errors.ts';
@@ -61,6 +62,7 @@ export class ZeblitClient implements Requester {
   readonly console: ConsoleApi;
   readonly agents: AgentsApi;
   readonly llm: LlmApi;
+  readonly telegram: TelegramApi;
   readonly scheduler: SchedulerApi;
   readonly openai: OpenAICompatApi;
 
@@ -78,6 +80,7 @@ export class ZeblitClient implements Requester {
     this.console = new ConsoleApi(this);
     this.agents = new AgentsApi(this);
     this.llm = new LlmApi(this);
+    this.telegram = new TelegramApi(this);
     this.scheduler = new SchedulerApi(this);
     this.openai = new OpenAICompatApi(this);
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TelegramBotStatus } from './telegram.ts';
 
 export const ProcessStats = z.object({
   rss_bytes: z.number().int(),
@@ -29,5 +30,7 @@ export const Health = z.object({
   home: z.string().optional(),
   /** Only for authenticated or socket callers: the daemon's memory, descriptors, event loop and WAL. */
   process: ProcessStats.optional(),
+  /** Only for authenticated or socket callers: the Telegram bot the daemon supervises. */
+  telegram_bot: TelegramBotStatus.optional(),
 });
 export type Health = z.infer<typeof Health>;

@@ -19,6 +19,8 @@ export interface ZeblitPaths {
   /** Shared by the daemon (port, bind, origins, limits) and the CLI (current project, host). */
   config: string;
   cliCredentials: string;
+  /** The Telegram bot's folder: the daemon's bot settings (token sealed) and the bot's own state. */
+  telegram: string;
   /** Automatic backups (before a migration) and what a restore replaced. */
   backups: string;
   /** Which daemon version and schema last opened this home. */
@@ -41,6 +43,7 @@ export function zeblitPaths(env: NodeJS.ProcessEnv = process.env): ZeblitPaths {
     blobs: join(home, 'blobs'),
     config: join(home, 'config.json'),
     cliCredentials: join(home, 'credentials.json'),
+    telegram: join(home, 'telegram'),
     backups: join(home, 'backups'),
     homeVersion: join(home, 'version.json'),
     cache: join(home, 'cache'),

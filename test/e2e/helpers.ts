@@ -102,9 +102,10 @@ export interface StartOptions {
 }
 
 /** The caller's environment minus anything that would point the programs elsewhere, plus the home and `extra`. */
-function daemonEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function daemonEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['ZEBLIT_HOST', 'ZEBLIT_API_KEY', 'ZEBLIT_SOCKET', 'ZEBLIT_NO_AUTOSTART']) delete env[name];
+  // A Telegram bot token in the caller's environment would make every daemon run a bot.
+  for (const name of ['ZEBLIT_HOST', 'ZEBLIT_API_KEY', 'ZEBLIT_SOCKET', 'ZEBLIT_NO_AUTOSTART', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_API_ROOT', 'TELEGRAM_ALLOWED_USERS']) delete env[name];
   return { ...env, ZEBLIT_HOME: home, ZEBLIT_PORT: '0', ZEBLIT_LOG_LEVEL: 'info', HOME: home, ...extra };
 }
 

@@ -2,7 +2,7 @@ import { Command, Option } from 'clipanion';
 import type { LlmConfigView } from '../../../src/contracts/index.ts';
 import { ZeblitCommand } from '../../base-command.ts';
 import { formatDetails, formatTable } from '../../table.ts';
-import { describeKey, readKey } from './settings.ts';
+import { describeKey, isTelegramKey, readKey, readTelegramKey } from './settings.ts';
 
 const usdText = (v: number | null | undefined) => (v === null || v === undefined ? 'none' : `$${v.toFixed(2)}`);
 
@@ -33,15 +33,16 @@ export function formatConfig(v: LlmConfigView): string {
 
 export class ConfigGetCommand extends ZeblitCommand {
   static override paths = [['config', 'get']];
-  static override json = 'LlmConfigView (keys only as set/source/last four); one key: `{key, value}`';
+  static override json = 'LlmConfigView (keys only as set/source/last four); one key: `{key, value}`; `telegram`: TelegramConfigView';
   static override usage = Command.Usage({
     category: 'LLM',
-    description: 'Show the LLM configuration, or one setting',
-    details: 'Provider keys are never shown: only whether one is set, where it comes from (config or env) and its last four characters. `budget.project` reads the budget of the project given with --project (default: the current one).',
+    description: 'Show the LLM configuration, or one setting (telegram: the Telegram bot, admin)',
+    details: 'Provider keys and the bot token are never shown: only whether one is set, where it comes from (config or env) and its last four characters. `budget.project` reads the budget of the project given with --project (default: the current one). `telegram` shows the bot: token, allow-list and the state of the bot zeblitd runs.',
     examples: [
       ['Everything', '$0 config get'],
       ['One setting', '$0 config get anthropic.model'],
       ['A project budget', '$0 config get budget.project --project shop'],
+      ['The Telegram bot', '$0 config get telegram'],
     ],
   });
 
@@ -54,6 +55,14 @@ export class ConfigGetCommand extends ZeblitCommand {
       const project = await client.projects.get(this.projectRef(this.project));
       const usd = project.settings.monthly_budget_usd;
       this.emit({ project: project.name, monthly_budget_usd: usd }, () => `${usdText(usd)}\n`);
+      return 0;
+    }
+    if (this.key !== undefined && isTelegramKey(this.key)) {
+      const key = this.key;
+      const tg = await client.telegram.config();
+      const value = readTelegramKey(tg, key);
+      if (key === 'telegram') this.emit(tg, () => formatDetails(Object.entries(value as Record<string, string>)));
+      else this.emit({ key, value }, () => `${String(value)}\n`);
       return 0;
     }
     const view = await client.llm.config();

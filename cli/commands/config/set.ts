@@ -12,20 +12,33 @@ export async function applyChange(cmd: ZeblitCommand, key: string, change: Chang
     cmd.emit(p, () => `Project ${p.name} now has ${text}.\n`);
     return;
   }
+  if (change.kind === 'telegram') {
+    const view = await client.telegram.update(change.patch);
+    const note =
+      key === 'telegram.bot_token' && change.patch.bot_token
+        ? `Stored the bot token (${view.token_hint ?? '…'}), sealed. zeblitd now runs the bot: \`zeblit daemon status\` shows it.`
+        : key === 'telegram.bot_token'
+          ? view.token_set
+            ? `Removed the stored bot token; TELEGRAM_BOT_TOKEN of the daemon (${view.token_hint ?? '…'}) applies.`
+            : 'Removed the bot token: zeblitd stops the bot.'
+          : `Updated ${key}${view.token_set ? '; the bot restarts with it' : ''}.`;
+    cmd.emit(view, () => `${note}${view.problem ? `\nWarning: ${view.problem}` : ''}\n`);
+    return;
+  }
   const view = await client.llm.update(change.patch);
   cmd.emit(view, () => `Updated ${key}.\n`);
 }
 
 export class ConfigSetCommand extends ZeblitCommand {
   static override paths = [['config', 'set']];
-  static override json = 'LlmConfigView after the change';
+  static override json = 'LlmConfigView after the change; a telegram.* key: TelegramConfigView (the token only as set/source/last four); budget.project: the Project';
   static override usage = Command.Usage({
     category: 'LLM',
-    description: 'Change one LLM setting (admin), or a project budget',
+    description: 'Change one LLM or Telegram bot setting (admin), or a project budget',
     details: `
       Keys: ${KEY_LIST.join(', ')}.
 
-      \`<provider>.api_key -\` reads the key from stdin (asked without echo on a terminal), so it stays out of your shell history; keys are stored sealed (AES-256-GCM) and never shown again. \`price.<model>\` takes input,output[,cache_read,cache_write] in USD per million tokens. Budgets take a number of USD or \`none\`; \`budget.project\` applies to --project (default: the current one).
+      \`<provider>.api_key -\` and \`telegram.bot_token -\` read the secret from stdin (asked without echo on a terminal), so it stays out of your shell history; secrets are stored sealed (AES-256-GCM) and never shown again. With a bot token stored, zeblitd runs the Telegram bot itself (docs/telegram.md); \`telegram.allowed_users\` takes Telegram user ids separated by commas (or none). \`price.<model>\` takes input,output[,cache_read,cache_write] in USD per million tokens. Budgets take a number of USD or \`none\`; \`budget.project\` applies to --project (default: the current one).
     `,
     examples: [
       ['Store an Anthropic key from stdin', 'printf %s "$KEY" | $0 config set anthropic.api_key -'],
@@ -35,6 +48,8 @@ export class ConfigSetCommand extends ZeblitCommand {
       ['A price override', '$0 config set price.llama3.1 0,0'],
       ['Cap all spending at $50 a month', '$0 config set budget.global 50'],
       ['Cap one project', '$0 config set budget.project 5 --project shop'],
+      ['Run the Telegram bot (token from @BotFather)', 'printf %s "$TOKEN" | $0 config set telegram.bot_token -'],
+      ['Only these Telegram users', '$0 config set telegram.allowed_users 123456789,987654321'],
     ],
   });
 

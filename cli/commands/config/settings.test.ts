@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isSecretKey, parseSet, parseUnset, readKey } from './settings.ts';
-import type { LlmConfigView } from '../../../src/contracts/index.ts';
+import { isSecretKey, parseSet, parseUnset, readKey, readTelegramKey } from './settings.ts';
+import type { LlmConfigView, TelegramConfigView } from '../../../src/contracts/index.ts';
 
 test('set: each key becomes the matching change', () => {
   assert.deepEqual(parseSet('anthropic.api_key', 'sk-1'), { kind: 'llm', patch: { providers: { anthropic: { api_key: 'sk-1' } } } });
@@ -42,4 +42,33 @@ test('get never shows a key', () => {
   assert.equal(readKey(view, 'anthropic.api_key'), 'set (env, …abcd)');
   assert.equal(readKey(view, 'anthropic.base_url'), 'https://api.anthropic.com (default)');
   assert.equal(readKey(view, 'order'), 'anthropic');
+});
+
+test('telegram keys: the token (a secret, checked for its shape) and the allow-list', () => {
+  const token = '7012345678:AAE-abcdefghijklmnop_qrst';
+  assert.ok(isSecretKey('telegram.bot_token') && !isSecretKey('telegram.allowed_users'));
+  assert.deepEqual(parseSet('telegram.bot_token', ` ${token}\n`), { kind: 'telegram', patch: { bot_token: token } });
+  assert.throws(() => parseSet('telegram.bot_token', 'sk-ant-oops'), /token @BotFather gave you/);
+  assert.deepEqual(parseSet('telegram.allowed_users', '1001, 2002,1001'), { kind: 'telegram', patch: { allowed_users: [1001, 2002] } });
+  assert.deepEqual(parseSet('telegram.allowed_users', 'none'), { kind: 'telegram', patch: { allowed_users: [] } });
+  assert.throws(() => parseSet('telegram.allowed_users', '1001,@bob'), /not ids: @bob/);
+  assert.throws(() => parseSet('telegram.colour', 'x'), /Unknown setting "telegram\.colour"\. Valid keys: .*telegram\.bot_token/);
+  assert.deepEqual(parseUnset('telegram.bot_token'), { kind: 'telegram', patch: { bot_token: null } });
+  assert.deepEqual(parseUnset('telegram.allowed_users'), { kind: 'telegram', patch: { allowed_users: null } });
+});
+
+test('telegram get never shows the token', () => {
+  const view: TelegramConfigView = {
+    token_set: true,
+    token_source: 'config',
+    token_hint: '…qrst',
+    allowed_users: [1001],
+    env_allowed_users: [2002, 1001],
+    problem: null,
+    bot: { state: 'running', pid: 4242, restarts: 1, last_error: null, since: 1, username: 'zeblit_bot' },
+  };
+  assert.equal(readTelegramKey(view, 'telegram.bot_token'), 'set (config, …qrst)');
+  assert.equal(readTelegramKey(view, 'telegram.allowed_users'), '1001,2002');
+  assert.equal(readTelegramKey(view, 'telegram.bot'), 'running (pid 4242, @zeblit_bot, 1 restart)');
+  assert.equal(readTelegramKey({ ...view, allowed_users: [], env_allowed_users: [] }, 'telegram.allowed_users'), 'anyone who links');
 });

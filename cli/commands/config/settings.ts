@@ -1,13 +1,25 @@
 /**
  * The keys of `zeblit config get/set/unset`, each turned into a change of the
- * LLM configuration (PUT /config/llm) or of a project's budget
- * (PUT /projects/{id}). One table, so the three commands and the error that
+ * LLM configuration (PUT /config/llm), of a project's budget
+ * (PUT /projects/{id}) or of the Telegram bot (PUT /config/telegram). One table, so the three commands and the error that
  * lists the valid keys never disagree.
  */
 import { UsageError } from 'clipanion';
-import { AGENT_NAMES, PROVIDER_NAMES, type LlmConfigUpdate, type LlmConfigView, type ProviderName, type ProviderView } from '../../../src/contracts/index.ts';
+import {
+  AGENT_NAMES,
+  parseTelegramUserIds,
+  PROVIDER_NAMES,
+  TELEGRAM_TOKEN_PATTERN,
+  type LlmConfigUpdate,
+  type LlmConfigView,
+  type ProviderName,
+  type ProviderView,
+  type TelegramConfigUpdate,
+  type TelegramConfigView,
+} from '../../../src/contracts/index.ts';
+import { describeBot } from '../../format.ts';
 
-export type Change = { kind: 'llm'; patch: LlmConfigUpdate } | { kind: 'project-budget'; usd: number | null };
+export type Change = { kind: 'llm'; patch: LlmConfigUpdate } | { kind: 'project-budget'; usd: number | null } | { kind: 'telegram'; patch: TelegramConfigUpdate };
 
 const PROVIDER_FIELDS = ['api_key', 'base_url', 'model', 'enabled'] as const;
 type ProviderField = (typeof PROVIDER_FIELDS)[number];
@@ -22,6 +34,8 @@ export const KEY_LIST = [
   'timeout_ms',
   'max_retries',
   'max_tokens',
+  'telegram.bot_token',
+  'telegram.allowed_users',
 ];
 
 const DEFAULTS = { order: [...PROVIDER_NAMES], timeout_ms: 120_000, max_retries: 2, max_tokens: 8192 };
@@ -67,11 +81,33 @@ function bool(key: string, value: string): boolean {
 
 /** Whether the value of this key is a secret (read from stdin when given as "-"). */
 export function isSecretKey(key: string): boolean {
-  return providerKey(key)?.field === 'api_key';
+  return providerKey(key)?.field === 'api_key' || key === 'telegram.bot_token';
+}
+
+/** Keys of the Telegram bot's configuration (admin; GET/PUT /config/telegram). */
+export function isTelegramKey(key: string): boolean {
+  return key === 'telegram' || key.startsWith('telegram.');
+}
+
+function telegramSet(key: string, value: string): Change {
+  if (key === 'telegram.bot_token') {
+    const token = value.trim();
+    if (!TELEGRAM_TOKEN_PATTERN.test(token))
+      throw new UsageError(`${key} must be the token @BotFather gave you: 123456789:AAE… (digits, a colon, then 20 or more letters, digits, _ or -)`);
+    return { kind: 'telegram', patch: { bot_token: token } };
+  }
+  if (key === 'telegram.allowed_users') {
+    if (/^(none|null|off|)$/i.test(value.trim())) return { kind: 'telegram', patch: { allowed_users: [] } };
+    const { ids, bad } = parseTelegramUserIds(value);
+    if (bad.length > 0 || ids.length === 0) throw new UsageError(`${key} is a comma-separated list of numeric Telegram user ids (or none)${bad.length ? `; not ids: ${bad.join(', ')}` : ''}`);
+    return { kind: 'telegram', patch: { allowed_users: ids } };
+  }
+  throw unknownKey(key);
 }
 
 /** `zeblit config set <key> <value>` as a change. */
 export function parseSet(key: string, value: string): Change {
+  if (isTelegramKey(key)) return telegramSet(key, value);
   const pk = providerKey(key);
   if (pk) {
     const v = value.trim();
@@ -105,6 +141,8 @@ export function parseSet(key: string, value: string): Change {
 
 /** `zeblit config unset <key>`: back to the default (or no value). */
 export function parseUnset(key: string): Change {
+  if (key === 'telegram.bot_token') return { kind: 'telegram', patch: { bot_token: null } };
+  if (key === 'telegram.allowed_users') return { kind: 'telegram', patch: { allowed_users: null } };
   const pk = providerKey(key);
   if (pk) return { kind: 'llm', patch: { providers: { [pk.provider]: { [pk.field]: pk.field === 'enabled' ? true : null } } } };
   if (key === 'order') return { kind: 'llm', patch: { order: DEFAULTS.order } };
@@ -136,5 +174,16 @@ export function readKey(view: LlmConfigView, key: string): unknown {
   if (key.startsWith('price.')) return view.prices[modelOf(key)] ?? null;
   if (key === 'budget.global') return view.budgets.global_monthly_usd;
   if (key === 'timeout_ms' || key === 'max_retries' || key === 'max_tokens') return view[key];
+  throw unknownKey(key);
+}
+
+/** The value of one telegram key (`telegram` alone: all of them). The token shows only as set, its source and last four characters. */
+export function readTelegramKey(view: TelegramConfigView, key: string): unknown {
+  const token = view.token_set ? `set (${view.token_source ?? '?'}, ${view.token_hint ?? '…'})` : 'not set';
+  const allowed = [...view.allowed_users, ...view.env_allowed_users.filter((id) => !view.allowed_users.includes(id))];
+  if (key === 'telegram.bot_token') return token;
+  if (key === 'telegram.allowed_users') return allowed.length ? allowed.join(',') : 'anyone who links';
+  if (key === 'telegram.bot') return describeBot(view.bot);
+  if (key === 'telegram') return { bot_token: token, allowed_users: allowed.length ? allowed.join(',') : 'anyone who links', bot: describeBot(view.bot), ...(view.problem ? { problem: view.problem } : {}) };
   throw unknownKey(key);
 }

@@ -5,15 +5,16 @@ import { KEY_LIST, parseUnset } from './settings.ts';
 
 export class ConfigUnsetCommand extends ZeblitCommand {
   static override paths = [['config', 'unset']];
-  static override json = 'LlmConfigView after the change';
+  static override json = 'LlmConfigView after the change; a telegram.* key: TelegramConfigView';
   static override usage = Command.Usage({
     category: 'LLM',
-    description: 'Reset one LLM setting to its default (admin), or remove a project budget',
-    details: `Keys: ${KEY_LIST.join(', ')}. Unsetting a stored api_key falls back to the environment variable (ANTHROPIC_API_KEY, OPENAI_API_KEY) when the daemon has one.`,
+    description: 'Reset one LLM or Telegram bot setting to its default (admin), or remove a project budget',
+    details: `Keys: ${KEY_LIST.join(', ')}. Unsetting a stored api_key falls back to the environment variable (ANTHROPIC_API_KEY, OPENAI_API_KEY) when the daemon has one; unsetting telegram.bot_token stops the bot (unless the daemon has TELEGRAM_BOT_TOKEN).`,
     examples: [
       ['Remove the stored OpenAI key', '$0 config unset openai.api_key'],
       ['Back to the vendor URL', '$0 config unset anthropic.base_url'],
       ['No global budget', '$0 config unset budget.global'],
+      ['Stop the Telegram bot', '$0 config unset telegram.bot_token'],
     ],
   });
 

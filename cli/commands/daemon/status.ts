@@ -4,7 +4,7 @@ import { ZeblitApiError } from '../../../src/client/index.ts';
 import { ZeblitCommand } from '../../base-command.ts';
 import { isAlive, readDaemonLock } from '../../../src/contracts/lock.ts';
 import { pingDaemon } from '../../daemon-start.ts';
-import { formatDuration, formatTime } from '../../format.ts';
+import { describeBot, formatDuration, formatTime } from '../../format.ts';
 import { formatDetails } from '../../table.ts';
 import { serviceStatus, type ServiceStatus } from '../../service/index.ts';
 import { serviceContext } from './install.ts';
@@ -57,6 +57,7 @@ export class DaemonStatusCommand extends ZeblitCommand {
         ['Run by', how],
         ['Started', lock?.started_at ? formatTime(lock.started_at) : undefined],
         ['Log', files.daemonLog],
+        ['Telegram bot', health.telegram_bot ? describeBot(health.telegram_bot) : undefined],
       ])}`;
     });
     return health ? 0 : 1;

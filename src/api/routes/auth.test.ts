@@ -262,6 +262,8 @@ describe('Telegram linking: /api/v1/auth/telegram/*', () => {
     assert.match(lt.token, /^tgl_[A-Za-z0-9_-]{24}$/);
     assert.equal(lt.expires_at, clock.now() + 600_000);
     assert.ok(lt.instructions.includes(lt.token));
+    // No bot runs here: the instructions say how to get one.
+    assert.match(lt.instructions, /to the Zeblit Telegram bot \(`zeblit telegram run`/);
   });
 
   test('verify with the service credential: links the user and returns a telegram key of theirs', async () => {

@@ -106,7 +106,8 @@ export function authRoutes(deps: AppDeps) {
     },
     (c) => {
       const p = principalOf(c);
-      return auth.telegram.createToken(p.user.id, { scopes: (['read', 'write'] as const).filter((s) => hasScope(p, s)), notAfter: p.expiresAt });
+      const bot = deps.telegram.bot();
+      return auth.telegram.createToken(p.user.id, { scopes: (['read', 'write'] as const).filter((s) => hasScope(p, s)), notAfter: p.expiresAt }, bot.state === 'running' ? bot.username : null);
     },
   );
 

@@ -26,6 +26,7 @@ export function healthRoutes(deps: AppDeps) {
         engine: trusted ? { reachable, version, endpoint, ...(error ? { error } : {}) } : { reachable, version },
         ...(trusted ? { pid: process.pid, home: deps.paths.home } : {}),
         ...(trusted && deps.processStats ? { process: deps.processStats() } : {}),
+        ...(trusted ? { telegram_bot: deps.telegram.bot() } : {}),
       };
     },
   );
