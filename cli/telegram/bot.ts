@@ -13,6 +13,7 @@ import { registerChat } from './commands/chat.ts';
 import { registerFiles } from './commands/files.ts';
 import { registerProjects } from './commands/projects.ts';
 import { registerRun } from './commands/run.ts';
+import { registerSchedule } from './commands/schedule.ts';
 import { friendlyError } from './format.ts';
 import { Notifier } from './notifier.ts';
 import { BotState, type LinkedUser } from './state.ts';
@@ -69,6 +70,7 @@ const MENU = [
   { command: 'logs', description: 'The console\'s last lines' },
   { command: 'errors', description: 'Errors found in the console' },
   { command: 'files', description: 'Browse and download files' },
+  { command: 'schedule', description: 'Scheduled tasks (/schedule new)' },
   { command: 'status', description: 'The project and its container' },
   { command: 'cancel', description: 'Stop the current turn' },
   { command: 'notify', description: 'on, off or failures' },
@@ -148,6 +150,8 @@ export function createZeblitBot(opts: BotOptions): RunningBot {
   registerProjects(bot, env);
   registerRun(bot, env);
   registerFiles(bot, env);
+  // Before the chat: a /schedule conversation's answers and its /cancel are not messages to the agents.
+  registerSchedule(bot, env);
   registerChat(bot, env);
 
   bot.catch(async (err) => {

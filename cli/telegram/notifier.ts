@@ -3,13 +3,14 @@
  * each user: approval requests of their projects' agents (with Approve / Deny
  * buttons that go away once decided, here or anywhere else), and the end of
  * agent turns that ran a minute or more (started from the CLI, another
- * client, auto-fix), per the user's /notify preference: on (every such
- * turn), failures (those that did not complete), off. Approval requests are
- * always shown: an agent waits on them.
+ * client, auto-fix) and the results of scheduled tasks, per the user's
+ * /notify preference: on (every such turn or result), failures (those that
+ * did not complete), off. Approval requests are always shown: an agent waits
+ * on them.
  */
 import { InlineKeyboard, type Bot, type Context } from 'grammy';
 import { followEvents } from '../../src/client/index.ts';
-import type { ZeblitEvent } from '../../src/contracts/index.ts';
+import type { EventPayload, ZeblitEvent } from '../../src/contracts/index.ts';
 import type { BotEnv } from './bot.ts';
 import { escapeHtml, friendlyError, usd } from './format.ts';
 import type { LinkedUser } from './state.ts';
@@ -86,7 +87,7 @@ export class Notifier {
     const abort = new AbortController();
     this.follows.set(key, abort);
     const client = this.env.clientFor(user);
-    void followEvents(() => client.connectWebSocket('/ws'), { projectId, topics: ['agent'], signal: abort.signal, onEvent: (e) => this.enqueue(user.telegram_user_id, projectId, e) }).catch((e: unknown) => {
+    void followEvents(() => client.connectWebSocket('/ws'), { projectId, topics: ['agent', 'notifications'], signal: abort.signal, onEvent: (e) => this.enqueue(user.telegram_user_id, projectId, e) }).catch((e: unknown) => {
       this.follows.delete(key);
       this.env.log('warn', `stopped following ${projectId} for ${user.user_name}: ${e instanceof Error ? e.message : String(e)}`);
     });
@@ -104,6 +105,7 @@ export class Notifier {
     if (!user) return;
     if (e.type === 'agent.status') await this.turnStatus(user, projectId, e);
     else if (e.type === 'agent.approval_needed') await this.askApproval(user, projectId, e.data as ApprovalAsk);
+    else if (e.type === 'notification.created') await this.notification(user, projectId, e.data as EventPayload<'notification.created'>);
     else if (e.type === 'agent.approval_resolved') {
       const d = e.data as { approval_id: string; status: string; decided_by: string | null };
       await this.resolved(d.approval_id, d.status, d.decided_by);
@@ -151,6 +153,32 @@ export class Notifier {
       ...(body ? ['', escapeHtml(body)] : []),
       '',
       `<i>${answer?.usage ? `${usd(answer.usage.cost_usd)} · ` : ''}${escapeHtml(convo.title.slice(0, 80))}</i>`,
+    ];
+    await this.bot.api.sendMessage(user.chat_id, lines.join('\n'), { parse_mode: 'HTML' });
+  }
+
+  /**
+   * The daemon's notifications (src/notify): a scheduled task's result, sent
+   * when the task's notify_on says so, shown per the link's preference (on:
+   * all, failures: failed ones, off: none) with the end of the run's output.
+   * Approval requests and the end of long turns come from the agent events
+   * above (with buttons, and after a minute rather than the notifier's two).
+   */
+  private async notification(user: LinkedUser, projectId: string, n: EventPayload<'notification.created'>): Promise<void> {
+    if (n.kind !== 'task_result' || user.notify === 'off') return;
+    const failed = n.level === 'error';
+    if (user.notify === 'failures' && !failed) return;
+    const client = this.env.clientFor(user);
+    const [project, run] = await Promise.all([
+      client.projects.get(projectId).catch(() => null),
+      n.run_id ? client.scheduler.run(n.run_id).catch(() => null) : Promise.resolve(null),
+    ]);
+    const output = run ? `${run.stdout}${run.stderr ? `${run.stdout && !run.stdout.endsWith('\n') ? '\n' : ''}${run.stderr}` : ''}`.trimEnd() : '';
+    const tail = output.length > 1500 ? `…${output.slice(-1500)}` : output;
+    const lines = [
+      `${failed ? '⚠️' : '✅'} <b>${escapeHtml(n.title)}</b>${project ? ` in <b>${escapeHtml(project.name)}</b>` : ''}`,
+      escapeHtml(n.message),
+      ...(tail ? [`<pre>${escapeHtml(tail)}</pre>`] : []),
     ];
     await this.bot.api.sendMessage(user.chat_id, lines.join('\n'), { parse_mode: 'HTML' });
   }

@@ -14,6 +14,7 @@ const HELP_LINKED = [
   '/run &lt;command&gt; — run a command in the project\'s container',
   '/logs — the console\'s last lines; /errors — errors found in it',
   '/files [folder] — browse and download files; send a document to upload it',
+  '/schedule — scheduled tasks (enable, disable, run now); /schedule new — create one',
   '/status — the project and its container; /usage — tokens and cost',
   '/notify on|off|failures — what I tell you unasked',
   '/unlink — forget this Telegram account',
