@@ -15,6 +15,7 @@ import { agentRoutes } from './routes/agents.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { fileRoutes } from './routes/files.ts';
+import { checkpointRoutes } from './routes/checkpoints.ts';
 import { isFileBody } from './routes/file-paths.ts';
 import { containerRoutes } from './routes/containers.ts';
 import { runRoutes } from './routes/runs.ts';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   api.route('/', auditRoutes(deps));
   api.route('/', consoleRoutes(deps));
   api.route('/', fileRoutes(deps));
+  api.route('/', checkpointRoutes(deps));
   api.route('/', containerRoutes(deps));
   api.route('/', runRoutes(deps));
   api.route('/', agentRoutes(deps));

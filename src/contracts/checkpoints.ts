@@ -79,7 +79,9 @@ export type UndoRequest = z.input<typeof UndoRequest>;
 
 export const UndoFile = z.object({
   path: z.string(),
-  result: z.enum(['restored', 'deleted', 'unchanged']).describe('restored: written back to its content before the turn; deleted: the turn created it'),
+  result: z
+    .enum(['restored', 'deleted', 'unchanged', 'skipped'])
+    .describe('restored: written back to its content before the turn; deleted: the turn created it; skipped: its earlier content was never stored (only with force)'),
   version: z.number().int().nullable().describe('The version the undo recorded'),
 });
 export type UndoFile = z.infer<typeof UndoFile>;
