@@ -22,6 +22,10 @@ import { ConfigGetCommand } from './commands/config/get.ts';
 import { ConfigSetCommand } from './commands/config/set.ts';
 import { ConfigUnsetCommand } from './commands/config/unset.ts';
 import { CreateCommand } from './commands/create.ts';
+import { InitCommand } from './commands/init.ts';
+import { ChangesCommand } from './commands/changes.ts';
+import { DiffCommand } from './commands/diff.ts';
+import { UndoCommand } from './commands/undo.ts';
 import { DaemonLogsCommand } from './commands/daemon/logs.ts';
 import { DaemonStartCommand } from './commands/daemon/start.ts';
 import { DaemonStatusCommand } from './commands/daemon/status.ts';
@@ -76,6 +80,7 @@ export const COMMANDS = [
   AuthRevokeKeyCommand,
   AuthTelegramLinkCommand,
   CreateCommand,
+  InitCommand,
   ListCommand,
   UseCommand,
   InfoCommand,
@@ -120,6 +125,9 @@ export const COMMANDS = [
   ApproveCommand,
   DenyCommand,
   ApprovalsCommand,
+  ChangesCommand,
+  DiffCommand,
+  UndoCommand,
   VersionCommand,
 ] as const;
 

@@ -1,5 +1,7 @@
 import { Command, Option, UsageError } from 'clipanion';
-import { VERSION, zeblitPaths, type ZeblitPaths } from '../src/contracts/index.ts';
+import { realpathSync } from 'node:fs';
+import { relative, sep } from 'node:path';
+import { VERSION, zeblitPaths, type Project, type ZeblitPaths } from '../src/contracts/index.ts';
 import { ZeblitClient } from '../src/client/index.ts';
 import { readCliConfig, updateCliConfig, type CliConfig, type CliConfigPatch } from './config.ts';
 import { resolveConnection, type Connection, type Env } from './connection.ts';
@@ -8,6 +10,19 @@ import { pingDaemon, startDaemon } from './daemon-start.ts';
 import { CliError } from './cli-error.ts';
 import { toJson } from './format.ts';
 import { reportError } from './report-error.ts';
+
+/** Which rule chose the project (`zeblit info` says it). */
+export type ProjectRule = 'given' | 'folder' | 'current';
+
+export interface ResolvedProject {
+  /** Id or name, for the API. */
+  ref: string;
+  rule: ProjectRule;
+  /** Known already when the folder rule chose it. */
+  project: Project | null;
+  /** The folder rule: where the current directory is inside the project's folder ('' = its top). */
+  subdir: string | null;
+}
 
 const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
 
@@ -79,12 +94,40 @@ export abstract class ZeblitCommand extends Command {
     await startDaemon({ env: this.env, paths: this.files, stderr: this.context.stderr });
   }
 
-  /** The project argument, or the one `zeblit use` remembered. */
-  projectRef(given: string | undefined): string {
-    if (given) return given;
+  /** The project a command works on: see resolveProject. */
+  async projectRef(given: string | undefined): Promise<string> {
+    return (await this.resolveProject(given)).ref;
+  }
+
+  /**
+   * Which project: the one given (--project or the argument), else the folder
+   * project whose folder holds the current directory (as git finds its
+   * repository), else the one `zeblit use` remembered. The folder rule asks
+   * the local daemon (one request on the socket); a remote daemon's folders
+   * are not this machine's, so it is not asked.
+   */
+  async resolveProject(given: string | undefined): Promise<ResolvedProject> {
+    if (given) return { ref: given, rule: 'given', project: null, subdir: null };
+    const folder = await this.folderProject();
+    if (folder) return folder;
     const current = this.config().current_project;
-    if (current) return current;
-    throw new UsageError('No project given and none selected: pass one, or choose one with `zeblit use <project>`');
+    if (current) return { ref: current, rule: 'current', project: null, subdir: null };
+    throw new UsageError('No project given, no project holds this folder, and none selected: pass one (-p), make this folder one with `zeblit init`, or choose one with `zeblit use <project>`');
+  }
+
+  private async folderProject(): Promise<ResolvedProject | null> {
+    if (!this.connection().local) return null;
+    let cwd: string;
+    try {
+      cwd = realpathSync(process.cwd());
+    } catch {
+      return null; // the current directory was removed
+    }
+    const page = await (await this.client()).projects.list({ contains: cwd, status: 'all' });
+    const project = page.items.find((p) => p.path !== null);
+    if (!project?.path) return null;
+    const rel = relative(project.path, cwd);
+    return { ref: project.id, rule: 'folder', project, subdir: rel === '' ? '' : rel.split(sep).join('/') };
   }
 
   out(text: string): void {

@@ -18,7 +18,7 @@ export class AnalyzeCommand extends ZeblitCommand {
   project = Option.String({ name: 'project', required: false });
 
   async run(): Promise<number> {
-    const ref = this.projectRef(this.project);
+    const ref = await this.projectRef(this.project);
     const analysis = await (await this.client()).console.analyze(ref, { run_id: this.runId, ai: this.ai });
     const color = (this.context.stdout as { isTTY?: boolean }).isTTY === true;
     this.emit(analysis, (a) => analysisText(a, { color }));

@@ -20,7 +20,7 @@ export class ErrorsCommand extends ZeblitCommand {
   project = Option.String({ name: 'project', required: false });
 
   async run(): Promise<number> {
-    const ref = this.projectRef(this.project);
+    const ref = await this.projectRef(this.project);
     const errors = await (await this.client()).console.errors(ref, { run_id: this.runId, limit: this.limit ?? 50 });
     this.emit(errors, errorsTable);
     return 0;

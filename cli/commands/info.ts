@@ -4,13 +4,19 @@ import { ZeblitCommand } from '../base-command.ts';
 import { CliError } from '../cli-error.ts';
 import { projectDetails } from '../project-view.ts';
 
+const CHOSEN_BY = {
+  given: () => 'given on the command line',
+  folder: (subdir: string | null) => `the current directory is in its folder${subdir ? ` (${subdir})` : ''}`,
+  current: () => 'the current project (`zeblit use`)',
+} as const;
+
 export class InfoCommand extends ZeblitCommand {
   static override paths = [['info']];
   static override usage = Command.Usage({
     category: 'Projects',
-    description: 'Show a project (the current one by default)',
+    description: 'Show a project (by default the folder project you are in, else the current one) and why it was chosen',
     examples: [
-      ['The current project', '$0 info'],
+      ['The project of this folder, else the current one', '$0 info'],
       ['Another one, as JSON', '$0 info my-api --json'],
     ],
   });
@@ -18,7 +24,7 @@ export class InfoCommand extends ZeblitCommand {
   project = Option.String({ name: 'project', required: false });
 
   async run(): Promise<number> {
-    const ref = this.projectRef(this.project);
+    const ref = await this.projectRef(this.project);
     const client = await this.client();
     const project = await client.projects.get(ref).catch((e: unknown) => {
       if (!this.project && e instanceof ZeblitApiError && e.code === 'NOT_FOUND')

@@ -16,7 +16,7 @@ export class RestartCommand extends ZeblitCommand {
   project = Option.String({ name: 'project', required: false });
 
   async run(): Promise<number> {
-    const status = await (await this.client()).containers.restart(this.projectRef(this.project));
+    const status = await (await this.client()).containers.restart(await this.projectRef(this.project));
     this.emit(status, (s) => containerDetails(s));
     return 0;
   }

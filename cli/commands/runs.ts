@@ -25,7 +25,7 @@ export class RunsCommand extends ZeblitCommand {
   limit = Option.String('-n,--limit', { description: 'How many (default 20)', validator: isInt(1, 500) });
 
   async run(): Promise<number> {
-    const ref = this.projectRef(this.project);
+    const ref = await this.projectRef(this.project);
     const api = (await this.client()).containers;
     if (this.kill) {
       const run = await api.kill(ref, this.kill);

@@ -17,7 +17,7 @@ export class StatusCommand extends ZeblitCommand {
 
   async run(): Promise<number> {
     const client = await this.client();
-    const project = await client.projects.get(this.projectRef(this.project));
+    const project = await client.projects.get(await this.projectRef(this.project));
     const container = await client.containers.status(project.id);
     this.emit({ project, container }, ({ project: p, container: c }) => containerDetails(c, p));
     return 0;

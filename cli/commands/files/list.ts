@@ -22,7 +22,7 @@ export class FilesListCommand extends ZeblitCommand {
   dir = Option.String({ name: 'dir', required: false });
 
   async run(): Promise<number> {
-    const list = await (await this.client()).files.list(this.projectRef(this.project), { dir: this.dir ?? '', glob: this.glob, recursive: this.recursive || undefined, limit: this.limit });
+    const list = await (await this.client()).files.list(await this.projectRef(this.project), { dir: this.dir ?? '', glob: this.glob, recursive: this.recursive || undefined, limit: this.limit });
     this.emit(list, (l) => entryTable(l.items) + (l.truncated ? '(more entries not shown: raise --limit or narrow with --glob)\n' : ''));
     return 0;
   }

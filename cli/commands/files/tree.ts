@@ -20,7 +20,7 @@ export class FilesTreeCommand extends ZeblitCommand {
   target = Option.String({ name: 'path', required: false });
 
   async run(): Promise<number> {
-    const tree = await (await this.client()).files.tree(this.projectRef(this.project), { path: this.target, depth: this.depth, expand_ignored: this.all });
+    const tree = await (await this.client()).files.tree(await this.projectRef(this.project), { path: this.target, depth: this.depth, expand_ignored: this.all });
     this.emit(tree, renderTree);
     return 0;
   }
