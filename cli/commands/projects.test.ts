@@ -143,6 +143,6 @@ describe('project commands against a stand-in daemon on the home socket', () => 
   it('asks for a project when none is given or selected', async () => {
     const r = await runCli(['info'], env);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /No project given and none selected/);
+    assert.match(r.stderr, /No project given, no project holds this folder, and none selected/);
   });
 });

@@ -42,7 +42,7 @@ import { normalizePath } from './paths.ts';
 import { openRaw, readFile, statFile, type RawFile } from './read.ts';
 import type { ChangeContext } from './recorder.ts';
 import { pullInto, pushChanges, type RemoteWorkspaces } from './remote.ts';
-import { importBaselineLocked, scanLocked, sinceMs } from './scan.ts';
+import { importBaselineLocked, recordPaths, scanLocked, sinceMs } from './scan.ts';
 import { HostWatcher } from './watch.ts';
 import { search } from './search.ts';
 import { uploadFile, type UploadOptions } from './upload.ts';
@@ -385,8 +385,13 @@ export class FileService {
   /** Undoes a turn (see Checkpoints.undo); the user's own edits are recorded first so they are never overwritten unseen. */
   async undoTurn(projectId: string, turnId: string | null, opts: { force: boolean; author: string; hostAuthor?: string }): Promise<UndoResult> {
     await this.settled(projectId);
-    await this.syncHost(projectId, opts.hostAuthor ?? 'host');
+    const hostAuthor = opts.hostAuthor ?? 'host';
+    await this.syncHost(projectId, hostAuthor);
     const id = turnId ?? this.checkpoints.latestUndoable(projectId).id;
+    // The turn's own files are looked at once more, whatever the watcher heard yet: an edit is never overwritten unseen.
+    const paths = this.checkpoints.get(projectId, id).files.map((f) => f.path);
+    const found = await this.core.exclusive(projectId, () => recordPaths(this.core, projectId, paths, { author: hostAuthor }));
+    if (found.length > 0) this.pushLater(projectId, found);
     return this.checkpoints.undo(projectId, id, opts, {
       write: (pid, path, data, ctx) => this.write(pid, path, data, ctx),
       delete: (pid, path, ctx) => this.delete(pid, path, ctx),

@@ -96,6 +96,8 @@ export class HostWatcher {
   async settle(projectId: string): Promise<void> {
     const w = this.projects.get(projectId);
     if (!w) return;
+    // One turn of the event loop: an edit made just now has its inotify event read (poll phase) before this resumes (check phase).
+    await new Promise((r) => setImmediate(r));
     if (w.timer) {
       clearTimeout(w.timer);
       w.timer = null;
