@@ -25,6 +25,7 @@ import { acquireLock } from './lock.ts';
 import { createLogger } from './logger.ts';
 import { createShutdown } from './shutdown.ts';
 import { followMainOutput } from './main-output.ts';
+import { processStats } from './process-stats.ts';
 
 export interface Daemon {
   logger: Logger;
@@ -129,6 +130,8 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     if (unfinished > 0) logger.info({ turns: unfinished }, 'chat turns a previous daemon did not finish are marked failed');
     // Project setting auto_fix: failed runs and new container errors start Engineer turns.
     const offAutofix = new AutoFix({ agents, projects, containers, console: consoleService, bus, onError: (err, projectId) => logger.warn({ err, project_id: projectId }, 'auto-fix failed') }).start();
+    const vitals = processStats(paths.db);
+    shutdown.add({ name: 'vitals', run: () => vitals.stop() });
     const app = createApp({
       database,
       auth,
@@ -143,9 +146,10 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       agents,
       logger,
       paths,
-      config: { allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts, rateLimit: config.rateLimit, maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes },
+      config: { allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts, rateLimit: config.rateLimit, authFailureLimit: config.authFailureLimit, maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes },
       startedAt: now(),
       now,
+      processStats: vitals.read,
     });
 
     // Reverse order of acquisition: listeners, then the database, then the lock.

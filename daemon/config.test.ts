@@ -42,3 +42,21 @@ describe('daemon config: agents', () => {
     assert.throws(() => config(), /agents\.step_limit/);
   });
 });
+
+describe('daemon config: failed authentication limit', () => {
+  const home = mkdtempSync(join(tmpdir(), 'zbl-cfg-'));
+  after(() => rmSync(home, { recursive: true, force: true }));
+  const config = (): DaemonConfig => {
+    const r = parseConfig([], { ZEBLIT_HOME: home });
+    if (!('config' in r)) throw new Error('no config');
+    return r.config;
+  };
+
+  test('30 a minute in bursts of 20 by default; auth_failure_limit in config.json; a wrong value is a clear error', () => {
+    assert.deepEqual(config().authFailureLimit, { perSecond: 0.5, burst: 20 });
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ auth_failure_limit: { per_minute: 6, burst: 3 } }));
+    assert.deepEqual(config().authFailureLimit, { perSecond: 0.1, burst: 3 });
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ auth_failure_limit: { burst: 0 } }));
+    assert.throws(() => config(), /auth_failure_limit\.burst/);
+  });
+});

@@ -14,6 +14,8 @@ export const FileConfig = z.looseObject({
   allowed_origins: z.array(z.string().url()).optional(),
   allowed_hosts: z.array(z.string().min(1)).optional(),
   rate_limit: z.object({ per_second: z.number().positive(), burst: z.number().int().positive() }).partial().optional(),
+  /** Failed authentications per remote address on TCP before its 401s become 429s. */
+  auth_failure_limit: z.object({ per_minute: z.number().positive(), burst: z.number().int().positive() }).partial().optional(),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   max_body_bytes: z.number().int().min(1024).optional(),
   max_upload_bytes: z.number().int().min(1024).optional(),
@@ -51,6 +53,8 @@ export interface DaemonConfig {
   allowedOrigins: string[];
   allowedHosts: string[];
   rateLimit: { perSecond: number; burst: number };
+  /** From auth_failure_limit (per_minute, burst); default 30 per minute, bursts of 20. */
+  authFailureLimit: { perSecond: number; burst: number };
   logLevel: string;
   maxBodyBytes: number;
   /** Largest file upload; env ZEBLIT_MAX_UPLOAD_BYTES. */
@@ -166,6 +170,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
         perSecond: rps && rps > 0 ? rps : (file.rate_limit?.per_second ?? 100),
         burst: burst && burst > 0 ? burst : (file.rate_limit?.burst ?? 200),
       },
+      authFailureLimit: { perSecond: (file.auth_failure_limit?.per_minute ?? 30) / 60, burst: file.auth_failure_limit?.burst ?? 20 },
       logLevel,
       maxBodyBytes: file.max_body_bytes ?? 1 << 20,
       maxUploadBytes: uploadLimit(env.ZEBLIT_MAX_UPLOAD_BYTES) ?? file.max_upload_bytes ?? 100 * 1024 * 1024,

@@ -1,9 +1,9 @@
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { Server as HttpServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
-import type { AppBindings } from '../src/api/index.ts';
+import { setAsideUnusableHost, type AppBindings } from '../src/api/index.ts';
 import type { Transport } from '../src/contracts/index.ts';
 
 type FetchApp = { fetch: (req: Request, env: AppBindings) => Response | Promise<Response> };
@@ -29,6 +29,21 @@ export function selectProtocol(protocols: Set<string>): string | false {
   return false;
 }
 
+/**
+ * An HTTP server that shows every request and upgrade to setAsideUnusableHost
+ * before any listener (the HTTP adapter, the WebSocket upgrade) reads it: the
+ * adapter cannot build a URL from a Host like `localhost:abc` and would answer
+ * a bare 400 before the app could answer in its envelope.
+ */
+class HostCheckedServer extends HttpServer {
+  override emit(event: string, ...args: unknown[]): boolean {
+    if (event === 'request' || event === 'upgrade') setAsideUnusableHost(args[0] as IncomingMessage);
+    return super.emit(event, ...args);
+  }
+}
+// The adapter calls createServer(options, listener); node:http's overloads do not describe that one shape.
+const hostCheckedServer = ((options: ServerOptions, listener: RequestListener) => new HostCheckedServer(options, listener)) as unknown as typeof createServer;
+
 /** One server per listener over the SAME app; the transport is stamped on each request's env. */
 function serverFor(app: FetchApp, transport: Transport): { server: Server; wss: WebSocketServer } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE, handleProtocols: selectProtocol });
@@ -39,6 +54,7 @@ function serverFor(app: FetchApp, transport: Transport): { server: Server; wss: 
       return app.fetch(req, env as AppBindings);
     },
     websocket: { server: wss },
+    createServer: hostCheckedServer,
   }) as Server;
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 30_000;

@@ -5,6 +5,7 @@ import { isInt } from '../validators.ts';
 
 export class ChangesCommand extends ZeblitCommand {
   static override paths = [['changes']];
+  static override json = 'CheckpointList `{items, total}`; with --turn one Checkpoint';
   static override usage = Command.Usage({
     category: 'Agents',
     description: 'What the agent turns changed (checkpoints), newest first',

@@ -12,6 +12,7 @@ export function createdText(p: Project, how: string): string {
 
 export class CreateCommand extends ZeblitCommand {
   static override paths = [['create']];
+  static override json = 'Project';
   static override usage = Command.Usage({
     category: 'Projects',
     description: 'Create a project',
@@ -38,6 +39,7 @@ export class CreateCommand extends ZeblitCommand {
   folder = Option.String('--path', { description: 'A folder of yours to work on (with --git: where to clone)' });
   git = Option.String('--git', { description: 'Clone this repository (https://, ssh://, user@host:path or file://)' });
   branch = Option.String('--branch', { description: 'With --git: the branch to check out' });
+  quiet = Option.Boolean('-q,--quiet', false, { description: 'Print only the new project id' });
 
   async run(): Promise<number> {
     if (this.branch && !this.git) throw new UsageError('--branch goes with --git');
@@ -48,6 +50,10 @@ export class CreateCommand extends ZeblitCommand {
       ...(this.folder !== undefined ? { path: resolve(this.folder) } : {}),
       ...(this.git ? { git: { url: this.git, ...(this.branch ? { branch: this.branch } : {}) } } : {}),
     });
+    if (this.quiet && !this.json) {
+      this.out(`${project.id}\n`);
+      return 0;
+    }
     this.emit(project, (p) => createdText(p, this.git ? `cloned from ${this.git} into` : 'on'));
     return 0;
   }

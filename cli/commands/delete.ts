@@ -29,6 +29,7 @@ function folderSize(dir: string): { files: number; bytes: number } | null {
 
 export class DeleteCommand extends ZeblitCommand {
   static override paths = [['delete'], ['rm']];
+  static override json = 'Project (as it was)';
   static override usage = Command.Usage({
     category: 'Projects',
     description: 'Delete a project, its workspace and its container',

@@ -4,6 +4,7 @@ import { isInt } from '../validators.ts';
 
 export class DiffCommand extends ZeblitCommand {
   static override paths = [['diff']];
+  static override json = 'CheckpointDiff `{checkpoint, files, diff}`';
   static override usage = Command.Usage({
     category: 'Agents',
     description: 'The unified diff of everything an agent turn changed',

@@ -18,6 +18,7 @@ export function nameFromFolder(folder: string): string {
 
 export class InitCommand extends ZeblitCommand {
   static override paths = [['init']];
+  static override json = 'Project (the new folder project)';
   static override usage = Command.Usage({
     category: 'Projects',
     description: 'Make the current folder a project (a folder project)',

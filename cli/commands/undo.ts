@@ -5,6 +5,7 @@ import { undoConflicts, undoText } from '../checkpoint-view.ts';
 
 export class UndoCommand extends ZeblitCommand {
   static override paths = [['undo']];
+  static override json = 'UndoResult `{checkpoint, files}`';
   static override usage = Command.Usage({
     category: 'Agents',
     description: 'Put back every file an agent turn changed, as it was before the turn',

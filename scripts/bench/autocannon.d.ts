@@ -22,6 +22,14 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     title?: string;
     timeout?: number;
+    /** Cycled through per connection; setupRequest may change each one before it is sent. */
+    requests?: Array<{
+      method?: string;
+      path?: string;
+      body?: string;
+      headers?: Record<string, string>;
+      setupRequest?: (req: { method?: string; path?: string; body?: string; headers?: Record<string, string> }) => { method?: string; path?: string; body?: string; headers?: Record<string, string> };
+    }>;
   }
 
   export interface Result {

@@ -66,7 +66,7 @@ export interface AgentOptions {
 
 /** The LLM service as the agents use it: calls, and today's spending per agent for the status table. */
 export type AgentLlm = LlmClient & {
-  todayByAgent?(now?: number): Record<string, { calls: number; cost_usd: number }>;
+  todayByAgent?(now?: number, projectIds?: readonly string[]): Record<string, { calls: number; cost_usd: number }>;
   /** Throws the refusal a call for `meta` would meet before reaching a provider (no provider, a budget spent). */
   check?(meta: CallMeta): void;
 };
@@ -77,13 +77,12 @@ export interface AgentServiceDeps extends ToolServices {
   llm: AgentLlm;
 }
 
-interface AgentState {
-  status: AgentStatus['status'];
-  project_id: string | null;
-  conversation_id: string | null;
-  /** Turns this agent is part of right now (an agent can work in two conversations at once). */
-  active: Map<Turn, AgentStatus['status']>;
-}
+/**
+ * Turns an agent is part of right now (an agent can work in two
+ * conversations, and for two users, at once), the one whose state changed
+ * last at the end.
+ */
+type AgentState = Map<Turn, Exclude<AgentStatus['status'], 'idle'>>;
 
 export class AgentService {
   private readonly store: ConversationStore;
@@ -146,16 +145,25 @@ export class AgentService {
     return AGENTS;
   }
 
-  status(): AgentStatus[] {
-    const today = this.deps.llm.todayByAgent?.(this.now()) ?? {};
+  /**
+   * The status table. `projectIds`: what the caller may see (their own
+   * projects); the turns and today's calls of any other project are left
+   * out, as if they did not exist. Without it: everything (an admin).
+   */
+  status(projectIds?: readonly string[]): AgentStatus[] {
+    const visible = projectIds ? new Set(projectIds) : null;
+    const today = this.deps.llm.todayByAgent?.(this.now(), projectIds) ?? {};
     return AGENTS.map((d) => {
-      const s = this.states.get(d.name);
+      const turns = [...(this.states.get(d.name) ?? [])].filter(([t]) => visible === null || visible.has(t.init.project.id));
+      const states = turns.map(([, state]) => state);
+      const latest = turns.at(-1)?.[0];
       return {
         name: d.name,
         title: d.title,
-        status: s?.status ?? 'idle',
-        project_id: s?.project_id ?? null,
-        conversation_id: s?.conversation_id ?? null,
+        // An agent is waiting if any of its turns waits, else working if any works.
+        status: states.includes('waiting') ? 'waiting' : states.length ? 'working' : 'idle',
+        project_id: latest?.init.project.id ?? null,
+        conversation_id: latest?.init.conversationId ?? null,
         calls_today: today[d.name]?.calls ?? 0,
         cost_today_usd: today[d.name]?.cost_usd ?? 0,
       };
@@ -354,25 +362,13 @@ export class AgentService {
     };
   }
 
-  /** The status table: an agent is waiting if any of its turns waits, else working if any works. */
+  /** Records a turn's state for the status table (see status()) and announces it to the turn's project. */
   private setState(agent: AgentName, state: AgentStatus['status'], turn: Turn, message: string | null): void {
     let s = this.states.get(agent);
-    if (!s) {
-      s = { status: 'idle', project_id: null, conversation_id: null, active: new Map() };
-      this.states.set(agent, s);
-    }
-    if (state === 'idle') s.active.delete(turn);
-    else {
-      s.active.set(turn, state);
-      s.project_id = turn.init.project.id;
-      s.conversation_id = turn.init.conversationId;
-    }
-    const states = [...s.active.values()];
-    s.status = states.includes('waiting') ? 'waiting' : states.length ? 'working' : 'idle';
-    if (s.status === 'idle') {
-      s.project_id = null;
-      s.conversation_id = null;
-    }
+    if (!s) this.states.set(agent, (s = new Map()));
+    // Deleted and set again, so the turn changed last is the last entry.
+    s.delete(turn);
+    if (state !== 'idle') s.set(turn, state);
     const { project, conversationId, onRecord } = turn.init;
     onRecord({ type: 'status', agent, status: state, message });
     this.deps.bus.publish(project.id, 'agent.status', { agent, status: state, conversation_id: conversationId, message });

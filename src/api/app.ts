@@ -1,11 +1,13 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { bodyLimit } from 'hono/body-limit';
+import { etag } from 'hono/etag';
 import { VERSION, ZeblitError } from '../contracts/index.ts';
 import type { AppDeps } from './deps.ts';
 import { fail, toZeblitError } from './envelope.ts';
 import type { AppEnv } from './env.ts';
 import { auditTrail } from './middleware/audit-trail.ts';
+import { AUTH_FAILURE_DEFAULTS, authFailureLimit } from './middleware/auth-failures.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requestId } from './middleware/request-id.ts';
@@ -26,13 +28,17 @@ import { projectRoutes } from './routes/projects.ts';
 import { userRoutes } from './routes/users.ts';
 import { wsRoutes } from './routes/ws.ts';
 import { methodsFor } from './method-match.ts';
+import { BuiltOnce } from './openapi-doc.ts';
 import { Hub } from './ws/hub.ts';
 
 export const API_BASE = '/api/v1';
 const PUBLIC = new Set(['GET /api/v1/health', 'HEAD /api/v1/health', 'GET /api/v1/openapi.json', 'POST /api/v1/auth/token']);
 
+/** The app, with the OpenAPI document it serves (built at the first request; tests and benches read `builds`). */
+export type ZeblitApp = OpenAPIHono<AppEnv> & { readonly openapiDocument: BuiltOnce };
+
 /** The one Hono app both listeners serve. */
-export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+export function createApp(deps: AppDeps): ZeblitApp {
   const app = new OpenAPIHono<AppEnv>();
   const { logger, config } = deps;
 
@@ -40,6 +46,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', requestLog(logger));
   app.use('*', auditTrail(deps.audit, logger));
   app.use('*', transportGuard({ allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins }));
+  // Wraps everything that can answer 401 (authentication, and POST /auth/token's body key): it judges after the fact.
+  app.use('*', authFailureLimit({ ...AUTH_FAILURE_DEFAULTS, ...config.authFailureLimit }));
   const jsonLimit = bodyLimit({ maxSize: config.maxBodyBytes, onError: () => { throw new ZeblitError('PAYLOAD_TOO_LARGE', `The request body is larger than ${config.maxBodyBytes} bytes`, { suggestion: 'Send a smaller body, or use the upload endpoint for files.' }); } });
   // File bodies (uploads, raw PUTs) stream to disk under their own limit (maxUploadBytes), enforced by the files routes.
   app.use(`${API_BASE}/*`, function jsonBodyLimit(c, next) {
@@ -80,10 +88,18 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     security: [],
     responses: { 200: { description: 'The OpenAPI document', content: { 'application/json': { schema: z.object({ openapi: z.string(), info: z.object({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) }) } } } },
   });
-  api.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'Zeblit API', version: VERSION, description: 'The one API of zeblitd. Every response is an envelope { success, data, error, metadata }.' },
-    servers: [{ url: API_BASE }],
+  // The document changes only with the code: built once, at the first request (building it costs ~80 ms that a
+  // daemon start should not pay), then served as the same bytes with an ETag; If-None-Match gets 304.
+  const document = new BuiltOnce(() =>
+    api.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: { title: 'Zeblit API', version: VERSION, description: 'The one API of zeblitd. Every response is an envelope { success, data, error, metadata }.' },
+      servers: [{ url: API_BASE }],
+    }),
+  );
+  api.get('/openapi.json', etag(), (c) => {
+    const { bytes, etag: tag } = document.get();
+    return c.body(bytes, 200, { 'Content-Type': 'application/json; charset=UTF-8', ETag: tag, 'Cache-Control': 'no-cache' });
   });
   app.route(API_BASE, api);
 
@@ -105,5 +121,5 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     if (internal) logger.error({ err, request_id: c.get('requestId'), method: c.req.method, path: c.req.path }, 'unhandled error');
     return fail(c, error);
   });
-  return app;
+  return Object.assign(app, { openapiDocument: document });
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Audit } from '../audit/index.ts';
 import type { Auth } from '../auth/index.ts';
-import type { ZeblitPaths } from '../contracts/index.ts';
+import type { ProcessStats, ZeblitPaths } from '../contracts/index.ts';
 import type { OpenedDatabase } from '../db/index.ts';
 import type { Projects } from '../projects/index.ts';
 import type { EventBus } from '../events/index.ts';
@@ -16,6 +16,8 @@ export interface ApiConfig {
   allowedOrigins: string[];
   allowedHosts: string[];
   rateLimit: { perSecond: number; burst: number };
+  /** Failed authentications an address may make on TCP before its 401s become 429s (default: bursts of 20, then one per 2 s). */
+  authFailureLimit?: { perSecond: number; burst: number };
   /** Largest JSON body accepted, in bytes. */
   maxBodyBytes: number;
   /** Largest file upload (multipart or raw bytes), in bytes. Default 100 MiB. */
@@ -43,4 +45,6 @@ export interface AppDeps {
   config: ApiConfig;
   startedAt: number;
   now: () => number;
+  /** The daemon's vital signs for /health (trusted callers); absent in route tests. */
+  processStats?: () => ProcessStats;
 }

@@ -65,9 +65,32 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   429: 'RATE_LIMITED',
 };
 
+/**
+ * The machine's storage refusing a write (a full disk, a read-only file
+ * system or database) is neither the caller's mistake nor a bug: it gets its
+ * own code, whichever domain was writing. Writes are atomic (a temporary file
+ * renamed into place; one SQLite transaction), so what was refused leaves no half-written file or row.
+ */
+function storageError(err: unknown): ZeblitError | null {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL')
+    return new ZeblitError('STORAGE_FULL', 'The disk that holds Zeblit\'s data is full: the request was not completed', {
+      suggestion: 'Free space on the disk of ZEBLIT_HOME (`zeblit daemon status` shows where it is), then try again; no restart is needed.',
+      cause: err,
+    });
+  if (code === 'EROFS' || code === 'EIO' || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_IOERR'))
+    return new ZeblitError('STORAGE_UNAVAILABLE', 'Zeblit\'s data cannot be written right now (read-only or failing storage): the request was not completed', {
+      suggestion: 'Make ZEBLIT_HOME and its zeblit.db (with -wal) writable by the daemon\'s user again, or check the disk (dmesg); reads keep working and no restart is needed.',
+      cause: err,
+    });
+  return null;
+}
+
 /** Everything thrown anywhere becomes a ZeblitError here; `internal` is true for the ones that are our fault. */
 export function toZeblitError(err: unknown): { error: ZeblitError; internal: boolean } {
   if (err instanceof ZeblitError) return { error: err, internal: false };
+  const storage = storageError(err) ?? storageError(err instanceof Error ? err.cause : undefined);
+  if (storage) return { error: storage, internal: false };
   if (err instanceof ZodError) return { error: validationError(err), internal: false };
   if (err instanceof HTTPException) {
     if (err.status === 400 && /json/i.test(err.message))

@@ -135,3 +135,49 @@ describe('GET /api/v1/openapi.json', () => {
     }
   });
 });
+
+describe('GET /api/v1/openapi.json is built once and served with an ETag', () => {
+  const t = makeTestApp({ rateLimit: { perSecond: 0.001, burst: 3 } });
+  after(() => t.close());
+  /** An anonymous GET as it arrives on the TCP listener from `address`. */
+  const get = (address: string, headers: Record<string, string> = {}) =>
+    Promise.resolve(
+      t.app.request('http://127.0.0.1:7823/api/v1/openapi.json', { headers: { host: '127.0.0.1:7823', ...headers } }, { transport: 'tcp', incoming: { socket: { remoteAddress: address } } as never }),
+    );
+
+  test('not built with the app (daemon start does not pay for it); built at the first request, never again', async () => {
+    assert.equal(t.app.openapiDocument.builds, 0);
+    const a = await get('10.2.0.1');
+    const b = await get('10.2.0.1');
+    assert.equal(a.status, 200);
+    assert.equal(b.status, 200);
+    assert.equal(t.app.openapiDocument.builds, 1);
+    assert.match(a.headers.get('etag') ?? '', /^"[A-Za-z0-9_-]{43}"$/);
+    assert.equal(a.headers.get('etag'), b.headers.get('etag'));
+    assert.equal(a.headers.get('cache-control'), 'no-cache');
+    assert.match(a.headers.get('content-type') ?? '', /^application\/json/);
+    assert.deepEqual(new Uint8Array(await a.arrayBuffer()), t.app.openapiDocument.get().bytes, 'the bytes served are the bytes built');
+  });
+
+  test('a conditional GET with the ETag is 304 with no body; another tag gets the document', async () => {
+    const tag = t.app.openapiDocument.get().etag;
+    const same = await get('10.2.0.2', { 'if-none-match': tag });
+    assert.equal(same.status, 304);
+    assert.equal(same.headers.get('etag'), tag);
+    assert.equal((await same.arrayBuffer()).byteLength, 0);
+    const listed = await get('10.2.0.2', { 'if-none-match': `"old", ${tag}` });
+    assert.equal(listed.status, 304);
+    const other = await get('10.2.0.2', { 'if-none-match': '"something-else"' });
+    assert.equal(other.status, 200);
+    assert.equal(t.app.openapiDocument.builds, 1);
+  });
+
+  test('anonymous requests count against the per-address limit; another address and the socket are not affected', async () => {
+    for (let i = 0; i < 3; i++) assert.equal((await get('10.2.0.3')).status, 200);
+    const limited = await get('10.2.0.3');
+    assert.equal(limited.status, 429);
+    assert.ok(limited.headers.get('retry-after'));
+    assert.equal((await get('10.2.0.4')).status, 200);
+    assert.equal((await t.request('/api/v1/openapi.json', { transport: 'unix' })).status, 200);
+  });
+});

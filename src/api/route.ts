@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { Envelope, ErrorEnvelope, ZeblitError, type Scope } from '../contracts/index.ts';
+import { Envelope, ErrorEnvelope, ZeblitError, type Scope, type ServiceName } from '../contracts/index.ts';
 import { hasScope } from '../auth/index.ts';
 import { ok, validationError } from './envelope.ts';
 import type { AppEnv } from './env.ts';
@@ -26,6 +26,8 @@ export interface RouteSpec<P extends Maybe<AnyObject>, Q extends Maybe<AnyObject
   scope?: Scope | 'public';
   /** Role required beyond the scope. */
   role?: 'admin';
+  /** Only this service's daemon-minted credential may call (scope and role do not apply); no other caller may. */
+  service?: ServiceName;
 }
 
 export interface RouteInput<P, Q, B> {
@@ -47,9 +49,24 @@ export function requireAccess(scope: Scope, role?: 'admin'): MiddlewareHandler<A
   return async function requireAccess(c, next) {
     const p = c.get('principal');
     if (!p) throw new ZeblitError('UNAUTHORIZED', 'Authentication required', { suggestion: 'Send Authorization: Bearer <api key>.' });
+    // A service credential has no scopes anyway; saying what it is makes the refusal clear.
+    if (p.service) throw new ZeblitError('FORBIDDEN', `A ${p.service} service credential works only on its own route`, { suggestion: 'Use a user API key for this.' });
     if (!hasScope(p, scope))
       throw new ZeblitError('FORBIDDEN', `This key lacks the "${scope}" scope`, { suggestion: `Use a key created with --scopes ${scope === 'admin' ? 'read,write,admin' : 'read,write'}.` });
     if (role === 'admin' && p.user.role !== 'admin') throw new ZeblitError('FORBIDDEN', 'Only an admin can do this');
+    await next();
+  };
+}
+
+/** Admits only the daemon-minted credential of `service` (see Auth.rotateServiceCredential). */
+export function requireService(service: ServiceName): MiddlewareHandler<AppEnv> {
+  return async function requireService(c, next) {
+    const p = c.get('principal');
+    if (!p) throw new ZeblitError('UNAUTHORIZED', 'Authentication required', { suggestion: `Send Authorization: Bearer <the ${service} service credential>.` });
+    if (p.service !== service || p.auth !== 'api_key')
+      throw new ZeblitError('FORBIDDEN', `Only the ${service} service credential may do this`, {
+        suggestion: `An admin mints it with POST /api/v1/auth/${service}/bot-credential; the process holding it makes this call.`,
+      });
     await next();
   };
 }
@@ -72,7 +89,7 @@ export function defineRoute<P extends Maybe<AnyObject>, Q extends Maybe<AnyObjec
     description: spec.description,
     tags: spec.tags,
     security: scope === 'public' ? [] : [{ bearer: [] }],
-    middleware: scope === 'public' ? [] : [requireAccess(scope, spec.role)],
+    middleware: spec.service ? [requireService(spec.service)] : scope === 'public' ? [] : [requireAccess(scope, spec.role)],
     request: {
       ...(spec.params ? { params: spec.params } : {}),
       ...(spec.query ? { query: spec.query } : {}),

@@ -65,7 +65,15 @@ export function makeTestApp(config: Partial<ApiConfig> = {}, now: () => number =
     agents: new AgentService({ db: database.db, bus, llm, files, containers, console: consoleService }, { now }),
     logger: pino({ level: 'silent' }),
     paths,
-    config: { allowedOrigins: [], allowedHosts: [], rateLimit: { perSecond: 1000, burst: 1000 }, maxBodyBytes: 1 << 20, ...config },
+    config: {
+      allowedOrigins: [],
+      allowedHosts: [],
+      rateLimit: { perSecond: 1000, burst: 1000 },
+      // Route tests make many 401s from one (absent) address; the limiter's own tests set it low.
+      authFailureLimit: { perSecond: 1000, burst: 1000 },
+      maxBodyBytes: 1 << 20,
+      ...config,
+    },
     startedAt: now(),
     now,
   };

@@ -24,6 +24,8 @@ export const api_keys = sqliteTable(
     name: text('name').notNull(),
     client_type: text('client_type', { enum: ['cli', 'telegram', 'editor', 'web', 'other'] }).notNull(),
     scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
+    /** Set on a service credential only the daemon mints (no scopes; accepted only on its service's route). */
+    service: text('service', { enum: ['telegram'] }),
     /** HMAC-SHA-256 of the whole key with the server secret; the key itself is never stored. */
     hash: text('hash').notNull(),
     prefix: text('prefix').notNull(),
@@ -43,6 +45,10 @@ export const telegram_link_tokens = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     token_hash: text('token_hash').notNull(),
+    /** What the key the link creates may hold: the scopes (read/write) of the credential that asked for the token... */
+    scopes: text('scopes', { mode: 'json' }).$type<string[]>(),
+    /** ...and that credential's own expiry: the link key never outlives it. */
+    not_after: integer('not_after'),
     created_at: integer('created_at').notNull(),
     expires_at: integer('expires_at').notNull(),
     used_at: integer('used_at'),

@@ -1,7 +1,7 @@
-import { unauthorized, type Transport, type User } from '../contracts/index.ts';
+import { unauthorized, type CreatedKey, type ServiceName, type Transport, type User } from '../contracts/index.ts';
 import type { Db } from '../db/index.ts';
 import { Jwt } from './jwt.ts';
-import { ApiKeys } from './keys.ts';
+import { ApiKeys, earliest } from './keys.ts';
 import type { Principal } from './principal.ts';
 import { deriveKey, loadOrCreateSecret } from './secret.ts';
 import { TelegramLinks } from './telegram.ts';
@@ -10,6 +10,7 @@ import { Users } from './users.ts';
 export { hasScope, type Principal } from './principal.ts';
 export { loadOrCreateSecret, deriveKey } from './secret.ts';
 export { Jwt } from './jwt.ts';
+export { earliest } from './keys.ts';
 export * as authTables from './auth.sql.ts';
 
 export interface AuthOptions {
@@ -44,7 +45,16 @@ export class Auth {
   }
 
   socketOwner(): Principal {
-    return { user: this.users.owner(), transport: 'unix', auth: 'socket', keyId: null, clientType: null, scopes: ['read', 'write', 'admin'] };
+    return { user: this.users.owner(), transport: 'unix', auth: 'socket', keyId: null, clientType: null, scopes: ['read', 'write', 'admin'], service: null, expiresAt: null };
+  }
+
+  /**
+   * Mints (or rotates) a service's credential: a key of the owner with no
+   * scopes, accepted only on that service's route; the previous one is
+   * revoked. `notAfter`: the expiry of the credential asking, which it may not outlive.
+   */
+  rotateServiceCredential(service: ServiceName, notAfter: number | null = null): CreatedKey {
+    return this.keys.rotateService(service, this.users.owner().id, { notAfter });
   }
 
   /** Resolves a bearer token (API key or JWT) to the caller. Throws 401. */
@@ -55,10 +65,19 @@ export class Auth {
       const user = this.userOrThrow(key.userId);
       // The token never carries more than its key has now.
       const scopes = claims.scopes.filter((s) => key.scopes.includes(s));
-      return { user, transport, auth: 'jwt', keyId: key.keyId, clientType: key.clientType, scopes };
+      return { user, transport, auth: 'jwt', keyId: key.keyId, clientType: key.clientType, scopes, service: key.service, expiresAt: earliest(claims.expiresAt, key.expiresAt) };
     }
     const key = this.keys.verify(token);
-    return { user: this.userOrThrow(key.userId), transport, auth: 'api_key', keyId: key.keyId, clientType: key.clientType, scopes: key.scopes };
+    return {
+      user: this.userOrThrow(key.userId),
+      transport,
+      auth: 'api_key',
+      keyId: key.keyId,
+      clientType: key.clientType,
+      scopes: key.scopes,
+      service: key.service,
+      expiresAt: key.expiresAt,
+    };
   }
 
   private userOrThrow(id: string): User {

@@ -21,7 +21,14 @@ describe('Jwt (sign and verify)', () => {
     const { token, expiresAt } = await jwt.sign(claims, 900);
     assert.ok(Jwt.looksLikeJwt(token));
     assert.equal(expiresAt, now + 900_000);
-    assert.deepEqual(await jwt.verify(token), claims);
+    assert.deepEqual(await jwt.verify(token), { ...claims, expiresAt });
+  });
+
+  test('a token never outlives notAfter (its key): the expiry it reports is the earlier one', async () => {
+    const { token, expiresAt } = await jwt.sign(claims, 900, now + 120_000);
+    assert.equal(expiresAt, now + 120_000);
+    assert.equal((await jwt.verify(token)).expiresAt, now + 120_000);
+    assert.equal((await jwt.sign(claims, 60, now + 120_000)).expiresAt, now + 60_000);
   });
 
   test('expired tokens are refused (injected clock)', async () => {

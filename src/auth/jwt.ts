@@ -11,6 +11,11 @@ export interface TokenClaims {
   scopes: Scope[];
 }
 
+export interface VerifiedToken extends TokenClaims {
+  /** The token's exp, in milliseconds. */
+  expiresAt: number;
+}
+
 export class Jwt {
   constructor(
     private readonly key: Uint8Array,
@@ -22,9 +27,10 @@ export class Jwt {
     return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token);
   }
 
-  async sign(claims: TokenClaims, ttlSeconds: number): Promise<{ token: string; expiresAt: number }> {
+  /** `notAfter` (ms): the token expires no later (its key's own expiry), so the expiry it reports is the true one. */
+  async sign(claims: TokenClaims, ttlSeconds: number, notAfter: number | null = null): Promise<{ token: string; expiresAt: number }> {
     const iat = Math.floor(this.now() / 1000);
-    const exp = iat + ttlSeconds;
+    const exp = notAfter === null ? iat + ttlSeconds : Math.min(iat + ttlSeconds, Math.floor(notAfter / 1000));
     const token = await new SignJWT({ kid: claims.keyId, scp: claims.scopes, cli: claims.clientType })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(claims.userId)
@@ -36,7 +42,7 @@ export class Jwt {
     return { token, expiresAt: exp * 1000 };
   }
 
-  async verify(token: string): Promise<TokenClaims> {
+  async verify(token: string): Promise<VerifiedToken> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         issuer: ISSUER,
@@ -44,8 +50,9 @@ export class Jwt {
         algorithms: ['HS256'],
         currentDate: new Date(this.now()),
       });
-      if (typeof payload.sub !== 'string' || typeof payload.kid !== 'string') throw unauthorized('Invalid token');
+      if (typeof payload.sub !== 'string' || typeof payload.kid !== 'string' || typeof payload.exp !== 'number') throw unauthorized('Invalid token');
       return {
+        expiresAt: payload.exp * 1000,
         userId: payload.sub,
         keyId: payload.kid,
         scopes: (Array.isArray(payload.scp) ? payload.scp : []) as Scope[],

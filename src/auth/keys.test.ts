@@ -72,7 +72,14 @@ describe('API keys (domain)', () => {
 
   test('verify: the right key passes; wrong secret, unknown id and garbage fail alike', () => {
     const k = auth.keys.create(owner.id, { name: 'v', client_type: 'editor', scopes: ['read', 'write', 'admin'] });
-    assert.deepEqual(auth.keys.verify(k.key), { keyId: k.id, userId: owner.id, clientType: 'editor', scopes: ['read', 'write', 'admin'] });
+    assert.deepEqual(auth.keys.verify(k.key), {
+      keyId: k.id,
+      userId: owner.id,
+      clientType: 'editor',
+      scopes: ['read', 'write', 'admin'],
+      service: null,
+      expiresAt: null,
+    });
     const last = k.key.at(-1) === 'A' ? 'B' : 'A';
     throws401(() => auth.keys.verify(k.key.slice(0, -1) + last), /^Invalid API key$/);
     throws401(() => auth.keys.verify(`zbl_${'0'.repeat(26)}_${k.key.slice(-43)}`), /^Invalid API key$/);
@@ -124,6 +131,25 @@ describe('API keys (domain)', () => {
     s.clock.advance(1);
     throws401(() => auth.keys.verify(k.key), /expired/);
     throws401(() => auth.keys.assertActive(k.id), /expired/);
+  });
+
+  test("notAfter caps the expiry (the creator's own); an earlier request is kept", () => {
+    const cap = s.clock.now() + 60_000;
+    assert.equal(auth.keys.create(owner.id, { name: 'c1' }, { notAfter: cap }).expires_at, cap);
+    assert.equal(auth.keys.create(owner.id, { name: 'c2', expires_in_days: 1 }, { notAfter: cap }).expires_at, cap);
+    assert.equal(auth.keys.create(owner.id, { name: 'c3', expires_in_days: 1 }, { notAfter: s.clock.now() + 2 * DAY }).expires_at, s.clock.now() + DAY);
+    assert.equal(auth.keys.create(owner.id, { name: 'c4' }, { notAfter: null }).expires_at, null);
+  });
+
+  test('rotateService: one active credential per service, no scopes, earlier ones revoked at once', () => {
+    const a = auth.keys.rotateService('telegram', owner.id);
+    assert.equal(auth.keys.verify(a.key).service, 'telegram');
+    assert.deepEqual(a.scopes, []);
+    const b = auth.keys.rotateService('telegram', owner.id, { notAfter: s.clock.now() + 1000 });
+    throws401(() => auth.keys.verify(a.key), /revoked/);
+    assert.equal(b.expires_at, s.clock.now() + 1000);
+    assert.equal(auth.keys.verify(b.key).service, 'telegram');
+    assert.equal(auth.keys.list(owner.id).filter((k) => k.service === 'telegram').length, 1);
   });
 
   test('last_used_at is recorded, at most every 30 seconds', () => {

@@ -9,6 +9,7 @@ import {
   type ClientType,
   type CreatedKey,
   type Scope,
+  type ServiceName,
 } from '../contracts/index.ts';
 import type { Db } from '../db/index.ts';
 import { api_keys } from './auth.sql.ts';
@@ -24,6 +25,33 @@ export interface VerifiedKey {
   userId: string;
   clientType: ClientType;
   scopes: Scope[];
+  /** Set on a daemon-minted service credential. */
+  service: ServiceName | null;
+  expiresAt: number | null;
+}
+
+/** What bounds a new key: the credential that creates it. */
+export interface KeyLimits {
+  /** The key expires no later than this (the creator's own expiry); null: unbounded. */
+  notAfter?: number | null;
+}
+
+type KeyRow = typeof api_keys.$inferSelect;
+
+const verified = (row: KeyRow): VerifiedKey => ({
+  keyId: row.id,
+  userId: row.user_id,
+  clientType: row.client_type as ClientType,
+  scopes: row.scopes as Scope[],
+  service: row.service,
+  expiresAt: row.expires_at,
+});
+
+/** The earlier of two expiries, where null means never. */
+export function earliest(a: number | null | undefined, b: number | null | undefined): number | null {
+  if (a == null) return b ?? null;
+  if (b == null) return a;
+  return Math.min(a, b);
 }
 
 export class ApiKeys {
@@ -36,7 +64,7 @@ export class ApiKeys {
    * user (forgetUser), and both evict: a revoked key still fails on the very
    * next request. Bounded: the oldest entry goes past CACHE_MAX.
    */
-  private readonly cache = new Map<string, typeof api_keys.$inferSelect>();
+  private readonly cache = new Map<string, KeyRow>();
 
   constructor(
     private readonly db: Db,
@@ -51,24 +79,44 @@ export class ApiKeys {
     return createHmac('sha256', this.hashKey).update(raw).digest('base64url');
   }
 
-  create(userId: string, input: CreateKeyRequest): CreatedKey {
+  /**
+   * A key of `userId`. It expires no later than `limits.notAfter`: a short-lived
+   * credential (a JWT, an expiring key) cannot mint a longer-lived one.
+   * Scopes are the caller's check (the API refuses scopes the creator lacks).
+   */
+  create(userId: string, input: CreateKeyRequest, limits: KeyLimits = {}): CreatedKey {
     const req = CreateKeyRequest.parse(input);
+    const now = this.now();
+    const requested = req.expires_in_days ? now + req.expires_in_days * 86_400_000 : null;
+    return this.insert(userId, { name: req.name, client_type: req.client_type, scopes: req.scopes, service: null, expires_at: earliest(requested, limits.notAfter) });
+  }
+
+  /**
+   * Mints the one active credential of a service, owned by `userId` (the
+   * owner), with no scopes: it works only on its service's route. Earlier
+   * credentials of the same service are revoked in the same transaction.
+   */
+  rotateService(service: ServiceName, userId: string, limits: KeyLimits = {}): CreatedKey {
+    return this.db.transaction(() => {
+      const now = this.now();
+      const active = this.db
+        .select({ id: api_keys.id })
+        .from(api_keys)
+        .where(and(eq(api_keys.service, service), isNull(api_keys.revoked_at)))
+        .all();
+      for (const { id } of active) {
+        this.db.update(api_keys).set({ revoked_at: now }).where(eq(api_keys.id, id)).run();
+        this.cache.delete(id);
+      }
+      return this.insert(userId, { name: `${service} service`, client_type: service, scopes: [], service, expires_at: limits.notAfter ?? null });
+    });
+  }
+
+  private insert(userId: string, fields: Pick<KeyRow, 'name' | 'client_type' | 'scopes' | 'service' | 'expires_at'>): CreatedKey {
     const now = this.now();
     const id = newId('key', now);
     const raw = `zbl_${id.slice(4)}_${randomBytes(32).toString('base64url')}`;
-    const row = {
-      id,
-      user_id: userId,
-      name: req.name,
-      client_type: req.client_type,
-      scopes: req.scopes,
-      hash: this.hash(raw),
-      prefix: raw.slice(0, 12),
-      created_at: now,
-      expires_at: req.expires_in_days ? now + req.expires_in_days * 86_400_000 : null,
-      last_used_at: null,
-      revoked_at: null,
-    };
+    const row: KeyRow = { id, user_id: userId, ...fields, hash: this.hash(raw), prefix: raw.slice(0, 12), created_at: now, last_used_at: null, revoked_at: null };
     this.db.insert(api_keys).values(row).run();
     return { ...toKeyInfo(row), key: raw };
   }
@@ -104,7 +152,7 @@ export class ApiKeys {
     for (const [id, row] of this.cache) if (row.user_id === userId) this.cache.delete(id);
   }
 
-  private row(id: string): typeof api_keys.$inferSelect | undefined {
+  private row(id: string): KeyRow | undefined {
     const cached = this.cache.get(id);
     if (cached) return cached;
     const row = this.byId.get({ id });
@@ -131,7 +179,7 @@ export class ApiKeys {
       this.touch.run({ id: row.id, now });
       row.last_used_at = now;
     }
-    return { keyId: row.id, userId: row.user_id, clientType: row.client_type as ClientType, scopes: row.scopes as Scope[] };
+    return verified(row);
   }
 
   /** For JWTs: the key they were minted from must still be valid. */
@@ -139,6 +187,6 @@ export class ApiKeys {
     const row = this.row(keyId);
     if (!row || row.revoked_at !== null) throw unauthorized('The API key behind this token was revoked', 'Get a new token.');
     if (row.expires_at !== null && row.expires_at <= this.now()) throw unauthorized('The API key behind this token has expired');
-    return { keyId: row.id, userId: row.user_id, clientType: row.client_type as ClientType, scopes: row.scopes as Scope[] };
+    return verified(row);
   }
 }

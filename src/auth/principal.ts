@@ -1,4 +1,4 @@
-import type { ClientType, Scope, Transport, User } from '../contracts/index.ts';
+import type { ClientType, Scope, ServiceName, Transport, User } from '../contracts/index.ts';
 
 /** Who is calling: resolved once per request by the auth middleware. */
 export interface Principal {
@@ -6,8 +6,13 @@ export interface Principal {
   transport: Transport;
   auth: 'socket' | 'api_key' | 'jwt';
   keyId: string | null;
+  /** A label the key's creator chose: it grants nothing. */
   clientType: ClientType | null;
   scopes: Scope[];
+  /** A daemon-minted service credential (no scopes; accepted only on its service's route). */
+  service: ServiceName | null;
+  /** When this credential stops working (a JWT's exp, capped by its key's expiry); null: never. What it creates may not outlive it. */
+  expiresAt: number | null;
 }
 
 export function hasScope(p: Principal, scope: Scope): boolean {

@@ -14,6 +14,7 @@ export const toKeyInfo = (r: typeof api_keys.$inferSelect): ApiKeyInfo => ({
   name: r.name,
   client_type: r.client_type as ClientType,
   scopes: r.scopes as Scope[],
+  service: r.service,
   prefix: r.prefix,
   created_at: r.created_at,
   expires_at: r.expires_at,

@@ -62,13 +62,30 @@ describe('Telegram links (domain)', () => {
     auth.telegram.verify({ token: t.token, telegram_user_id: 666, chat_id: 1 });
   });
 
-  test('relinking a Telegram account to another user replaces the link and revokes the old key', async () => {
+  test("an account linked to another user is refused (409) and nothing of that user changes; the token stays unspent", async () => {
     const first = auth.telegram.verify({ token: auth.telegram.createToken(uma.id).token, telegram_user_id: 777, chat_id: 1 });
-    const second = auth.telegram.verify({ token: auth.telegram.createToken(owner.id).token, telegram_user_id: 777, chat_id: 2 });
-    assert.equal(second.link.user_id, owner.id);
-    assert.ok(!auth.telegram.list(uma.id).some((l) => l.telegram_user_id === '777'));
-    assert.deepEqual(auth.telegram.list(owner.id).map((l) => l.id), [second.link.id]);
+    const owners = auth.telegram.createToken(owner.id);
+    assert.throws(() => auth.telegram.verify({ token: owners.token, telegram_user_id: 777, chat_id: 2 }), fails('CONFLICT', /already linked to another Zeblit user/));
+    assert.deepEqual(auth.telegram.list(uma.id).filter((l) => l.telegram_user_id === '777').map((l) => l.id), [first.link.id]);
+    assert.equal((await auth.authenticate(first.api_key.key, 'tcp')).user.id, uma.id);
+    // Once uma unlinks, the same token works for the owner.
+    auth.telegram.delete(uma.id, first.link.id);
+    assert.equal(auth.telegram.verify({ token: owners.token, telegram_user_id: 777, chat_id: 2 }).link.user_id, owner.id);
+  });
+
+  test('relinking an account to the same user replaces the link and revokes its old key', async () => {
+    const first = auth.telegram.verify({ token: auth.telegram.createToken(uma.id).token, telegram_user_id: 778, chat_id: 1 });
+    const second = auth.telegram.verify({ token: auth.telegram.createToken(uma.id).token, telegram_user_id: 778, chat_id: 2 });
+    assert.deepEqual(auth.telegram.list(uma.id).filter((l) => l.telegram_user_id === '778').map((l) => l.id), [second.link.id]);
     await assert.rejects(auth.authenticate(first.api_key.key, 'tcp'), fails('UNAUTHORIZED', /revoked/));
+  });
+
+  test('the link key takes its scopes and expiry from the grant recorded with the token', () => {
+    const t = auth.telegram.createToken(uma.id, { scopes: ['read', 'admin'], notAfter: now + 5_000 });
+    const { api_key } = auth.telegram.verify({ token: t.token, telegram_user_id: 779, chat_id: 1 });
+    assert.deepEqual(api_key.scopes, ['read']);
+    assert.equal(api_key.expires_at, now + 5_000);
+    assert.throws(() => auth.telegram.createToken(uma.id, { scopes: ['admin'], notAfter: null }), fails('FORBIDDEN', /read or write/));
   });
 
   test("delete: only the user's own link; revokes its key", async () => {

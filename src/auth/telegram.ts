@@ -6,6 +6,7 @@ import {
   newId,
   notFound,
   type CreatedKey,
+  type Scope,
   type TelegramLink,
   type TelegramLinkToken,
 } from '../contracts/index.ts';
@@ -16,10 +17,24 @@ import { toLink } from './rows.ts';
 
 export const LINK_TOKEN_TTL_MS = 10 * 60_000;
 
+/** What the credential asking for a link token may pass on to the key the link creates. */
+export interface LinkGrant {
+  /** Of read and write only: a link key never carries admin. */
+  scopes: Scope[];
+  /** The asking credential's expiry (null: never); the link key does not outlive it. */
+  notAfter: number | null;
+}
+
+const DEFAULT_GRANT: LinkGrant = { scopes: ['read', 'write'], notAfter: null };
+
 /**
  * Linking a Telegram account: the user asks for a one-time token (valid 10
- * minutes) and sends it to the bot; the bot, with its own key, trades it for a
- * link and a telegram-client key of the user's. A token works once.
+ * minutes) and sends it to the bot; the bot, with the telegram service
+ * credential, trades it for a link and a telegram-client key of the user's,
+ * bounded by what the user's asking credential held. A token works once.
+ *
+ * Invariant: verifying touches only rows of the token's user. A Telegram
+ * account linked to another Zeblit user is refused (409), never taken over.
  */
 export class TelegramLinks {
   constructor(
@@ -33,12 +48,22 @@ export class TelegramLinks {
     return createHmac('sha256', this.hashKey).update(token).digest('base64url');
   }
 
-  createToken(userId: string): TelegramLinkToken {
+  createToken(userId: string, grant: LinkGrant = DEFAULT_GRANT): TelegramLinkToken {
     const now = this.now();
     const token = `tgl_${randomBytes(18).toString('base64url')}`;
+    const scopes = grant.scopes.filter((s) => s === 'read' || s === 'write');
+    if (scopes.length === 0) throw new ZeblitError('FORBIDDEN', 'A link key needs the read or write scope, and this credential has neither');
     this.db
       .insert(telegram_link_tokens)
-      .values({ id: newId('telegramLink', now), user_id: userId, token_hash: this.hash(token), created_at: now, expires_at: now + LINK_TOKEN_TTL_MS })
+      .values({
+        id: newId('telegramLink', now),
+        user_id: userId,
+        token_hash: this.hash(token),
+        scopes,
+        not_after: grant.notAfter,
+        created_at: now,
+        expires_at: now + LINK_TOKEN_TTL_MS,
+      })
       .run();
     return { token, expires_at: now + LINK_TOKEN_TTL_MS, instructions: `Send "/link ${token}" to the Zeblit bot within 10 minutes.` };
   }
@@ -52,14 +77,23 @@ export class TelegramLinks {
       if (!tok) throw new ZeblitError('INVALID_TOKEN', 'Unknown link token', { suggestion });
       if (tok.used_at !== null) throw new ZeblitError('INVALID_TOKEN', 'This link token was already used', { suggestion });
       if (tok.expires_at <= now) throw new ZeblitError('INVALID_TOKEN', 'This link token has expired (tokens are valid 10 minutes)', { suggestion });
-      this.db.update(telegram_link_tokens).set({ used_at: now }).where(eq(telegram_link_tokens.id, tok.id)).run();
-      // A Telegram account links to one Zeblit user at a time: relinking replaces the old link and revokes its key.
+      if (tok.not_after !== null && tok.not_after <= now)
+        throw new ZeblitError('INVALID_TOKEN', 'The credential that asked for this link token has expired, and a link key may not outlive it', { suggestion });
+      // A Telegram account links to one Zeblit user at a time. Relinking it to the same user replaces that user's link;
+      // an account linked to someone else is refused: nothing of another user is ever touched.
       const previous = this.db.select().from(telegram_links).where(eq(telegram_links.telegram_user_id, req.telegram_user_id)).get();
+      if (previous && previous.user_id !== tok.user_id)
+        throw new ZeblitError('CONFLICT', `Telegram account ${req.telegram_user_id} is already linked to another Zeblit user`, {
+          suggestion: 'Unlink it from that account first (its user: DELETE /api/v1/auth/telegram/links/{id}), then send the same link token again within its 10 minutes.',
+        });
+      this.db.update(telegram_link_tokens).set({ used_at: now }).where(eq(telegram_link_tokens.id, tok.id)).run();
       if (previous) {
-        if (previous.key_id) this.keys.revoke(previous.user_id, previous.key_id);
-        this.db.delete(telegram_links).where(eq(telegram_links.id, previous.id)).run();
+        if (previous.key_id) this.keys.revoke(tok.user_id, previous.key_id);
+        this.db.delete(telegram_links).where(and(eq(telegram_links.id, previous.id), eq(telegram_links.user_id, tok.user_id))).run();
       }
-      const apiKey = this.keys.create(tok.user_id, { name: `telegram:${req.telegram_user_id}`, client_type: 'telegram', scopes: ['read', 'write'] });
+      // Tokens from before link grants were recorded carry none: they had read and write.
+      const scopes = (tok.scopes ?? DEFAULT_GRANT.scopes) as Scope[];
+      const apiKey = this.keys.create(tok.user_id, { name: `telegram:${req.telegram_user_id}`, client_type: 'telegram', scopes }, { notAfter: tok.not_after });
       const row = {
         id: newId('telegramLink', now),
         user_id: tok.user_id,

@@ -42,7 +42,12 @@ export class AuthApi {
     return this.r.request('POST', '/auth/telegram/link');
   }
 
-  /** Called by the bot with its telegram-client key. */
+  /** Admin: mints the telegram service credential (revoking the previous one); the secret is in `key`, returned this once. */
+  telegramServiceCredential(): Promise<CreatedKey> {
+    return this.r.request('POST', '/auth/telegram/bot-credential');
+  }
+
+  /** Redeems a link token; only a client holding the telegram service credential may. Returns the linked user's own key. */
   telegramVerify(body: TelegramVerifyBody): Promise<TelegramVerifyResult> {
     return this.r.request('POST', '/auth/telegram/verify', { json: body });
   }

@@ -103,6 +103,7 @@ describe('ZeblitClient', () => {
       [client.auth.revokeKey('key_1'), 'DELETE', '/api/v1/auth/keys/key_1'],
       [client.auth.token(), 'POST', '/api/v1/auth/token'],
       [client.auth.telegramLinkToken(), 'POST', '/api/v1/auth/telegram/link'],
+      [client.auth.telegramServiceCredential(), 'POST', '/api/v1/auth/telegram/bot-credential'],
       [client.auth.telegramVerify({ token: 't', telegram_user_id: 1, chat_id: 2 }), 'POST', '/api/v1/auth/telegram/verify'],
       [client.auth.telegramLinks(), 'GET', '/api/v1/auth/telegram/links'],
       [client.auth.telegramUnlink('tgl_1'), 'DELETE', '/api/v1/auth/telegram/links/tgl_1'],

@@ -8,6 +8,15 @@ export const SCOPES = ['read', 'write', 'admin'] as const;
 export const Scope = z.enum(SCOPES);
 export type Scope = z.infer<typeof Scope>;
 
+/**
+ * Services whose credential only the daemon mints (never POST /auth/keys).
+ * `telegram`: the credential a Telegram bot process presents to redeem link
+ * tokens (POST /auth/telegram/verify), and nothing else.
+ */
+export const SERVICES = ['telegram'] as const;
+export const ServiceName = z.enum(SERVICES);
+export type ServiceName = z.infer<typeof ServiceName>;
+
 export const Transport = z.enum(['unix', 'tcp']);
 export type Transport = z.infer<typeof Transport>;
 
@@ -19,6 +28,7 @@ export const ApiKeyInfo = z.object({
   name: z.string(),
   client_type: ClientType,
   scopes: z.array(Scope),
+  service: ServiceName.nullable().describe('Set on a service credential the daemon minted (it has no scopes and works only on its service route)'),
   prefix: z.string().describe('The first characters of the key, enough to recognise it'),
   created_at: z.number().int(),
   expires_at: z.number().int().nullable(),
@@ -43,7 +53,13 @@ export const CreateKeyRequest = z.strictObject({
     .max(3)
     .default(['read', 'write'])
     .transform((s) => [...new Set(s)]),
-  expires_in_days: z.number().int().min(1).max(3650).optional(),
+  expires_in_days: z
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .optional()
+    .describe('A key expires no later than the credential that creates it (a JWT, or an expiring key): expires_at says when'),
 });
 export type CreateKeyRequest = z.input<typeof CreateKeyRequest>;
 

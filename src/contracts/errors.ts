@@ -24,6 +24,10 @@ export const ERROR_STATUS = {
   PROVIDER_ERROR: 502,
   LLM_NOT_CONFIGURED: 503,
   TIMEOUT: 504,
+  /** The disk that holds ZEBLIT_HOME is full (ENOSPC, EDQUOT, SQLITE_FULL). */
+  STORAGE_FULL: 507,
+  /** ZEBLIT_HOME or the database cannot be written: read-only or failing storage (EROFS, SQLITE_READONLY, SQLITE_IOERR). */
+  STORAGE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

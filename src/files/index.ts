@@ -341,9 +341,10 @@ export class FileService {
   }
 
   /**
-   * At start: empties every project's scratch folder (archives staged and
-   * folders parked for deletion by a daemon that stopped mid-way). The
-   * container never sees these folders, so nothing there is anyone's data.
+   * At start: empties every project's scratch folder (archives staged,
+   * folders parked for deletion, new folders and links not yet moved into
+   * place by a daemon that stopped mid-way). The container never sees
+   * these folders, so nothing there is anyone's data.
    */
   cleanScratch(): number {
     let removed = 0;
@@ -354,7 +355,7 @@ export class FileService {
       return 0;
     }
     for (const id of ids) {
-      for (const sub of ['uploads', 'trash']) {
+      for (const sub of ['uploads', 'trash', 'staging']) {
         const dir = join(this.core.paths.projects, id, 'scratch', sub);
         let names: string[] = [];
         try {

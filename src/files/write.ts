@@ -170,7 +170,7 @@ export function movePath(core: FilesCore, projectId: string, from: string, to: s
 
 const rebase = (rel: string, from: string, to: string) => (rel === from ? to : joinRel(to, rel.slice(from.length + 1)));
 
-/** Copies a file or folder (links as links); every copied file is a new version at its new path. */
+/** Copies a file or folder (links as links, when they lead inside); every copied file is a new version at its new path. */
 export function copyPath(core: FilesCore, projectId: string, from: string, to: string, overwrite: boolean, ctx: ChangeContext): Promise<MoveResult> {
   const src = normalizePath(from);
   const dst = normalizePath(to);
@@ -182,6 +182,8 @@ export function copyPath(core: FilesCore, projectId: string, from: string, to: s
     if (ws.lstat(dst) && !overwrite) throw new ZeblitError('CONFLICT', `${dst} already exists`, { suggestion: 'Pass overwrite: true to replace it.' });
     const entries: { rel: string; type: string }[] = top.isDirectory() ? [] : [{ rel: src, type: top.isSymbolicLink() ? 'symlink' : top.isFile() ? 'file' : 'other' }];
     if (top.isDirectory()) ws.walk(src, (e) => void entries.push({ rel: e.rel, type: e.type }));
+    // A link that would lead out refuses the whole copy before anything is written.
+    for (const e of entries) if (e.type === 'symlink') ws.checkLinkCopy(e.rel, rebase(e.rel, src, dst));
     if (top.isDirectory()) ws.mkdir(dst);
     let files = 0;
     for (const e of entries) {

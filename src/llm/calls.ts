@@ -164,11 +164,13 @@ export class CallLog {
   }
 
   /** Calls and cost per agent since the start of today (UTC); calls without an agent are left out. */
-  todayByAgent(now: number = this.now()): Record<string, { calls: number; cost_usd: number }> {
+  todayByAgent(now: number = this.now(), projectIds?: readonly string[]): Record<string, { calls: number; cost_usd: number }> {
+    const where: SQL[] = [gte(llm_calls.created_at, dayStart(now)), sql`${llm_calls.agent} is not null`];
+    if (projectIds) where.push(projectIds.length > 0 ? inArray(llm_calls.project_id, [...projectIds]) : sql`0`);
     const rows = this.db
       .select({ agent: llm_calls.agent, calls: sums.calls, cost_usd: sums.cost_usd })
       .from(llm_calls)
-      .where(and(gte(llm_calls.created_at, dayStart(now)), sql`${llm_calls.agent} is not null`))
+      .where(and(...where))
       .groupBy(llm_calls.agent)
       .all();
     return Object.fromEntries(rows.map((r) => [r.agent as string, { calls: r.calls, cost_usd: roundUsd(r.cost_usd) }]));

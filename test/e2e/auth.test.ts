@@ -140,3 +140,74 @@ describe('rate limit (1 per second, bursts of 3)', () => {
     assert.equal((await request(tcp(d), { path: '/api/v1/projects', bearer: other.key })).status, 200);
   });
 });
+
+describe('failed authentication is limited per address (defaults: bursts of 20, then 30 a minute)', () => {
+  let d: DaemonProc;
+  before(async () => {
+    d = await startDaemon(tempHome('af'));
+  });
+  after(cleanup);
+
+  it("the issue's flood: 300 bad-token requests, 10 at a time, are mostly 429; the real key keeps working throughout", async () => {
+    const k = await createKey(d, 'real');
+    const bad = `zbl_${'0'.repeat(26)}_${'A'.repeat(43)}`;
+    const statuses: number[] = [];
+    const real: number[] = [];
+    for (let round = 0; round < 30; round++) {
+      const batch = await Promise.all(Array.from({ length: 10 }, () => request(tcp(d), { path: '/api/v1/projects', bearer: bad })));
+      statuses.push(...batch.map((r) => r.status));
+      real.push((await request(tcp(d), { path: '/api/v1/projects', bearer: k.key })).status);
+    }
+    const limited = statuses.filter((s) => s === 429).length;
+    assert.ok(statuses.every((s) => s === 401 || s === 429), statuses.join(','));
+    // 20 in the burst, and at most one more every 2 s while the flood runs.
+    assert.ok(limited >= 250, `only ${limited} of 300 were 429`);
+    assert.deepEqual(new Set(real), new Set([200]), 'the valid key was never refused');
+    const one = await request(tcp(d), { path: '/api/v1/projects', bearer: bad });
+    assert.equal(one.status, 429);
+    assert.equal(one.body?.error?.code, 'RATE_LIMITED');
+    assert.ok(Number(one.headers['retry-after']) >= 1);
+    // The socket (the owner, no token needed) is not counted.
+    assert.equal((await request(sock(d), { path: '/api/v1/projects', bearer: bad })).status, 401);
+  });
+});
+
+describe('the telegram service credential through the built daemon', () => {
+  let d: DaemonProc;
+  before(async () => {
+    d = await startDaemon(tempHome('tg'));
+  });
+  after(cleanup);
+
+  it("a second user's telegram-labelled key cannot take over the owner's link; only the minted credential verifies", async () => {
+    const svc = dataOf(await request<{ key: string; service: string | null; scopes: string[] }>(sock(d), { method: 'POST', path: '/api/v1/auth/telegram/bot-credential' }));
+    assert.equal(svc.service, 'telegram');
+    assert.deepEqual(svc.scopes, []);
+    // The owner links Telegram account 1001.
+    const ownerToken = dataOf(await request<{ token: string }>(sock(d), { method: 'POST', path: '/api/v1/auth/telegram/link' })).token;
+    const linked = await request<{ link: { id: string }; api_key: { key: string } }>(tcp(d), {
+      method: 'POST',
+      path: '/api/v1/auth/telegram/verify',
+      bearer: svc.key,
+      json: { token: ownerToken, telegram_user_id: 1001, chat_id: 1001 },
+    });
+    assert.equal(linked.status, 201, linked.text);
+    // The attack: a second user, a key with client_type telegram, a link token of theirs, the owner's Telegram id.
+    const mallory = dataOf(await request<CreatedUser>(sock(d), { method: 'POST', path: '/api/v1/users', json: { name: 'mallory' } }));
+    const labelled = dataOf(
+      await request<{ key: string }>(tcp(d), { method: 'POST', path: '/api/v1/auth/keys', bearer: mallory.api_key.key, json: { name: 'tg', client_type: 'telegram' } }),
+    );
+    const token = dataOf(await request<{ token: string }>(tcp(d), { method: 'POST', path: '/api/v1/auth/telegram/link', bearer: labelled.key })).token;
+    const attack = await request(tcp(d), { method: 'POST', path: '/api/v1/auth/telegram/verify', bearer: labelled.key, json: { token, telegram_user_id: 1001, chat_id: 6 } });
+    assert.equal(attack.status, 403, attack.text);
+    const viaService = await request(tcp(d), { method: 'POST', path: '/api/v1/auth/telegram/verify', bearer: svc.key, json: { token, telegram_user_id: 1001, chat_id: 6 } });
+    assert.equal(viaService.status, 409, viaService.text);
+    assert.equal(viaService.body?.error?.code, 'CONFLICT');
+    // The owner's link and key survive.
+    const links = dataOf(await request<{ id: string }[]>(sock(d), { path: '/api/v1/auth/telegram/links' }));
+    assert.deepEqual(links.map((l) => l.id), [dataOf(linked).link.id]);
+    assert.equal((await request(tcp(d), { path: '/api/v1/users/me', bearer: dataOf(linked).api_key.key })).status, 200);
+    // The service credential itself reads nothing.
+    assert.equal((await request(tcp(d), { path: '/api/v1/projects', bearer: svc.key })).status, 403);
+  });
+});

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ZeblitApiError, ZeblitClient } from '../../src/client/index.ts';
@@ -92,6 +93,35 @@ describe('transports of one daemon', () => {
     }
   });
 
+  it('answers 400 in the envelope to a Host that does not parse or has a bad port (xn--a was a 500, localhost:abc an empty 400)', async () => {
+    for (const host of ['xn--a', `xn--a:${d.port}`, 'localhost:abc', 'localhost:99999', 'owner@localhost']) {
+      for (const bearer of [undefined, key.key]) {
+        const r = await request(tcp(d), { path: '/api/v1/projects', bearer, headers: { host } });
+        assert.equal(r.status, 400, `${host} ${bearer ? 'with' : 'without'} a key: ${r.text}`);
+        assert.equal(r.body?.success, false, `${host}: an envelope`);
+        assert.equal(r.body?.error?.code, 'BAD_REQUEST');
+        assert.match(r.body?.error?.message ?? '', /not a valid host name and port/);
+        assert.ok(r.body?.metadata.request_id, 'with its request id');
+      }
+    }
+    // The socket ignores Host (only local processes reach it): the same headers are simply served there.
+    for (const host of ['xn--a', 'localhost:abc']) assert.equal((await request(sock(d), { path: '/api/v1/projects', headers: { host } })).status, 200, `socket, ${host}`);
+    // The daemon is unharmed.
+    assert.equal((await request(tcp(d), { path: '/api/v1/health' })).status, 200);
+  });
+
+  it('refuses a WebSocket upgrade with a bad Host with 400, the reason in headers', async () => {
+    for (const host of ['xn--a', 'localhost:abc']) {
+      const head = await rawExchange(
+        d.port,
+        `GET /api/v1/ws/echo HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${key.key}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+      );
+      assert.match(head, /^HTTP\/1\.1 400 /, `${host}: ${head}`);
+      assert.match(head, /\r\nx-zeblit-error: BAD_REQUEST\r\n/i, host);
+      assert.match(decodeURIComponent(/\r\nx-zeblit-error-message: ([^\r]*)/i.exec(head)?.[1] ?? ''), /not a valid host name and port/, host);
+    }
+  });
+
   it('answers 403 to a foreign Origin, on HTTP and on the WebSocket handshake; never Allow-Origin *', async () => {
     const r = await request(tcp(d), { path: '/api/v1/projects', bearer: key.key, headers: { origin: 'https://evil.example' } });
     assert.equal(r.status, 403);
@@ -174,3 +204,22 @@ describe('transports of one daemon', () => {
     assert.ok(!d.output().includes(secretPart), 'the secret appears on stderr');
   });
 });
+
+/** Writes a raw request (bytes no HTTP client would send) and returns what the server answers until it closes or its headers end. */
+function rawExchange(port: number, text: string): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    let got = '';
+    const done = () => {
+      socket.destroy();
+      resolvePromise(got);
+    };
+    socket.setTimeout(5_000, () => socket.destroy(new Error('no answer')));
+    socket.on('data', (b: Buffer) => {
+      got += b.toString('latin1');
+      if (got.includes('\r\n\r\n')) done();
+    });
+    socket.on('end', done);
+    socket.on('error', reject);
+  });
+}

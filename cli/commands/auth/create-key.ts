@@ -16,6 +16,7 @@ export function parseScopes(input: string): Scope[] {
 
 export class AuthCreateKeyCommand extends ZeblitCommand {
   static override paths = [['auth', 'create-key']];
+  static override json = 'CreatedKey: ApiKeyInfo and `key`, shown this once';
   static override usage = Command.Usage({
     category: 'Auth',
     description: 'Create an API key (shown once)',
@@ -29,7 +30,7 @@ export class AuthCreateKeyCommand extends ZeblitCommand {
   });
 
   name = Option.String({ name: 'name' });
-  clientType = Option.String('--client', { description: 'cli, telegram, editor, web or other (default cli)', validator: t.isEnum(CLIENT_TYPES) });
+  clientType = Option.String('--client', { description: 'cli, telegram, editor, web or other (default cli): a label for logs and the audit, it grants nothing', validator: t.isEnum(CLIENT_TYPES) });
   scopes = Option.String('--scopes', { description: 'Comma-separated: read,write,admin (default read,write)' });
   expiresDays = Option.String('--expires-days', { description: 'Expire after N days (default never)', validator: isInt(1, 3650) });
 

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { ZeblitError } from '../../contracts/index.ts';
-import type { AppEnv } from '../env.ts';
+import { callerAddress, type AppEnv } from '../env.ts';
 
 export interface RateLimitOptions {
   /** Tokens added per second. */
@@ -8,8 +8,10 @@ export interface RateLimitOptions {
   /** Bucket size: the burst a client may spend at once. */
   burst: number;
   now?: () => number;
-  /** Buckets idle this long are forgotten, so memory stays bounded. */
+  /** Buckets idle this long are forgotten. */
   idleMs?: number;
+  /** At most this many buckets (default 10,000): past it the least recently used goes, so callers rotating addresses cannot grow memory. */
+  maxEntries?: number;
 }
 
 interface Bucket {
@@ -31,11 +33,18 @@ export class TokenBuckets {
     const b = this.buckets.get(id) ?? { tokens: burst, at: now };
     b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * perSecond);
     b.at = now;
+    // Re-inserted so the map's order is least recently used first: that one goes when the map is full.
+    this.buckets.delete(id);
+    if (this.buckets.size >= (this.opts.maxEntries ?? 10_000)) this.buckets.delete(this.buckets.keys().next().value as string);
     this.buckets.set(id, b);
     const resetMs = Math.ceil(((burst - b.tokens) / perSecond) * 1000);
     if (b.tokens < 1) return { allowed: false, remaining: 0, retryAfterMs: Math.ceil(((1 - b.tokens) / perSecond) * 1000), resetMs };
     b.tokens -= 1;
     return { allowed: true, remaining: Math.floor(b.tokens), retryAfterMs: 0, resetMs: Math.ceil(((burst - b.tokens) / perSecond) * 1000) };
+  }
+
+  get size(): number {
+    return this.buckets.size;
   }
 
   private sweep(now: number): void {
@@ -51,7 +60,7 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
   return async function rateLimit(c, next) {
     const p = c.get('principal');
     // Anonymous callers (what may reach a TCP listener without a key) each get their own bucket by address, so one cannot starve the others.
-    const id = p?.keyId ?? (p ? `socket:${p.user.id}` : `anon:${c.env?.transport ?? 'tcp'}:${c.env?.incoming?.socket?.remoteAddress ?? '?'}`);
+    const id = p?.keyId ?? (p ? `socket:${p.user.id}` : `anon:${c.env?.transport ?? 'tcp'}:${callerAddress(c.env)}`);
     const r = buckets.take(id);
     const headers = {
       'X-RateLimit-Limit': String(opts.burst),

@@ -16,10 +16,34 @@ describe('transport guard: Host on TCP (DNS rebinding)', () => {
   });
 
   test('anything else is 403 FORBIDDEN naming the host', async () => {
-    for (const host of ['evil.example', 'evil.example:7823', '127.0.0.1.evil.example', 'localhost.evil.example:7823', '[::2]:7823', '0.0.0.0:7823', '']) {
+    for (const host of ['evil.example', 'evil.example:7823', '127.0.0.1.evil.example', 'localhost.evil.example:7823', '[::2]:7823', '0.0.0.0:7823', 'localhost.']) {
       const err = await errorOf(await t.request('/api/v1/health', { headers: { host } }), 403, 'FORBIDDEN');
       assert.ok(err.message.includes(`"${host}"`), err.message);
       assert.match(err.suggestion ?? '', /DNS rebinding/);
+    }
+  });
+
+  test('a Host that does not parse, or has a bad port, is 400 BAD_REQUEST in the envelope (it was a 500 for xn--a)', async () => {
+    const bad = ['xn--a', 'xn--a:7823', 'localhost:abc', 'localhost:', 'localhost:99999', 'localhost:0', '', 'owner@localhost', 'localhost/x', 'localhost?x', '[::1', '999.0.0.1'];
+    for (const host of bad) {
+      const err = await errorOf(await t.request('/api/v1/health', { headers: { host } }), 400, 'BAD_REQUEST');
+      assert.match(err.message, host ? /is not a valid host name and port/ : /missing/, host);
+      assert.match(err.suggestion ?? '', /localhost/);
+    }
+  });
+
+  test('a bad Host is refused before authentication, whatever the credentials', async () => {
+    const { key } = ownerWithKey(t);
+    await errorOf(await t.request('/api/v1/users/me', { token: key, headers: { host: 'xn--a' } }), 400, 'BAD_REQUEST');
+    await errorOf(await t.request('/api/v1/users/me', { token: 'zbl_wrong', headers: { host: 'localhost:abc' } }), 400, 'BAD_REQUEST');
+  });
+
+  test('a name in allowed_hosts is compared as the header is normalised (case)', async () => {
+    const u = makeTestApp({ allowedHosts: ['Zeblit.LAN'] });
+    try {
+      await dataOf(await u.request('/api/v1/health', { headers: { host: 'ZEBLIT.lan:7823' } }));
+    } finally {
+      u.close();
     }
   });
 
@@ -30,6 +54,7 @@ describe('transport guard: Host on TCP (DNS rebinding)', () => {
 
   test('the socket ignores Host (only local processes reach it)', async () => {
     await dataOf(await t.request('/api/v1/health', { transport: 'unix', headers: { host: 'evil.example' } }));
+    await dataOf(await t.request('/api/v1/health', { transport: 'unix', headers: { host: 'xn--a' } }));
   });
 });
 

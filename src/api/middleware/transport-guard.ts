@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { ZeblitError } from '../../contracts/index.ts';
 import { transportOf, type AppEnv } from '../env.ts';
+import { parseHost, sentHost } from '../host.ts';
 
 export interface TransportGuardOptions {
   /** Extra Host names accepted on TCP (for a daemon bound beyond loopback on purpose). */
@@ -9,12 +10,15 @@ export interface TransportGuardOptions {
   allowedOrigins?: string[];
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 const TOKEN_PARAMS = ['token', 'api_key', 'apikey', 'key', 'access_token', 'auth', 'authorization', 'jwt'];
 
-function hostName(host: string): string {
-  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host.trim().toLowerCase());
-  return m?.[1] ?? '';
+/** The query string's parameter names, read without building a URL (which a bad Host would make throw). */
+function queryNames(url: string): string[] {
+  const q = url.indexOf('?');
+  if (q === -1) return [];
+  const hash = url.indexOf('#', q);
+  return [...new URLSearchParams(url.slice(q + 1, hash === -1 ? undefined : hash)).keys()];
 }
 
 /**
@@ -24,19 +28,24 @@ function hostName(host: string): string {
  * only by local processes with file access, so only the query rule applies there.
  */
 export function transportGuard(opts: TransportGuardOptions = {}): MiddlewareHandler<AppEnv> {
-  const hosts = new Set([...LOOPBACK_HOSTS, ...(opts.allowedHosts ?? []).map((h) => h.toLowerCase())]);
+  // Configured names are normalised as the header will be (case, IDNA); one that does not parse could never match.
+  const hosts = new Set([...LOOPBACK_HOSTS, ...(opts.allowedHosts ?? []).map((h) => parseHost(h)?.hostname ?? h.toLowerCase())]);
   const origins = new Set(opts.allowedOrigins ?? []);
   return async function transportGuard(c, next) {
-    const url = new URL(c.req.url);
-    for (const name of url.searchParams.keys()) {
+    for (const name of queryNames(c.req.url)) {
       if (TOKEN_PARAMS.includes(name.toLowerCase()))
         throw new ZeblitError('UNAUTHORIZED', `Credentials in the query string are refused ("${name}")`, {
           suggestion: 'Send the key in the Authorization: Bearer header instead; then revoke the key you put in the URL.',
         });
     }
     if (transportOf(c.env) === 'tcp') {
-      const host = c.req.header('host') ?? '';
-      if (!hosts.has(hostName(host)))
+      const host = sentHost(c.env?.incoming, c.req.header('host'));
+      const parsed = parseHost(host);
+      if (!parsed)
+        throw new ZeblitError('BAD_REQUEST', host ? `Host "${host.slice(0, 100)}" is not a valid host name and port` : 'The Host header is missing', {
+          suggestion: 'Send Host: localhost:<port> or 127.0.0.1:<port> (what an HTTP client sends by itself).',
+        });
+      if (!hosts.has(parsed.hostname))
         throw new ZeblitError('FORBIDDEN', `Host "${host}" is not allowed`, {
           suggestion: 'Reach zeblitd as localhost or 127.0.0.1. (This check blocks DNS rebinding.)',
         });

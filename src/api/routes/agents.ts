@@ -42,6 +42,7 @@ import type { AppDeps } from '../deps.ts';
 import { ok, toZeblitError } from '../envelope.ts';
 import type { AppEnv } from '../env.ts';
 import { defineRoute, principalOf, requireAccess, router } from '../route.ts';
+import { visibleProjectIds } from '../scope.ts';
 import { NDJSON, SSE, recordStream, streamFormat } from '../streaming.ts';
 
 const ProjectRef = z.object({ id: z.string().min(1).max(100).describe('Project id (prj_…) or name') });
@@ -80,8 +81,8 @@ export function agentRoutes(deps: AppDeps) {
 
   defineRoute(
     app,
-    { method: 'get', path: '/agents/status', summary: 'What each agent is doing now (where, in which conversation), its calls and cost today', tags: ['agents'], data: z.array(AgentStatus) },
-    () => agents.status(),
+    { method: 'get', path: '/agents/status', summary: 'What each agent is doing now in your projects (where, in which conversation), its calls and cost there today; an admin sees every project', tags: ['agents'], data: z.array(AgentStatus) },
+    (c) => agents.status(visibleProjectIds(deps, principalOf(c))),
   );
 
   registerTurn(app, deps, projectOf, {

@@ -13,6 +13,7 @@ import {
 } from '../../contracts/index.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
+import { hasScope } from '../../auth/index.ts';
 import { router, defineRoute, principalOf } from '../route.ts';
 
 const KeyId = z.object({ key_id: z.string().min(1).max(64) });
@@ -25,13 +26,24 @@ export function authRoutes(deps: AppDeps) {
 
   defineRoute(
     app,
-    { method: 'post', path: '/auth/keys', summary: 'Create an API key (the secret is shown once)', tags: ['auth'], body: CreateKeyRequest, data: CreatedKey, status: 201 },
+    {
+      method: 'post',
+      path: '/auth/keys',
+      summary: 'Create an API key (the secret is shown once)',
+      description:
+        'The key never holds more than the credential creating it: scopes it lacks are refused (403), and it expires no later than that credential (a JWT, or an expiring key). The Unix socket (the owner) is unbounded.',
+      tags: ['auth'],
+      body: CreateKeyRequest,
+      data: CreatedKey,
+      status: 201,
+    },
     (c, { body }) => {
       const p = principalOf(c);
-      // A key can hand out no more than its creator holds.
-      const denied = body.scopes.filter((s) => !p.scopes.includes(s) && !p.scopes.includes('admin'));
-      if (denied.length) throw new ZeblitError('FORBIDDEN', `You cannot grant scopes you do not have: ${denied.join(', ')}`);
-      const key = auth.keys.create(p.user.id, body);
+      // A key can hand out no more than its creator holds: no scope it lacks, no life beyond its own.
+      const denied = body.scopes.filter((s) => !hasScope(p, s));
+      if (denied.length)
+        throw new ZeblitError('FORBIDDEN', `You cannot grant scopes you do not have: ${denied.join(', ')}`, { suggestion: `This credential holds: ${p.scopes.join(', ')}.` });
+      const key = auth.keys.create(p.user.id, body, { notAfter: p.expiresAt });
       c.set('resource', key.id);
       return key;
     },
@@ -58,7 +70,8 @@ export function authRoutes(deps: AppDeps) {
       method: 'post',
       path: '/auth/token',
       summary: 'Exchange an API key for a short-lived JWT',
-      description: 'Authenticate with the API key (Bearer header), or pass it as api_key in the body. The token carries the key scopes and dies with the key.',
+      description:
+        'Authenticate with the API key (Bearer header), or pass it as api_key in the body. The token carries the key scopes, expires no later than the key, and dies with it. A service credential cannot be exchanged.',
       tags: ['auth'],
       body: TokenRequest,
       data: TokenResponse,
@@ -68,18 +81,52 @@ export function authRoutes(deps: AppDeps) {
       const p = body.api_key ? await auth.authenticate(body.api_key, c.env?.transport ?? 'tcp') : c.get('principal');
       if (!p || p.auth === 'jwt' || !p.keyId)
         throw new ZeblitError('UNAUTHORIZED', 'An API key is required to get a token', { suggestion: 'Send the API key as Authorization: Bearer zbl_… or as "api_key" in the body.' });
+      if (p.service) throw new ZeblitError('FORBIDDEN', 'A service credential cannot be exchanged for a token', { suggestion: 'Use the credential itself on its route.' });
       const { token, expiresAt } = await auth.jwt.sign(
         { userId: p.user.id, keyId: p.keyId, clientType: p.clientType ?? 'other', scopes: p.scopes },
         body.ttl_seconds,
+        p.expiresAt,
       );
-      return { token, token_type: 'Bearer' as const, expires_at: expiresAt, expires_in: body.ttl_seconds };
+      return { token, token_type: 'Bearer' as const, expires_at: expiresAt, expires_in: Math.max(0, Math.ceil((expiresAt - deps.now()) / 1000)) };
     },
   );
 
   defineRoute(
     app,
-    { method: 'post', path: '/auth/telegram/link', summary: 'Get a one-time token (10 minutes) to link a Telegram account', tags: ['telegram'], data: TelegramLinkToken, status: 201 },
-    (c) => auth.telegram.createToken(principalOf(c).user.id),
+    {
+      method: 'post',
+      path: '/auth/telegram/link',
+      summary: 'Get a one-time token (10 minutes) to link a Telegram account',
+      description: 'The key the link creates holds no more than this credential: its read/write scopes (never admin), and no life beyond its expiry.',
+      tags: ['telegram'],
+      data: TelegramLinkToken,
+      status: 201,
+    },
+    (c) => {
+      const p = principalOf(c);
+      return auth.telegram.createToken(p.user.id, { scopes: (['read', 'write'] as const).filter((s) => hasScope(p, s)), notAfter: p.expiresAt });
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/auth/telegram/bot-credential',
+      summary: 'Mint the credential a Telegram bot process uses to redeem link tokens (admin; revokes the previous one)',
+      description:
+        'Returns a key of the owner, shown once, with no scopes: it is accepted only by POST /auth/telegram/verify, and every earlier one stops working. It expires no later than the credential minting it.',
+      tags: ['telegram'],
+      data: CreatedKey,
+      status: 201,
+      scope: 'admin',
+      role: 'admin',
+    },
+    (c) => {
+      const key = auth.rotateServiceCredential('telegram', principalOf(c).expiresAt);
+      c.set('resource', key.id);
+      return key;
+    },
   );
 
   defineRoute(
@@ -87,16 +134,16 @@ export function authRoutes(deps: AppDeps) {
     {
       method: 'post',
       path: '/auth/telegram/verify',
-      summary: 'Redeem a link token (called by the bot with its own telegram key)',
+      summary: 'Redeem a link token (only with the telegram service credential)',
+      description:
+        "Links the token's user to the Telegram account and returns a key of that user (client type telegram) for acting on their behalf. A Telegram account linked to another user is refused (409): its user unlinks it first.",
       tags: ['telegram'],
       body: TelegramVerifyRequest,
       data: TelegramVerifyResponse,
       status: 201,
+      service: 'telegram',
     },
     (c, { body }) => {
-      const p = principalOf(c);
-      if (p.clientType !== 'telegram' && p.user.role !== 'admin')
-        throw new ZeblitError('FORBIDDEN', 'Only the Telegram bot (a telegram-client key) or an admin can redeem link tokens');
       const result = auth.telegram.verify(body);
       c.set('resource', result.link.id);
       return result;

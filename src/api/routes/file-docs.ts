@@ -27,6 +27,8 @@ const FileRef = z.object({
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema: Envelope(schema) } } });
 const bytes = (description: string) => ({ description, content: { 'application/octet-stream': { schema: z.string().describe('The bytes') } } });
 const err = (code: string, description: string) => ({ [code]: { description, content: { 'application/json': { schema: ErrorEnvelope } } } });
+/** What GET answers in JSON: the file with its content, or (with ?meta=1) its metadata alone. */
+const FileRead = z.union([FileContent, FileMeta]);
 const ifMatch = z.object({ 'if-match': z.string().optional().describe('The sha256 or version you last read; 409 CONFLICT when the file has changed since') });
 const conflicts = { ...err('409', 'The file changed since If-Match (CONFLICT), or the target exists') };
 const pathErrors = { ...errorResponses, ...err('400', 'INVALID_PATH (absolute, .., NUL, backslash, too long, or a link leading outside), VALIDATION_FAILED') };
@@ -37,11 +39,11 @@ export function registerFileDocs(app: OpenAPIHono<AppEnv>): void {
   r.registerPath({
     method: 'get',
     path: '/projects/{id}/files/{path}',
-    summary: 'A file: metadata and content (UTF-8, or base64 for binary); the bytes themselves with ?raw=1 or Accept: application/octet-stream',
+    summary: 'A file: metadata and content (UTF-8, or base64 for binary); metadata only with ?meta=1; the bytes themselves with ?raw=1 or Accept: application/octet-stream',
     tags,
     security,
     request: { params: FileRef, query: FileReadQuery },
-    responses: { 200: { ...json(FileContent, 'Metadata and content; ETag is the sha256'), content: { ...json(FileContent, '').content, ...bytes('').content } }, ...pathErrors },
+    responses: { 200: { ...json(FileRead, 'Metadata and content (metadata only with ?meta=1); ETag is the sha256'), content: { ...json(FileRead, '').content, ...bytes('').content } }, ...pathErrors },
   });
   r.registerPath({
     method: 'put',

@@ -33,6 +33,13 @@ describe('GET /api/v1/health', () => {
     assert.equal(data.home, t.deps.paths.home);
   });
 
+  test('the telegram service credential learns no more than an anonymous caller', async () => {
+    const svc = t.deps.auth.rotateServiceCredential('telegram');
+    const data = await dataOf<Health>(await t.request('/api/v1/health', { token: svc.key }));
+    assert.equal(data.pid, undefined);
+    assert.equal(data.home, undefined);
+  });
+
   test('uptime follows the injected clock', async () => {
     clock.advance(12_345);
     const data = await dataOf<Health>(await t.request('/api/v1/health'));

@@ -2,6 +2,7 @@ import { Health, VERSION } from '../../contracts/index.ts';
 import type { AppDeps } from '../deps.ts';
 import { transportOf, type AppEnv } from '../env.ts';
 import { router, defineRoute } from '../route.ts';
+import { seesEveryone } from '../scope.ts';
 
 export function healthRoutes(deps: AppDeps) {
   const app = router();
@@ -11,8 +12,10 @@ export function healthRoutes(deps: AppDeps) {
     async (c) => {
       const dbOk = deps.database.ping();
       const transport = transportOf(c.env);
-      // Anonymous TCP callers learn only that the daemon is alive, never where its files are.
-      const trusted = transport === 'unix' || c.get('principal') !== undefined;
+      // Where the daemon keeps its files, its pid and the engine's address are the host's business: the
+      // socket (the owner) and admins learn them; anyone else, anonymous or another user, that it is alive.
+      const p = c.get('principal');
+      const trusted = transport === 'unix' || (p !== undefined && seesEveryone(p));
       const { reachable, version, endpoint, error } = await deps.containers.engineStatus();
       return {
         status: dbOk ? ('ok' as const) : ('degraded' as const),
@@ -22,6 +25,7 @@ export function healthRoutes(deps: AppDeps) {
         transport,
         engine: trusted ? { reachable, version, endpoint, ...(error ? { error } : {}) } : { reachable, version },
         ...(trusted ? { pid: process.pid, home: deps.paths.home } : {}),
+        ...(trusted && deps.processStats ? { process: deps.processStats() } : {}),
       };
     },
   );

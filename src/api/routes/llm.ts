@@ -1,6 +1,7 @@
-import { LlmConfigUpdate, LlmConfigView, UsageQuery, UsageReport } from '../../contracts/index.ts';
+import { LlmConfigUpdate, LlmConfigView, ProviderCheckReport, UsageQuery, UsageReport } from '../../contracts/index.ts';
 import type { AppDeps } from '../deps.ts';
 import { router, defineRoute, principalOf } from '../route.ts';
+import { visibleProjectIds } from '../scope.ts';
 
 /** The LLM configuration (keys go in, never out) and what the calls cost. */
 export function llmRoutes(deps: AppDeps) {
@@ -41,10 +42,27 @@ export function llmRoutes(deps: AppDeps) {
   defineRoute(
     app,
     {
+      method: 'post',
+      path: '/config/llm/check',
+      summary: 'Ask each enabled provider for a one-token answer: do its key, base URL and model work? (admin; each call is recorded and costs a few tokens)',
+      tags: ['llm'],
+      data: ProviderCheckReport,
+      scope: 'admin',
+      role: 'admin',
+    },
+    (c) => {
+      c.set('resource', 'config/llm');
+      return llm.checkProviders();
+    },
+  );
+
+  defineRoute(
+    app,
+    {
       method: 'get',
       path: '/usage',
       summary: 'LLM usage and cost, grouped, with the budgets; default: this month (UTC)',
-      description: 'An admin sees every call; anyone else the calls of their own projects. With `project`, that project only, and its budget.',
+      description: 'An admin sees every call; anyone else the calls of their own projects, and the global budget only when it has a cap. With `project`, that project only, and its budget.',
       tags: ['llm'],
       query: UsageQuery,
       data: UsageReport,
@@ -52,19 +70,12 @@ export function llmRoutes(deps: AppDeps) {
     (c, { query }) => {
       const me = principalOf(c);
       const base = { group_by: query.group_by, since: query.since, until: query.until };
-      if (query.project) return llm.usage({ ...base, project_id: projects.get(me.user.id, query.project).id });
-      if (me.user.role === 'admin') return llm.usage(base);
-      return llm.usage({ ...base, project_ids: ownProjectIds(deps, me.user.id) });
+      const visible = visibleProjectIds(deps, me);
+      const report = query.project ? llm.usage({ ...base, project_id: projects.get(me.user.id, query.project).id }) : llm.usage({ ...base, project_ids: visible });
+      if (!visible) return report;
+      // The global budget's spending is everyone's: shown to a non-admin only when a cap makes it theirs to know (it can refuse their calls).
+      return { ...report, budgets: report.budgets.filter((b) => b.scope !== 'global' || b.limit_usd !== null) };
     },
   );
   return app;
-}
-
-function ownProjectIds(deps: AppDeps, userId: string): string[] {
-  const ids: string[] = [];
-  for (let offset = 0; ; offset += 500) {
-    const page = deps.projects.list(userId, { status: 'all', limit: 500, offset });
-    ids.push(...page.items.map((p) => p.id));
-    if (offset + page.items.length >= page.total || page.items.length === 0) return ids;
-  }
 }

@@ -21,6 +21,7 @@ export function userRoutes(deps: AppDeps) {
       method: 'post',
       path: '/users',
       summary: 'Create a user (admin); returns their first API key, shown once',
+      description: 'The first key expires no later than the credential creating the user (a JWT, or an expiring key); create users over the Unix socket or with a key that does not expire.',
       tags: ['users'],
       body: CreateUserRequest,
       data: CreatedUser,
@@ -30,11 +31,13 @@ export function userRoutes(deps: AppDeps) {
     },
     (c, { body }) => {
       // User and first key together or not at all: a user without a key could never log in over TCP.
+      // The first key expires no later than the creating credential: a stolen 60 s token must not mint a lasting admin.
+      const notAfter = principalOf(c).expiresAt;
       const { user, api_key } = deps.database.db.transaction(() => {
         const user = auth.users.create(body);
         // An admin's first key carries the admin scope: no other way exists to get one over TCP.
         const scopes: Scope[] = user.role === 'admin' ? ['read', 'write', 'admin'] : ['read', 'write'];
-        return { user, api_key: auth.keys.create(user.id, { name: 'first key', client_type: 'cli', scopes }) };
+        return { user, api_key: auth.keys.create(user.id, { name: 'first key', client_type: 'cli', scopes }, { notAfter }) };
       });
       c.set('resource', user.id);
       return { user, api_key };

@@ -6,6 +6,7 @@ import { Topic, WsClientMessage, ZeblitError, newId, type WsServerMessage } from
 import type { AppDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { defineRoute, errorResponses, principalOf, requireAccess, router } from '../route.ts';
+import { seesEveryone } from '../scope.ts';
 import type { Hub } from '../ws/hub.ts';
 import type { SocketLike } from '../ws/connection.ts';
 
@@ -24,6 +25,12 @@ function rawSocket(ws: WSContext): SocketLike {
   return ws.raw as SocketLike;
 }
 
+/** The client's correlation id of a message that failed validation, when it sent a usable one. */
+function idOf(parsed: unknown): string | undefined {
+  const id = typeof parsed === 'object' && parsed !== null ? (parsed as { id?: unknown }).id : undefined;
+  return typeof id === 'string' && id.length <= 100 ? id : undefined;
+}
+
 /**
  * WebSockets: /ws (multiplexed: subscribe, unsubscribe, ping), the seed's
  * /ws/projects/{id}/console, and /ws/echo. Host, Origin and credentials were
@@ -34,61 +41,102 @@ export function wsRoutes(deps: AppDeps, hub: Hub) {
   const { projects } = deps;
 
   const session = (fixed?: { projectRef: string; topics: Topic[]; sinceSeq?: number }) =>
-    upgradeWebSocket((c) => {
-      const p = principalOf(c);
-      const clientId = newId('event').replace('evt_', 'ws_');
-      const clientType = p.clientType ?? (p.auth === 'socket' ? 'socket' : 'other');
-      const reply = (msg: WsServerMessage) => hub.sendToClient(clientId, msg);
-      const fail = (code: string, message: string, id?: string) => reply({ type: 'error', id, code, message });
+    upgradeWebSocket(
+      (c) => {
+        const p = principalOf(c);
+        const clientId = newId('event').replace('evt_', 'ws_');
+        const clientType = p.clientType ?? (p.auth === 'socket' ? 'socket' : 'other');
+        const reply = (msg: WsServerMessage) => hub.sendToClient(clientId, msg);
+        const fail = (code: string, message: string, id?: string) => reply({ type: 'error', id, code, message });
 
-      const subscribe = (ref: string, topics: Topic[], sinceSeq: number | undefined, id?: string) => {
-        let projectId: string;
-        try {
-          projectId = projects.get(p.user.id, ref).id; // another user's project is simply not found
-        } catch (e) {
-          return fail(e instanceof ZeblitError ? e.code : 'INTERNAL', e instanceof Error ? e.message : 'failed', id);
-        }
-        void hub.subscribe(clientId, projectId, topics, sinceSeq, id).catch((e: unknown) => deps.logger.error({ err: e, client_id: clientId }, 'subscribe failed'));
-      };
+        /**
+         * The root of every handler: whatever a handler throws, now or later
+         * (a promise), becomes an error message to this client and never
+         * reaches the server, which would print it to stderr and leave the
+         * client waiting. A user's mistake (ZeblitError) is answered with its
+         * code; anything else is logged and answered INTERNAL.
+         */
+        const guarded = (what: string, id: string | undefined, fn: () => void | Promise<void>): void => {
+          const report = (e: unknown) => {
+            try {
+              if (e instanceof ZeblitError) return void fail(e.code, e.message, id);
+              deps.logger.error({ err: e, client_id: clientId, message_type: what }, 'WebSocket message failed');
+              fail('INTERNAL', `The ${what} message could not be handled; the connection stays open`, id);
+            } catch (err) {
+              deps.logger.error({ err, client_id: clientId }, 'WebSocket error reply failed');
+            }
+          };
+          try {
+            const pending = fn();
+            if (pending) pending.catch(report);
+          } catch (e) {
+            report(e);
+          }
+        };
 
-      return {
-        onOpen(_e, ws) {
-          const raw = rawSocket(ws) as SocketLike & { on?: (ev: 'pong', f: () => void) => void };
-          hub.connect(clientId, clientType, p.user.id, raw);
-          raw.on?.('pong', () => hub.markAlive(clientId));
-          reply({ type: 'hello', client_id: clientId, user: p.user.name });
-          if (fixed) subscribe(fixed.projectRef, fixed.topics, fixed.sinceSeq);
-        },
-        onMessage(e) {
-          hub.markAlive(clientId);
-          const text = typeof e.data === 'string' ? e.data : '';
-          if (!text || text.length > MAX_CLIENT_MESSAGE) return fail('BAD_REQUEST', 'Send JSON text messages of at most 64 KiB');
+        const subscribe = (ref: string, topics: Topic[], sinceSeq: number | undefined, id?: string): Promise<void> => {
+          const projectId = projects.get(p.user.id, ref).id; // another user's project is simply not found
+          return hub.subscribe(clientId, projectId, topics, sinceSeq, id);
+        };
+
+        const unsubscribe = (ref: string, id?: string): void => {
+          let projectId: string;
+          try {
+            projectId = projects.get(p.user.id, ref).id;
+          } catch (e) {
+            // A project deleted since is no longer found, yet the subscription to it is the client's own to end.
+            if (!(e instanceof ZeblitError && e.code === 'NOT_FOUND' && hub.isSubscribed(clientId, ref))) throw e;
+            projectId = ref;
+          }
+          hub.unsubscribe(clientId, projectId);
+          reply({ type: 'unsubscribed', id, project_id: projectId });
+        };
+
+        const handle = (text: string): void => {
           let parsed: unknown;
           try {
             parsed = JSON.parse(text);
           } catch {
-            return fail('INVALID_JSON', 'Messages must be JSON');
+            return void fail('INVALID_JSON', 'Messages must be JSON');
           }
           const msg = WsClientMessage.safeParse(parsed);
           if (!msg.success) {
             const issue = msg.error.issues[0];
-            return fail('VALIDATION_FAILED', `${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'} (types: subscribe, unsubscribe, ping)`);
+            return void fail('VALIDATION_FAILED', `${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'} (types: subscribe, unsubscribe, ping)`, idOf(parsed));
           }
           const m = msg.data;
-          if (m.type === 'ping') return reply({ type: 'pong', id: m.id, time: Date.now() });
-          if (fixed) return fail('BAD_REQUEST', 'This endpoint streams one project; use /api/v1/ws to subscribe', m.id);
-          if (m.type === 'unsubscribe') {
-            const id = projects.get(p.user.id, m.project_id).id;
-            hub.unsubscribe(clientId, id);
-            return reply({ type: 'unsubscribed', id: m.id, project_id: id });
-          }
-          subscribe(m.project_id, m.topics, m.since_seq, m.id);
-        },
-        onClose() {
-          hub.disconnect(clientId);
-        },
-      };
-    });
+          if (m.type === 'ping') return void reply({ type: 'pong', id: m.id, time: Date.now() });
+          if (fixed) return void fail('BAD_REQUEST', 'This endpoint streams one project; use /api/v1/ws to subscribe', m.id);
+          if (m.type === 'unsubscribe') return guarded('unsubscribe', m.id, () => unsubscribe(m.project_id, m.id));
+          guarded('subscribe', m.id, () => subscribe(m.project_id, m.topics, m.since_seq, m.id));
+        };
+
+        return {
+          onOpen(_e, ws) {
+            guarded('open', undefined, () => {
+              const raw = rawSocket(ws) as SocketLike & { on?: (ev: 'pong', f: () => void) => void };
+              hub.connect(clientId, clientType, p.user.id, raw);
+              raw.on?.('pong', () => hub.markAlive(clientId));
+              reply({ type: 'hello', client_id: clientId, user: p.user.name });
+              if (fixed) guarded('subscribe', undefined, () => subscribe(fixed.projectRef, fixed.topics, fixed.sinceSeq));
+            });
+          },
+          onMessage(e) {
+            guarded('client', undefined, () => {
+              hub.markAlive(clientId);
+              const text = typeof e.data === 'string' ? e.data : '';
+              if (!text || Buffer.byteLength(text) > MAX_CLIENT_MESSAGE) return void fail('BAD_REQUEST', 'Send JSON text messages of at most 64 KiB');
+              handle(text);
+            });
+          },
+          onClose() {
+            guarded('close', undefined, () => hub.disconnect(clientId));
+          },
+        };
+      },
+      // What a handler still lets through goes to the log, not to stderr as a bare stack trace.
+      { onError: (err: unknown) => deps.logger.error({ err }, 'WebSocket handler failed') },
+    );
 
   app.get('/ws', requireAccess('read'), session());
   app.get('/ws/projects/:id/console', requireAccess('read'), async (c, next) => {
@@ -133,6 +181,13 @@ export function wsRoutes(deps: AppDeps, hub: Hub) {
     responses: upgrade,
   });
   stats.openAPIRegistry.registerPath({ method: 'get', path: '/ws/echo', summary: 'WebSocket: echo (proves upgrades work on this listener)', tags: ['events'], security, responses: upgrade });
-  defineRoute(stats, { method: 'get', path: '/ws/stats', summary: 'WebSocket connections by client type, and drops', tags: ['events'], data: HubStatsSchema }, () => hub.stats());
+  defineRoute(
+    stats,
+    { method: 'get', path: '/ws/stats', summary: "WebSocket connections by client type, and drops: an admin's cover everyone, anyone else's their own", tags: ['events'], data: HubStatsSchema },
+    (c) => {
+      const p = principalOf(c);
+      return hub.stats(seesEveryone(p) ? undefined : p.user.id);
+    },
+  );
   return { sockets: app, stats };
 }

@@ -34,14 +34,16 @@ export interface HubStats {
   dropped_dead: number;
 }
 
+type Counters = Pick<HubStats, 'events_sent' | 'dropped_slow' | 'dropped_dead'>;
+
 export class Hub {
   private readonly conns = new Map<string, Connection>();
   private readonly byProject = new Map<string, Set<Connection>>();
   private readonly unsubscribeBus: () => void;
   private readonly heartbeat: ReturnType<typeof setInterval> | undefined;
-  private droppedSlow = 0;
-  private droppedDead = 0;
-  private eventsSent = 0;
+  /** Since start, for everyone and per user (a user's stats show only their own). */
+  private readonly totals: Counters = { events_sent: 0, dropped_slow: 0, dropped_dead: 0 };
+  private readonly perUser = new Map<string, Counters>();
   private readonly opts: Required<Omit<HubOptions, 'setInterval' | 'clearInterval'>>;
 
   constructor(
@@ -66,7 +68,7 @@ export class Hub {
 
   connect(clientId: string, clientType: string, userId: string, socket: SocketLike): Connection {
     const conn = new Connection(clientId, clientType, userId, socket, this.opts.maxBufferedBytes, (c) => {
-      this.droppedSlow++;
+      this.count(c, 'dropped_slow');
       this.disconnect(c.id);
     });
     this.conns.set(clientId, conn);
@@ -105,7 +107,7 @@ export class Hub {
       }
       if (conn.send({ type: 'event', event })) {
         sub.lastSent = event.seq;
-        this.eventsSent++;
+        this.count(conn, 'events_sent');
       }
     }
   }
@@ -152,12 +154,16 @@ export class Hub {
         sub.lastSent = event.seq;
         sent++;
       }
-      this.eventsSent += page.length;
+      this.count(conn, 'events_sent', page.length);
       if (page.length < this.opts.replayPageSize) {
         sub.catching = false;
         return sent;
       }
     }
+  }
+
+  isSubscribed(clientId: string, projectId: string): boolean {
+    return this.conns.get(clientId)?.subs.has(projectId) ?? false;
   }
 
   unsubscribe(clientId: string, projectId: string): void {
@@ -166,21 +172,26 @@ export class Hub {
     if (conn) this.byProject.get(projectId)?.delete(conn);
   }
 
-  stats(): HubStats {
+  /** Connections and counters: everyone's, or with `userId` only that user's own. */
+  stats(userId?: string): HubStats {
     const byType: Record<string, number> = {};
+    let connections = 0;
     let subscriptions = 0;
     for (const c of this.conns.values()) {
+      if (userId !== undefined && c.userId !== userId) continue;
       byType[c.clientType] = (byType[c.clientType] ?? 0) + 1;
+      connections++;
       subscriptions += c.subs.size;
     }
-    return {
-      connections: this.conns.size,
-      by_client_type: byType,
-      subscriptions,
-      events_sent: this.eventsSent,
-      dropped_slow: this.droppedSlow,
-      dropped_dead: this.droppedDead,
-    };
+    const counters = userId === undefined ? this.totals : (this.perUser.get(userId) ?? { events_sent: 0, dropped_slow: 0, dropped_dead: 0 });
+    return { connections, by_client_type: byType, subscriptions, ...counters };
+  }
+
+  private count(conn: Connection, key: keyof Counters, n = 1): void {
+    this.totals[key] += n;
+    let mine = this.perUser.get(conn.userId);
+    if (!mine) this.perUser.set(conn.userId, (mine = { events_sent: 0, dropped_slow: 0, dropped_dead: 0 }));
+    mine[key] += n;
   }
 
   close(): void {
@@ -195,7 +206,7 @@ export class Hub {
   private beat(): void {
     for (const c of [...this.conns.values()]) {
       if (!c.alive) {
-        this.droppedDead++;
+        this.count(c, 'dropped_dead');
         c.terminate();
         this.disconnect(c.id);
         continue;

@@ -5,6 +5,19 @@ export const outside = (rel: string) =>
     suggestion: 'Symbolic links may point only inside the workspace; use the real path.',
   });
 
+/** A link that would lead out of the workspace is not copied (`to`: where the copy would have gone, when only there it leads out). */
+export const linkLeaves = (link: string, target: string, to?: string) =>
+  new ZeblitError(
+    'INVALID_PATH',
+    to === undefined
+      ? `Cannot copy the symbolic link "${link}": it points to "${target}", outside the workspace`
+      : `Cannot copy the symbolic link "${link}" to "${to}": from there "${target}" would point outside the workspace`,
+    {
+      details: { link, target, ...(to === undefined ? {} : { to }) },
+      suggestion: 'Only links that point inside the workspace are copied (as links). Fix or remove this one, or copy without it.',
+    },
+  );
+
 export const notFound = (rel: string) => new ZeblitError('NOT_FOUND', `File ${rel || '/'} not found`, { suggestion: 'List the folder with GET /files?dir=… or `zeblit files list`.' });
 
 export const notAFolder = (rel: string) => new ZeblitError('INVALID_PATH', `Invalid path "${rel}": a part of it is a file, not a folder`);

@@ -3,10 +3,10 @@
  * through the Resolver (see resolver.ts for the symlink and TOCTOU defence).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, lutimesSync, mkdirSync, openSync, readSync, renameSync, rmdirSync, rmSync, symlinkSync, readlinkSync, unlinkSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lutimesSync, mkdirSync, openSync, readSync, renameSync, rmdirSync, rmSync, readlinkSync, unlinkSync, type Stats } from 'node:fs';
 import { ZeblitError } from '../../contracts/index.ts';
-import { isWithin } from '../paths.ts';
-import { errno, isAFolder, notFound, notRegular, translateFsError } from './errors.ts';
+import { baseName, isWithin, parentOf } from '../paths.ts';
+import { errno, isAFolder, linkLeaves, notFound, notRegular, translateFsError } from './errors.ts';
 import { Resolver, hasProcFd, type Dir, type Located } from './resolver.ts';
 import { StagedFile } from './staged.ts';
 import { typeOf, walkDir, type Visitor, type WalkEntry, type WalkOptions } from './walk.ts';
@@ -44,7 +44,7 @@ export class SafeWorkspace {
     proc: boolean = hasProcFd(),
   ) {
     mkdirSync(root, { recursive: true });
-    this.resolver = new Resolver(root, proc);
+    this.resolver = new Resolver(root, proc, () => this.scratchFolder('staging'));
   }
 
   /** The entry at `rel` (final internal symlink followed), or null. */
@@ -294,27 +294,71 @@ export class SafeWorkspace {
     return out;
   }
 
-  /** A link copied as a link (its text unchanged); it is never followed by the API either way. */
+  /**
+   * A link copied as a link (its text unchanged), when it leads inside the
+   * workspace both where it is and where the copy goes (a relative target
+   * means something else one folder up); one that leads out, or dangles
+   * through a missing link, is refused: copying it would plant a way out.
+   * The copy belongs to its folder's owner (Resolver.makeLink).
+   */
   copyLink(from: string, to: string): void {
     const src = this.resolver.locate(from, { follow: false });
     try {
-      const target = readlinkSync(`${src.dir.at}/${src.name}`);
+      const target = this.linkTarget(src, from);
       const dst = this.resolver.locate(to, { createParents: true, follow: false });
       try {
-        if (dst.stat) unlinkSync(`${dst.dir.at}/${dst.name}`);
-        symlinkSync(target, `${dst.dir.at}/${dst.name}`);
+        if (!this.resolver.leadsInside(this.resolver.absolute(dst.dir.rel), target)) throw linkLeaves(src.rel, target, to);
+        this.resolver.makeLink(dst.dir, dst.name, target);
       } finally {
         this.resolver.close(dst.dir);
       }
+    } catch (e) {
+      translateFsError(e, to);
     } finally {
       this.resolver.close(src.dir);
     }
   }
 
-  /** A private folder under scratch (created on demand), opened like a workspace folder. */
-  scratchDir(name: string): Dir {
+  /** Throws what copyLink(from, to) would refuse, creating nothing: a folder's copy checks all its links before it writes. */
+  checkLinkCopy(from: string, to: string): void {
+    const src = this.resolver.locate(from, { follow: false });
+    let target: string;
+    try {
+      target = this.linkTarget(src, from);
+    } finally {
+      this.resolver.close(src.dir);
+    }
+    if (!this.resolver.leadsInside(this.futureFolder(parentOf(to)), target)) throw linkLeaves(src.rel, target, to);
+  }
+
+  /** The text of the link at `loc`, refused when it leads outside from where it is. */
+  private linkTarget(loc: Located, rel: string): string {
+    if (!loc.stat?.isSymbolicLink()) throw new ZeblitError('CONFLICT', `${rel} is no longer a symbolic link`, { suggestion: 'It changed during the copy; try again.' });
+    const target = readlinkSync(`${loc.dir.at}/${loc.name}`);
+    if (!this.resolver.leadsInside(this.resolver.absolute(loc.dir.rel), target)) throw linkLeaves(loc.rel, target);
+    return target;
+  }
+
+  /** The real path the folder `rel` has, or will have once made: its deepest existing folder (internal links followed) and the rest. */
+  private futureFolder(rel: string): string {
+    const rest: string[] = [];
+    for (let cur = rel; ; cur = parentOf(cur)) {
+      const found = this.stat(cur);
+      if (found) return [this.resolver.absolute(found.rel), ...rest].join('/');
+      rest.unshift(baseName(cur));
+    }
+  }
+
+  /** The path of a private folder under scratch, created on demand. */
+  scratchFolder(name: string): string {
     const path = `${this.scratch}/${name}`;
     mkdirSync(path, { recursive: true, mode: 0o700 });
+    return path;
+  }
+
+  /** A private folder under scratch (created on demand), opened like a workspace folder. */
+  scratchDir(name: string): Dir {
+    const path = this.scratchFolder(name);
     const fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
     return { fd, at: this.resolver.proc ? `/proc/self/fd/${fd}` : path, rel: '' };
   }

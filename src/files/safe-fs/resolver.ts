@@ -14,10 +14,13 @@
  * link after the check is not followed. Every descriptor is re-checked after
  * open (readlink of /proc/self/fd/<fd>, or fstat against lstat elsewhere).
  */
-import { closeSync, constants, fchownSync, fstatSync, lchownSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, type Stats } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fstatSync, lchownSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, rmdirSync, rmSync, symlinkSync, type Stats } from 'node:fs';
 import { ZeblitError } from '../../contracts/index.ts';
 import { baseName, joinRel, parentOf, segmentsOf } from '../paths.ts';
 import { errno, notAFolder, outside, translateFsError } from './errors.ts';
+import { chownFolder, ownerToAdopt, type Owner } from './ownership.ts';
+import { TEMP_PREFIX } from './staged.ts';
 
 const O_DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 const MAX_HOPS = 40;
@@ -59,7 +62,17 @@ export class Resolver {
   readonly realRoot: string;
   readonly proc: boolean;
 
-  constructor(root: string, proc: boolean = hasProcFd()) {
+  /**
+   * `staging`: the path of a folder on the workspace's file system that the
+   * container cannot see (created on demand), where a root daemon makes new
+   * folders and links and gives them their owner before they appear in the
+   * workspace. Without it (or on another file system) they are made in place.
+   */
+  constructor(
+    root: string,
+    proc: boolean = hasProcFd(),
+    private readonly staging?: () => string,
+  ) {
     this.realRoot = realpathSync.native(root);
     this.proc = proc;
   }
@@ -140,8 +153,7 @@ export class Resolver {
         const code = errno(e);
         if (code === 'ENOENT' && create && attempt < 2) {
           try {
-            mkdirSync(path, 0o755);
-            adoptOwner(cur.fd, path);
+            this.makeDir(cur, seg);
           } catch (m) {
             if (errno(m) !== 'EEXIST') throw m;
           }
@@ -175,6 +187,117 @@ export class Resolver {
   }
 
   /**
+   * Creates the folder `seg` in `parent` (EEXIST when something is there).
+   * As root, the folder must belong to the parent's owner from the moment
+   * the container can see it: made in place, a process in the container
+   * could move it aside between mkdir and chown and keep a root-owned
+   * folder. So it is made in the staging folder, given its owner through
+   * its own descriptor there, and renamed into place.
+   */
+  private makeDir(parent: Dir, seg: string): void {
+    const path = `${parent.at}/${seg}`;
+    const owner = ownerToAdopt(parent.fd);
+    if (!owner) return void mkdirSync(path, 0o755);
+    const staged = this.stagedName();
+    if (staged) {
+      mkdirSync(staged, 0o755);
+      try {
+        chownFolder(staged, owner);
+        // rename(2) would replace an empty folder made there meanwhile: use that one instead, as mkdir would.
+        if (lstatSync(path, { throwIfNoEntry: false })) throw Object.assign(new Error(`${seg} exists`), { code: 'EEXIST' });
+        renameSync(staged, path);
+        return;
+      } catch (e) {
+        rmdirSync(staged);
+        const code = errno(e);
+        if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR' || code === 'EISDIR') throw Object.assign(new Error(`${seg} exists`), { code: 'EEXIST' });
+        if (code !== 'EXDEV') throw e;
+      }
+    }
+    // No staging folder on this file system: made in place, its owner set through a descriptor opened on it without following links.
+    mkdirSync(path, 0o755);
+    chownFolder(path, owner, true);
+  }
+
+  /**
+   * Creates the link `name` → `target` in `dir`, replacing a file or link
+   * there (a folder: EISDIR). As root, it is made in the staging folder and
+   * given the folder's owner there (lchown, on a path no one else can
+   * reach), then renamed into place: never root's in the workspace.
+   */
+  makeLink(dir: Dir, name: string, target: string): void {
+    const path = `${dir.at}/${name}`;
+    const owner = ownerToAdopt(dir.fd);
+    const staged = owner ? this.stagedName() : null;
+    if (owner && staged) {
+      symlinkSync(target, staged);
+      try {
+        lchownQuietly(staged, owner);
+        renameSync(staged, path);
+        return;
+      } catch (e) {
+        rmSync(staged, { force: true });
+        if (errno(e) !== 'EXDEV') throw e;
+      }
+    }
+    // In place: beside the target under a temporary name, then one rename (lchown never follows the link it is given).
+    const tmp = `${dir.at}/${TEMP_PREFIX}${randomBytes(9).toString('base64url')}`;
+    symlinkSync(target, tmp);
+    try {
+      if (owner) lchownQuietly(tmp, owner);
+      renameSync(tmp, path);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw e;
+    }
+  }
+
+  /** A fresh name in the staging folder, or null without one. */
+  private stagedName(): string | null {
+    const dir = this.staging?.();
+    return dir ? `${dir}/${randomBytes(9).toString('base64url')}` : null;
+  }
+
+  /**
+   * Whether a link with the text `target`, in the folder whose real path is
+   * `base` (it may not exist yet), leads inside the workspace. The target is
+   * walked as the kernel would walk it: `..` goes to the parent of where the
+   * walk is (a real path), a link on the way is resolved with realpath. A
+   * dangling link on the way may lead anywhere: refused. From the first name
+   * that does not exist on, the rest may not climb with `..` (what will be
+   * there is unknown); it stays below what exists.
+   */
+  leadsInside(base: string, target: string): boolean {
+    let cur = target.startsWith('/') ? '' : base;
+    let missing = false;
+    for (const part of target.split('/')) {
+      if (part === '' || part === '.') continue;
+      if (part === '..') {
+        if (missing) return false;
+        cur = cur.slice(0, cur.lastIndexOf('/'));
+        continue;
+      }
+      cur = `${cur}/${part}`;
+      if (missing) continue;
+      let st: Stats | undefined;
+      try {
+        st = lstatSync(cur, { throwIfNoEntry: false });
+      } catch (e) {
+        if (errno(e) !== 'ENOTDIR') throw e;
+      }
+      if (!st) missing = true;
+      else if (st.isSymbolicLink()) {
+        try {
+          cur = realpathSync.native(cur);
+        } catch {
+          return false;
+        }
+      }
+    }
+    return this.relOf(cur === '' ? '/' : cur) !== null;
+  }
+
+  /**
    * The last segment of `rel` in its verified folder. `follow` follows a final
    * symbolic link that stays inside (reads, writes); without it the link itself
    * is the answer (delete, move). The caller closes `dir`.
@@ -202,16 +325,10 @@ export class Resolver {
   }
 }
 
-/** When the daemon runs as root, what it creates belongs to the owner of the folder it is in (the container's user). */
-export function adoptOwner(parentFd: number, path: string, fd?: number): void {
-  if (process.getuid?.() !== 0) return;
-  const owner = fstatSync(parentFd);
-  if (owner.uid === 0 && owner.gid === 0) return;
+function lchownQuietly(path: string, owner: Owner): void {
   try {
-    if (fd !== undefined) fchownSync(fd, owner.uid, owner.gid);
-    else lchownSync(path, owner.uid, owner.gid);
+    lchownSync(path, owner.uid, owner.gid);
   } catch {
-    // best effort: the file exists either way
+    // as giveTo in ownership.ts: the link exists either way
   }
 }
-

@@ -5,11 +5,12 @@
  * leaves nothing behind. Readers see the old file or the new one, never half.
  */
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fchownSync, lstatSync, openSync, renameSync, unlinkSync, write, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fchmodSync, lstatSync, openSync, renameSync, unlinkSync, write, writeSync, type Stats } from 'node:fs';
 import { promisify } from 'node:util';
 import { ZeblitError } from '../../contracts/index.ts';
 import { translateFsError } from './errors.ts';
-import { adoptOwner, type Located, type Resolver } from './resolver.ts';
+import { adoptOwner, giveTo } from './ownership.ts';
+import type { Located, Resolver } from './resolver.ts';
 
 const writeAsync = promisify(write);
 
@@ -53,12 +54,13 @@ export class StagedFile {
       translateFsError(e, target.rel);
     }
     try {
-      resolver.verifyFd(fd, `${target.dir.rel ? `${target.dir.rel}/` : ''}${tmp}`);
+      // Owner first: should the check below fail (the folder moved meanwhile), a temporary file left behind is not root's.
       const old = target.stat;
       if (old?.isFile()) {
         fchmodSync(fd, old.mode & 0o7777);
-        if (process.getuid?.() === 0) fchownSync(fd, old.uid, old.gid);
-      } else adoptOwner(target.dir.fd, path, fd);
+        if (process.getuid?.() === 0) giveTo(fd, { uid: old.uid, gid: old.gid });
+      } else adoptOwner(target.dir.fd, fd);
+      resolver.verifyFd(fd, `${target.dir.rel ? `${target.dir.rel}/` : ''}${tmp}`);
     } catch (e) {
       closeSync(fd);
       try {
@@ -127,9 +129,14 @@ export class StagedFile {
       translateFsError(e, this.target.rel);
     }
     this.done = true;
-    const st = lstatSync(`${this.target.dir.at}/${this.target.name}`);
-    this.resolver.close(this.target.dir);
-    return st;
+    try {
+      return lstatSync(`${this.target.dir.at}/${this.target.name}`);
+    } catch (e) {
+      // Moved away at once (without /proc the folder is addressed by its path): the API's error, not a raw one.
+      translateFsError(e, this.target.rel);
+    } finally {
+      this.resolver.close(this.target.dir);
+    }
   }
 
   abort(): void {
