@@ -147,7 +147,7 @@ export async function commitPaths(input: CommitInput): Promise<CommitResult> {
   const user = ownerToRunAs(folder);
   const run = (args: string[], extra: Partial<GitOptions> = {}) => git([...safeDir(folder), ...args], { cwd: folder, user, ...extra });
   const top = await run(['rev-parse', '--show-toplevel']);
-  if (top.code !== 0) return { commit: null, note: 'not a git repository' };
+  if (top.code !== 0) return { commit: null, note: `not a git repository (${top.stderr.trim().split('\n')[0] ?? ''})` };
   const head = await run(['symbolic-ref', '-q', 'HEAD']);
   if (head.code !== 0) return { commit: null, note: 'detached HEAD: no commit' };
   for (const [marker, what] of [
