@@ -96,7 +96,11 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     );
     projects.onDelete((project) => files.forget(project.id));
     // The user's own edits in folder projects are seen as they happen (author host).
-    for (const p of projects.allFolderProjects()) if (!files.watchHost(p.id) && config.watchFolders) logger.warn({ project_id: p.id, path: p.path }, 'cannot watch the folder: edits are found by a scan before each agent turn and run');
+    for (const p of projects.allFolderProjects()) {
+      if (!files.watchHost(p.id) && config.watchFolders) logger.warn({ project_id: p.id, path: p.path }, 'cannot watch the folder: edits are found by a scan before each agent turn and run');
+      // Edits made while no daemon ran: one scan, in the background (the watcher is on already, so nothing falls between).
+      void files.catchUp(p.id).catch((err: unknown) => logger.warn({ err, project_id: p.id }, 'scanning the folder of a folder project at start failed'));
+    }
     const openCheckpoints = files.checkpoints.finishOrphans();
     if (openCheckpoints > 0) logger.info({ turns: openCheckpoints }, 'checkpoints of turns a previous daemon did not finish are closed');
     const leftovers = files.cleanScratch();

@@ -246,4 +246,13 @@ describe('folder projects: baseline, first change, host edits, checkpoints', () 
     const forced = await fx.files.undoTurn(project.id, turn, { force: true, author: 'user:test' });
     assert.deepEqual(forced.files.map((f) => f.result), ['skipped']);
   });
+
+  it('edits made while nothing watched are recorded by the scan at start (catchUp)', async () => {
+    fx.files.unwatchHost(project.id); // as if no daemon ran
+    writeFileSync(join(folder, 'src', 'b.py'), 'print("edited offline")\n');
+    assert.equal(await fx.files.catchUp(project.id), 1);
+    const list = await fx.files.versions(project.id, 'src/b.py');
+    assert.deepEqual([list.items[0]?.author, list.items[0]?.action], ['host', 'modified']);
+    assert.equal(await fx.files.catchUp(project.id), 0, 'nothing twice');
+  });
 });

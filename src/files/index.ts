@@ -118,6 +118,22 @@ export class FileService {
     return this.watcher?.watch(projectId) ?? false;
   }
 
+  /**
+   * At the daemon's start, for a folder project: what the user changed while
+   * no daemon watched is recorded once (author host), by one scan; the
+   * watcher sees what comes after.
+   */
+  async catchUp(projectId: string): Promise<number> {
+    const res = await this.core.exclusive(projectId, () => scanLocked(this.core, projectId, { author: 'host' }));
+    if (res.changes.length > 0) this.pushLater(projectId, res.changes);
+    return res.changes.length;
+  }
+
+  /** Stops watching a folder (edits are then found by scans before each turn and run). */
+  unwatchHost(projectId: string): void {
+    this.watcher?.unwatch(projectId);
+  }
+
   watchingHost(projectId: string): boolean {
     return this.watcher?.watching(projectId) ?? false;
   }
