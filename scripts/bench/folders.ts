@@ -4,19 +4,20 @@
  * baseline on the same tree in the same run (a bare readdir + lstat walk, and
  * `cp -r`, what copying it into the version store would at least cost); then
  * how soon an edit made on the host is a version by `host` (the watcher),
- * p50/p95 over N edits, polled on the socket every 5 ms.
+ * p50/p95 over N edits, as the file.changed event arrives on the WebSocket.
  *
  *   node build.mjs && node --import tsx scripts/bench/folders.ts [--files 50000] [--edits 40] [--write]
  *
  * Uses the built dist/ (build first). --write replaces the section in docs/benchmarks.md.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { call, ROOT, rssOf, startDaemon } from './files-daemon.ts';
+import { ROOT, rssOf, startDaemon } from './files-daemon.ts';
 import { writeSection } from './report.ts';
+import WebSocket from 'ws';
 
 const { values } = parseArgs({ options: { files: { type: 'string', default: '50000' }, edits: { type: 'string', default: '40' }, write: { type: 'boolean', default: false } } });
 const FILES = Number(values.files);
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   let t = process.hrtime.bigint();
   makeRepo(repo);
   const makeMs = ms(t);
+  console.error(`tree of ${FILES} files written in ${makeMs.toFixed(0)} ms`);
 
   // Baselines on the same tree, in this run.
   t = process.hrtime.bigint();
@@ -77,30 +79,55 @@ async function main(): Promise<void> {
       encoding: 'utf8',
     });
     const initMs = ms(t);
+    console.error(`zeblit init: ${initMs.toFixed(0)} ms`);
     if (r.status !== 0) throw new Error(`zeblit init failed: ${r.stderr}`);
     const project = JSON.parse(r.stdout) as { id: string };
     const rss1 = rssOf(pid);
     const peak = peakOf(pid);
-    const blobs = readdirSync(join(daemon.home, 'blobs'), { recursive: true }).length;
+    // The blob store is made on the first blob: no folder, no blob.
+    const blobDir = join(daemon.home, 'blobs');
+    const blobs = existsSync(blobDir) ? readdirSync(blobDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length : 0;
 
-    // Host edits: each one a new version by host, seen how soon.
+    // Host edits: how soon each one is a version by host, as a file.changed event on the WebSocket
+    // (polling the file's versions would itself notice the change: that is the read path, not the watcher).
+    const ws = new WebSocket(`ws+unix://${daemon.socket}:/api/v1/ws`);
+    const waiting = new Map<string, () => void>();
+    ws.on('message', (raw: Buffer) => {
+      const m = JSON.parse(raw.toString()) as { type: string; event?: { type: string; data: { path?: string; author?: string } } };
+      const e = m.event;
+      if (m.type === 'event' && e?.type === 'file.changed' && e.data.author === 'host' && e.data.path) waiting.get(e.data.path)?.();
+    });
+    await new Promise<void>((res, rej) => {
+      ws.once('error', rej);
+      ws.once('open', () => {
+        ws.send(JSON.stringify({ type: 'subscribe', project_id: project.id, topics: ['files'] }));
+        ws.on('message', function subscribed(raw: Buffer) {
+          if ((JSON.parse(raw.toString()) as { type: string }).type === 'subscribed') {
+            ws.off('message', subscribed);
+            res();
+          }
+        });
+      });
+    });
     const lat: number[] = [];
     for (let i = 0; i < EDITS; i++) {
       const d = (i * 37) % (FILES / PER_DIR);
       const rel = `pkg${Math.floor(d / 10)}/mod${d}/f${i % PER_DIR}.ts`;
-      const path = `/api/v1/projects/${project.id}/files/${rel.split('/').map(encodeURIComponent).join('/')}/versions`;
-      const before = ((await call(daemon.socket, 'GET', path)).data as { items?: unknown[] } | undefined)?.items?.length ?? 0;
+      const seen = new Promise<void>((res, rej) => {
+        const timer = setTimeout(() => rej(new Error(`edit of ${rel} not seen in 10 s`)), 10_000);
+        waiting.set(rel, () => {
+          clearTimeout(timer);
+          res();
+        });
+      });
       const t0 = process.hrtime.bigint();
       writeFileSync(join(repo, rel), `export const edited = ${i};\n`);
-      for (;;) {
-        const res = await call(daemon.socket, 'GET', path);
-        const items = (res.data as { items?: { author: string }[] } | undefined)?.items ?? [];
-        if (items.length > before && items[0]?.author === 'host') break;
-        if (ms(t0) > 10_000) throw new Error(`edit of ${rel} not seen in 10 s`);
-        await new Promise((res2) => setTimeout(res2, 5));
-      }
+      await seen;
       lat.push(ms(t0));
+      waiting.delete(rel);
+      await new Promise((r) => setTimeout(r, 50)); // one edit at a time, as a person saves
     }
+    ws.close();
     const rss2 = rssOf(pid);
 
     const f = (x: number) => x.toFixed(0);

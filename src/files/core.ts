@@ -97,6 +97,15 @@ export class FilesCore {
     return ws;
   }
 
+  /**
+   * Who made a change that was found rather than made through the API: in a
+   * folder project, the user on the host (whether a read or the watcher
+   * noticed it first); elsewhere, someone outside (`external`).
+   */
+  foundAuthor(projectId: string): string {
+    return this.workspaceOf(projectId) === projectWorkspace(this.paths, projectId) ? 'external' : 'host';
+  }
+
   forget(projectId: string): void {
     this.spaces.delete(projectId);
     this.ignoreCache.delete(projectId);
@@ -209,7 +218,7 @@ export class FilesCore {
       return { ...o, content, version: this.history.index(projectId, o.rel)?.version ?? null };
     }
     const idx = this.history.index(projectId, o.rel);
-    this.record(projectId, [{ kind: 'write', path: o.rel, stat: o.stat, sha256: o.sha256, size: o.stat.size, content: o.content, ignored: false, existed: idx !== undefined }], { author: 'external' });
+    this.record(projectId, [{ kind: 'write', path: o.rel, stat: o.stat, sha256: o.sha256, size: o.stat.size, content: o.content, ignored: false, existed: idx !== undefined }], { author: this.foundAuthor(projectId) });
     return { ...o, version: this.history.index(projectId, o.rel)?.version ?? null };
   }
 

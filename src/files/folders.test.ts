@@ -255,4 +255,12 @@ describe('folder projects: baseline, first change, host edits, checkpoints', () 
     assert.deepEqual([list.items[0]?.author, list.items[0]?.action], ['host', 'modified']);
     assert.equal(await fx.files.catchUp(project.id), 0, 'nothing twice');
   });
+
+  it('a host edit a read notices first is by host too (not external)', async () => {
+    writeFileSync(join(folder, 'README.md'), '# read before the watcher\n');
+    const f = await fx.files.read(project.id, 'README.md');
+    assert.equal(f.content, '# read before the watcher\n');
+    const list = await fx.files.versions(project.id, 'README.md');
+    assert.equal(list.items[0]?.author, 'host');
+  });
 });
