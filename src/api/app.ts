@@ -15,6 +15,8 @@ import { requestLog } from './middleware/request-log.ts';
 import { transportGuard } from './middleware/transport-guard.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { backupRoutes } from './routes/backup.ts';
+import { DOCS_PATHS, docsRoutes } from './routes/docs.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { fileRoutes } from './routes/files.ts';
 import { checkpointRoutes } from './routes/checkpoints.ts';
@@ -29,10 +31,13 @@ import { userRoutes } from './routes/users.ts';
 import { wsRoutes } from './routes/ws.ts';
 import { methodsFor } from './method-match.ts';
 import { BuiltOnce } from './openapi-doc.ts';
+import { OPENAI_BASE, isOpenAIPath, openaiFail, openaiRoutes } from './openai/index.ts';
 import { Hub } from './ws/hub.ts';
 
 export const API_BASE = '/api/v1';
-const PUBLIC = new Set(['GET /api/v1/health', 'HEAD /api/v1/health', 'GET /api/v1/openapi.json', 'POST /api/v1/auth/token']);
+/** Largest JSON body under /v1 (images may be inline), unless config says otherwise. */
+export const OPENAI_MAX_BODY_BYTES = 20 * 1024 * 1024;
+const PUBLIC = new Set(['GET /api/v1/health', 'HEAD /api/v1/health', 'GET /api/v1/openapi.json', 'POST /api/v1/auth/token', ...DOCS_PATHS.map((p) => `GET ${p}`)]);
 
 /** The app, with the OpenAPI document it serves (built at the first request; tests and benches read `builds`). */
 export type ZeblitApp = OpenAPIHono<AppEnv> & { readonly openapiDocument: BuiltOnce };
@@ -43,6 +48,11 @@ export function createApp(deps: AppDeps): ZeblitApp {
   const { logger, config } = deps;
 
   app.use('*', requestId());
+  // Which daemon answered, on every response: the CLI notes a daemon of another version without asking /health first.
+  app.use('*', async function serverHeader(c, next) {
+    await next();
+    c.res.headers.set('Server', `zeblitd/${VERSION}`);
+  });
   app.use('*', requestLog(logger));
   app.use('*', auditTrail(deps.audit, logger));
   app.use('*', transportGuard({ allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins }));
@@ -56,7 +66,12 @@ export function createApp(deps: AppDeps): ZeblitApp {
     if (bodyless) return next();
     return isFileBody(c.req.method, c.req.path, c.req.header('content-type')) ? next() : jsonLimit(c, next);
   });
-  app.use('*', authenticate(deps.auth, (method, path) => PUBLIC.has(`${method} ${path}`)));
+  // /v1 (the OpenAI-compatible API) takes image parts inline: its JSON bodies may be larger.
+  const openaiLimit = bodyLimit({ maxSize: config.openaiMaxBodyBytes ?? OPENAI_MAX_BODY_BYTES, onError: () => { throw new ZeblitError('PAYLOAD_TOO_LARGE', `The request body is larger than ${config.openaiMaxBodyBytes ?? OPENAI_MAX_BODY_BYTES} bytes`, { suggestion: 'Send fewer or smaller images (or images by URL).' }); } });
+  app.use(`${OPENAI_BASE}/*`, function openaiBodyLimit(c, next) {
+    return c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : openaiLimit(c, next);
+  });
+  app.use('*', authenticate(deps.auth, (method, path) => PUBLIC.has(`${method} ${path}`), { placeholderTokenOnSocket: isOpenAIPath }));
   app.use('*', rateLimit(config.rateLimit));
 
   const api = new OpenAPIHono<AppEnv>();
@@ -72,6 +87,7 @@ export function createApp(deps: AppDeps): ZeblitApp {
   api.route('/', runRoutes(deps));
   api.route('/', agentRoutes(deps));
   api.route('/', llmRoutes(deps));
+  api.route('/', backupRoutes(deps));
   const ws = wsRoutes(deps, deps.hub ?? new Hub(deps.bus));
   api.route('/', ws.stats);
   api.route('/', ws.sockets);
@@ -102,10 +118,19 @@ export function createApp(deps: AppDeps): ZeblitApp {
     return c.body(bytes, 200, { 'Content-Type': 'application/json; charset=UTF-8', ETag: tag, 'Cache-Control': 'no-cache' });
   });
   app.route(API_BASE, api);
+  app.route(OPENAI_BASE, openaiRoutes(deps));
+  app.route('/', docsRoutes());
 
   const known = () => app.routes.filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, path: r.path }));
   app.notFound((c) => {
     const allowed = methodsFor(known(), c.req.path);
+    if (isOpenAIPath(c.req.path)) {
+      if (allowed.length > 0) {
+        c.header('Allow', allowed.join(', '));
+        return openaiFail(c, new ZeblitError('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path}`, { suggestion: `Use ${allowed.join(' or ')}.` }));
+      }
+      return openaiFail(c, new ZeblitError('NOT_FOUND', `Unknown request URL: ${c.req.method} ${c.req.path}`, { details: { code: 'unknown_url' }, suggestion: 'This endpoint serves GET /v1/models, POST /v1/chat/completions and POST /v1/embeddings.' }));
+    }
     // The route takes this method but did not answer: a WebSocket route asked without an upgrade.
     if (allowed.includes(c.req.method))
       return fail(c, new ZeblitError('BAD_REQUEST', `${c.req.method} ${c.req.path} answers WebSocket upgrades only`, { suggestion: 'Connect with a WebSocket client (Upgrade: websocket).' }));
@@ -119,7 +144,8 @@ export function createApp(deps: AppDeps): ZeblitApp {
   app.onError((err, c) => {
     const { error, internal } = toZeblitError(err);
     if (internal) logger.error({ err, request_id: c.get('requestId'), method: c.req.method, path: c.req.path }, 'unhandled error');
-    return fail(c, error);
+    // The OpenAI-compatible API answers in OpenAI's error shape, middleware errors included; everything else in the envelope.
+    return isOpenAIPath(c.req.path) ? openaiFail(c, error) : fail(c, error);
   });
   return Object.assign(app, { openapiDocument: document });
 }

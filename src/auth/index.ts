@@ -11,6 +11,11 @@ export { hasScope, type Principal } from './principal.ts';
 export { loadOrCreateSecret, deriveKey } from './secret.ts';
 export { Jwt } from './jwt.ts';
 export { earliest } from './keys.ts';
+
+/** Whether a bearer token is shaped like a Zeblit credential (an API key or a JWT) at all. */
+export function looksLikeCredential(token: string): boolean {
+  return token.startsWith('zbl_') || Jwt.looksLikeJwt(token);
+}
 export * as authTables from './auth.sql.ts';
 
 export interface AuthOptions {
@@ -45,7 +50,7 @@ export class Auth {
   }
 
   socketOwner(): Principal {
-    return { user: this.users.owner(), transport: 'unix', auth: 'socket', keyId: null, clientType: null, scopes: ['read', 'write', 'admin'], service: null, expiresAt: null };
+    return { user: this.users.owner(), transport: 'unix', auth: 'socket', keyId: null, clientType: null, scopes: ['read', 'write', 'admin'], service: null, expiresAt: null, projectId: null };
   }
 
   /**
@@ -65,7 +70,7 @@ export class Auth {
       const user = this.userOrThrow(key.userId);
       // The token never carries more than its key has now.
       const scopes = claims.scopes.filter((s) => key.scopes.includes(s));
-      return { user, transport, auth: 'jwt', keyId: key.keyId, clientType: key.clientType, scopes, service: key.service, expiresAt: earliest(claims.expiresAt, key.expiresAt) };
+      return { user, transport, auth: 'jwt', keyId: key.keyId, clientType: key.clientType, scopes, service: key.service, expiresAt: earliest(claims.expiresAt, key.expiresAt), projectId: key.projectId };
     }
     const key = this.keys.verify(token);
     return {
@@ -77,6 +82,7 @@ export class Auth {
       scopes: key.scopes,
       service: key.service,
       expiresAt: key.expiresAt,
+      projectId: key.projectId,
     };
   }
 
