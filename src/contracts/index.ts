@@ -17,5 +17,6 @@ export * from './lock.ts';
 export * from './llm.ts';
 export * from './agents.ts';
 export * from './checkpoints.ts';
+export * from './scheduler.ts';
 export * from './openai.ts';
 export * from './backup.ts';
