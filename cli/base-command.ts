@@ -1,8 +1,10 @@
-import { join } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { Command, Option, UsageError } from 'clipanion';
 import { zeblitPaths, type ZeblitPaths } from '../src/contracts/paths.ts';
 import { VERSION } from '../src/contracts/version.ts';
 import { ClientTimeoutError, DaemonUnreachableError, ZeblitClient } from '../src/client/index.ts';
+import type { Project } from '../src/contracts/projects.ts';
 import { readCliConfig, updateCliConfig, type CliConfig, type CliConfigPatch } from './config.ts';
 import { hostKey, resolveConnection, type Connection, type Env } from './connection.ts';
 import { readCredentials } from './credentials.ts';
@@ -12,6 +14,19 @@ import { toJson } from './format.ts';
 import { ago, audienceOf, OfflineCache, type CacheType } from './offline-cache.ts';
 import { reportError } from './report-error.ts';
 import { colorEnabled, terminalWidth } from './style.ts';
+
+/** Which rule chose the project (`zeblit info` says it). */
+export type ProjectRule = 'given' | 'folder' | 'current';
+
+export interface ResolvedProject {
+  /** Id or name, for the API. */
+  ref: string;
+  rule: ProjectRule;
+  /** Known already when the folder rule chose it. */
+  project: Project | null;
+  /** The folder rule: where the current directory is inside the project's folder ('' = its top). */
+  subdir: string | null;
+}
 
 const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
 
@@ -143,12 +158,42 @@ export abstract class ZeblitCommand extends Command {
     }
   }
 
-  /** The project argument, or the one `zeblit use` remembered. */
-  projectRef(given: string | undefined): string {
-    if (given) return given;
+  /** The project a command works on: see resolveProject. */
+  async projectRef(given: string | undefined): Promise<string> {
+    return (await this.resolveProject(given)).ref;
+  }
+
+  /**
+   * Which project: the one given (--project or the argument), else the folder
+   * project whose folder holds the current directory (as git finds its
+   * repository), else the one `zeblit use` remembered. The folder rule asks
+   * the local daemon (one request on the socket); a remote daemon's folders
+   * are not this machine's, so it is not asked.
+   */
+  async resolveProject(given: string | undefined): Promise<ResolvedProject> {
+    if (given) return { ref: given, rule: 'given', project: null, subdir: null };
+    const folder = await this.folderProject();
+    if (folder) return folder;
     const current = this.config().current_project;
-    if (current) return current;
-    throw new UsageError('No project given and none selected: pass one, or choose one with `zeblit use <project>`');
+    if (current) return { ref: current, rule: 'current', project: null, subdir: null };
+    throw new UsageError('No project given, no project holds this folder, and none selected: pass one (-p), make this folder one with `zeblit init`, or choose one with `zeblit use <project>`');
+  }
+
+  /** The folder rule alone: the local folder project holding the current directory, or null. */
+  protected async folderProject(): Promise<ResolvedProject | null> {
+    if (!this.connection().local) return null;
+    let cwd: string;
+    try {
+      cwd = realpathSync(process.cwd());
+    } catch {
+      return null; // the current directory was removed
+    }
+    // A read like any other: offline, the last answer for this folder (offline-cache.ts).
+    const page = await this.read('projects', `projects containing ${cwd}`, (c) => c.projects.list({ contains: cwd, status: 'all' }));
+    const project = page.items.find((p) => p.path !== null);
+    if (!project?.path) return null;
+    const rel = relative(project.path, cwd);
+    return { ref: project.id, rule: 'folder', project, subdir: rel === '' ? '' : rel.split(sep).join('/') };
   }
 
   /** The terminal's width for tables (cut to fit), or undefined off a terminal (cells whole). */

@@ -1,5 +1,5 @@
 /** How a project reads in the terminal: one table row, or the detail view. */
-import type { Project } from '../src/contracts/index.ts';
+import type { ContainerStatus, Project } from '../src/contracts/index.ts';
 import { formatTime } from './format.ts';
 import { formatDetails, formatTable } from './table.ts';
 
@@ -9,13 +9,23 @@ export function projectTable(projects: readonly Project[], currentId?: string, w
   return formatTable(['name', 'id', 'template', 'status', 'created', 'description'], rows, width) + note;
 }
 
-export function projectDetails(p: Project, currentId?: string): string {
+export interface DetailsExtra {
+  /** Why this project (info's resolution rule). */
+  chosenBy?: string;
+  user?: ContainerStatus['user'] | null;
+}
+
+export function projectDetails(p: Project, currentId?: string, extra: DetailsExtra = {}): string {
   const s = p.settings;
   const env = Object.keys(s.env);
+  const user = extra.user;
   return formatDetails([
     ['Name', p.id === currentId ? `${p.name} (current)` : p.name],
     ['ID', p.id],
+    ...(extra.chosenBy ? ([['Chosen because', extra.chosenBy]] as const) : []),
     ['Status', p.status],
+    ['Folder', p.path ?? 'kept by Zeblit (no folder of yours)'],
+    ...(user ? ([['Runs as', `uid ${user.uid}, gid ${user.gid}${user.source === 'folder_owner' ? " (the folder's owner)" : user.source === 'default' ? ' (the default user)' : ''}${user.note ? `: ${user.note}` : ''}`]] as const) : []),
     ['Template', p.template],
     ['Description', p.description],
     ['Created', formatTime(p.created_at)],
@@ -30,5 +40,6 @@ export function projectDetails(p: Project, currentId?: string): string {
     ['Approval', s.approval === 'ask' ? 'ask (agents wait before commands and deletions)' : 'auto'],
     ['Auto-fix', s.auto_fix ? `on (at most ${s.auto_fix_attempts} attempts)` : 'off'],
     ['LLM budget', s.monthly_budget_usd === null ? 'none' : `$${s.monthly_budget_usd} a month`],
+    ...(p.path ? ([['Git commit', s.git_commit ? `on (each turn${s.git_author ? `, as ${s.git_author}` : ''})` : 'off']] as const) : []),
   ]);
 }

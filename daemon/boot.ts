@@ -101,7 +101,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     const secret = loadOrCreateSecret(paths.secret);
     const auth = new Auth({ db: database.db, secret, now });
     const owner = auth.users.ensureOwner(userInfo().username);
-    const projects = new Projects(database.db, paths, now);
+    const projects = new Projects(database.db, paths, now, { cloneDir: config.cloneDir });
     const llm = new LlmService({ db: database.db, secret, env: process.env, projects, now, log: logger });
     const audit = new Audit(database.db, now);
     const bus = new EventBus(database.db, { now, onListenerError: (err) => logger.error({ err }, 'event listener failed') });
@@ -120,8 +120,22 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     const offMain = followMainOutput({ containers, projects, capture: consoleService.capture, onError: (err, projectId) => logger.warn({ err, project_id: projectId }, 'following the container output failed') });
     // Archive mode (a remote engine, or ZEBLIT_WORKSPACE_MODE=archive): the workspace is copied to and from containers that cannot bind-mount it.
     const remote = { channel: containers.workspaceChannel, isRemote: (id: string) => containers.workspaceMode(id) === 'archive' };
-    const files = new FileService(database.db, bus, paths, { now, retention: config.fileRetention }, { remote, onError: (err, what) => logger.warn({ err }, what) });
+    const files = new FileService(
+      database.db,
+      bus,
+      paths,
+      { now, retention: config.fileRetention, workspaceOf: (id) => projects.workspaceOf(id) },
+      { remote, onError: (err, what) => logger.warn({ err }, what), busy: (id) => containers.hasActiveRuns(id), watch: config.watchFolders },
+    );
     projects.onDelete((project) => files.forget(project.id));
+    // The user's own edits in folder projects are seen as they happen (author host).
+    for (const p of projects.allFolderProjects()) {
+      if (!files.watchHost(p.id) && config.watchFolders) logger.warn({ project_id: p.id, path: p.path }, 'cannot watch the folder: edits are found by a scan before each agent turn and run');
+      // Edits made while no daemon ran: one scan, in the background (the watcher is on already, so nothing falls between).
+      void files.catchUp(p.id).catch((err: unknown) => logger.warn({ err, project_id: p.id }, 'scanning the folder of a folder project at start failed'));
+    }
+    const openCheckpoints = files.checkpoints.finishOrphans();
+    if (openCheckpoints > 0) logger.info({ turns: openCheckpoints }, 'checkpoints of turns a previous daemon did not finish are closed');
     const leftovers = files.cleanScratch();
     if (leftovers > 0) logger.info({ removed: leftovers }, 'removed uploads and deletions a previous daemon left unfinished');
     // Every command run may have changed the workspace: scan it, record versions, announce file.changed.
@@ -136,6 +150,8 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     });
     // The first command in a container that just started must see the workspace.
     const offGate = containers.beforeRun((id) => files.workspaceReady(id));
+    // …and what the user changed since the last look is recorded first (author host), so history says who changed what.
+    const offHost = containers.beforeRun((id) => files.syncHost(id, projects.findById(id)?.path ? 'host' : 'external'));
     const filePruner = setInterval(() => {
       // A backup being written names blobs in its database snapshot: none may go before it has copied them.
       if (backups.busy) return;
@@ -211,7 +227,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     // Running turns are cancelled (their work so far is recorded) before the containers' channels close.
     shutdown.add({ name: 'agents', run: () => (offAgentNotices(), offAutofix(), agents.close()) });
     // Containers keep running (the next daemon adopts them); their runners and monitors stop.
-    shutdown.add({ name: 'containers', run: () => (offSync(), offPush(), offGate(), offExit(), offMain(), clearInterval(filePruner), unbridge(), containers.close()) });
+    shutdown.add({ name: 'containers', run: () => (offSync(), offPush(), offGate(), offHost(), offExit(), offMain(), clearInterval(filePruner), unbridge(), files.close(), containers.close()) });
     shutdown.add({ name: 'hub', run: () => (clearInterval(pruner), consoleService.close(), hub.close()) });
     shutdown.add({ name: 'database', run: () => database.close() });
     shutdown.add({ name: 'lock', run: () => lock.release() });

@@ -26,6 +26,10 @@ export const FileConfig = z.looseObject({
   images: z.partialRecord(TemplateName, z.string().min(1)).optional(),
   /** How containers see the workspace: auto (archive for a remote engine), bind, archive. */
   workspace_mode: z.enum(['auto', 'bind', 'archive']).optional(),
+  /** Where `zeblit create NAME --git URL` clones without --path: <clone_dir>/<name> (default ~/zeblit). */
+  clone_dir: z.string().min(1).optional(),
+  /** false: never watch folder projects' folders (scans before agent turns and runs find the user's edits instead). */
+  watch_folders: z.boolean().optional(),
   /** The agents' limits (docs/agents.md): tool steps per agent loop, USD per turn, context tokens, approval wait. */
   agents: z
     .object({
@@ -63,6 +67,10 @@ export interface DaemonConfig {
   images: Partial<Record<TemplateName, string>>;
   /** env ZEBLIT_WORKSPACE_MODE or workspace_mode; default auto. */
   workspaceMode: 'auto' | 'bind' | 'archive';
+  /** env ZEBLIT_CLONE_DIR or clone_dir; default ~/zeblit (resolved by Projects). */
+  cloneDir: string | undefined;
+  /** env ZEBLIT_WATCH_FOLDERS=0 or watch_folders: false turns the host watcher off. */
+  watchFolders: boolean;
   /** From `agents` in config.json; what is absent takes the AgentService default. */
   agents: { stepLimit?: number; turnCostLimitUsd?: number; contextBudgetTokens?: number; approvalTimeoutMs?: number };
 }
@@ -172,6 +180,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       shutdownTimeoutMs: file.shutdown_timeout_ms ?? 10_000,
       images: file.images ?? {},
       workspaceMode: workspaceMode(env.ZEBLIT_WORKSPACE_MODE) ?? file.workspace_mode ?? 'auto',
+      cloneDir: env.ZEBLIT_CLONE_DIR || file.clone_dir,
+      watchFolders: env.ZEBLIT_WATCH_FOLDERS !== undefined ? !/^(0|false|no|off)$/i.test(env.ZEBLIT_WATCH_FOLDERS.trim()) : (file.watch_folders ?? true),
       agents: {
         stepLimit: file.agents?.step_limit,
         turnCostLimitUsd: file.agents?.turn_cost_limit_usd,

@@ -20,7 +20,7 @@ export class AnalyzeCommand extends ZeblitCommand {
   project = Option.String({ name: 'project', required: false });
 
   async run(): Promise<number> {
-    const ref = this.projectRef(this.project);
+    const ref = await this.projectRef(this.project);
     const client = await this.client();
     const analysis = await withSpinner(this.context.stderr, this.env, this.ai ? 'Asking the model' : 'Analysing', () => client.console.analyze(ref, { run_id: this.runId, ai: this.ai }));
     this.emit(analysis, (a) => analysisText(a, { color: this.color }));

@@ -16,7 +16,7 @@ abstract class DecideCommand extends ZeblitCommand {
 
   async run(): Promise<number> {
     const api = (await this.client()).agents;
-    const a = await api.decide(this.projectRef(this.project), this.approval, { decision: this.decision, ...(this.note ? { note: this.note } : {}) });
+    const a = await api.decide(await this.projectRef(this.project), this.approval, { decision: this.decision, ...(this.note ? { note: this.note } : {}) });
     this.emit(a, (x) => `${x.status === 'approved' ? 'Approved' : 'Denied'}: ${x.agent} ${x.tool}${toolTarget(x.tool, x.input) ? ` ${toolTarget(x.tool, x.input)}` : ''} (${x.id}).\n`);
     return 0;
   }
@@ -68,7 +68,7 @@ export class ApprovalsCommand extends ZeblitCommand {
 
   async run(): Promise<number> {
     const api = (await this.client()).agents;
-    const list = await api.approvals(this.projectRef(this.project), this.status ?? 'pending');
+    const list = await api.approvals(await this.projectRef(this.project), this.status ?? 'pending');
     this.emit(list, (l) => approvalsTable(l, this.status ?? 'pending', this.width));
     return 0;
   }

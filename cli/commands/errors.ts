@@ -21,7 +21,7 @@ export class ErrorsCommand extends ZeblitCommand {
   project = Option.String({ name: 'project', required: false });
 
   async run(): Promise<number> {
-    const ref = this.projectRef(this.project);
+    const ref = await this.projectRef(this.project);
     const query = { run_id: this.runId, limit: this.limit ?? 50 };
     const errors = await this.read('errors', `errors ${ref} ${JSON.stringify(query)}`, (c) => c.console.errors(ref, query));
     this.emit(errors, (e) => errorsTable(e, this.width));

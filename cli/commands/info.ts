@@ -4,14 +4,20 @@ import { ZeblitCommand } from '../base-command.ts';
 import { CliError } from '../cli-error.ts';
 import { projectDetails } from '../project-view.ts';
 
+const CHOSEN_BY = {
+  given: () => 'given on the command line',
+  folder: (subdir: string | null) => `the current directory is in its folder${subdir ? ` (${subdir})` : ''}`,
+  current: () => 'the current project (`zeblit use`)',
+} as const;
+
 export class InfoCommand extends ZeblitCommand {
   static override paths = [['info']];
-  static override json = 'Project';
+  static override json = 'Project and `chosen_by`: given, folder or current (the rule that chose it)';
   static override usage = Command.Usage({
     category: 'Projects',
-    description: 'Show a project (the current one by default)',
+    description: 'Show a project (by default the folder project you are in, else the current one) and why it was chosen',
     examples: [
-      ['The current project', '$0 info'],
+      ['The project of this folder, else the current one', '$0 info'],
       ['Another one, as JSON', '$0 info my-api --json'],
     ],
   });
@@ -19,13 +25,16 @@ export class InfoCommand extends ZeblitCommand {
   project = Option.String({ name: 'project', required: false });
 
   async run(): Promise<number> {
-    const ref = this.projectRef(this.project);
+    const chosen = await this.resolveProject(this.project);
+    const ref = chosen.ref;
     const project = await this.read('project', `project ${ref}`, (c) => c.projects.get(ref)).catch((e: unknown) => {
       if (!this.project && e instanceof ZeblitApiError && e.code === 'NOT_FOUND')
         throw new CliError('NOT_FOUND', `The current project (${ref}) no longer exists`, { suggestion: 'Choose another with `zeblit use <project>`.' });
       throw e;
     });
-    this.emit(project, (p) => projectDetails(p, this.config().current_project));
+    // Whom the container runs as matters for a folder project (files written there are the user's, never root's).
+    const user = project.path ? await this.client().then((c) => c.containers.status(project.id)).then((st) => st.user, () => null) : null;
+    this.emit({ ...project, chosen_by: chosen.rule }, (p) => projectDetails(p, this.config().current_project, { chosenBy: CHOSEN_BY[chosen.rule](chosen.subdir), user }));
     return 0;
   }
 }

@@ -21,7 +21,7 @@ export class LogsCommand extends ZeblitCommand {
   project = Option.String({ name: 'project', required: false });
 
   async run(): Promise<number> {
-    const ref = this.projectRef(this.project);
+    const ref = await this.projectRef(this.project);
     const api = (await this.client()).containers;
     const print = (l: LogLine) => (l.stream === 'stderr' ? this.context.stderr : this.context.stdout).write(this.json ? `${JSON.stringify(l)}\n` : `${l.text}\n`);
     if (!this.follow) {

@@ -13,7 +13,8 @@ function project(name: string, id: string, status: Project['status'] = 'active')
     name,
     description: name === 'demo' ? 'first one' : '',
     template: 'python',
-    settings: { cpus: 2, memory_mb: 2048, pids: 512, idle_timeout_minutes: 30, network: 'bridge', ports: [], env: {}, approval: 'auto', auto_fix: false, auto_fix_attempts: 3, monthly_budget_usd: null },
+    settings: { cpus: 2, memory_mb: 2048, pids: 512, idle_timeout_minutes: 30, network: 'bridge', ports: [], env: {}, approval: 'auto', auto_fix: false, auto_fix_attempts: 3, monthly_budget_usd: null, git_commit: false, git_author: null },
+    path: null,
     status,
     owner_id: 'usr_1',
     created_at: Date.UTC(2025, 0, 2, 3, 4),
@@ -142,6 +143,6 @@ describe('project commands against a stand-in daemon on the home socket', () => 
   it('asks for a project when none is given or selected', async () => {
     const r = await runCli(['info'], env);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /No project given and none selected/);
+    assert.match(r.stderr, /No project given, no project holds this folder, and none selected/);
   });
 });

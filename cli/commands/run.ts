@@ -1,5 +1,5 @@
 import { Command, Option, UsageError } from 'clipanion';
-import type { ExecuteResult } from '../../src/contracts/index.ts';
+import { WORKSPACE_DIR, type ExecuteResult } from '../../src/contracts/index.ts';
 import { ZeblitCommand } from '../base-command.ts';
 import { toJson } from '../format.ts';
 import { isInt } from '../validators.ts';
@@ -25,8 +25,8 @@ export class RunCommand extends ZeblitCommand {
     ],
   });
 
-  project = Option.String('-p,--project', { description: 'The project (default: the current one)' });
-  cwd = Option.String('--cwd', { description: 'Folder inside /workspace (default /workspace)' });
+  project = Option.String('-p,--project', { description: 'The project (default: the folder project you are in, else the current one)' });
+  cwd = Option.String('--cwd', { description: 'Folder inside /workspace (default /workspace; in a subfolder of a folder project: that subfolder)' });
   vars = Option.Array('-e,--env', { description: 'KEY=VALUE, repeatable' });
   timeout = Option.String('-t,--timeout', { description: 'Seconds before the command is killed (default 120, at most 3600)', validator: isInt(1, 3600) });
   detach = Option.Boolean('-d,--detach', false, { description: 'Start it in the background and print the run id' });
@@ -34,7 +34,10 @@ export class RunCommand extends ZeblitCommand {
   command = Option.Rest({ required: 1, name: 'command' });
 
   async run(): Promise<number> {
-    const ref = this.projectRef(this.project);
+    const chosen = await this.resolveProject(this.project);
+    const ref = chosen.ref;
+    // In a subfolder of a folder project: the command runs there, as it would in a local shell.
+    const cwd = this.cwd ?? (chosen.subdir ? `${WORKSPACE_DIR}/${chosen.subdir}` : undefined);
     const env: Record<string, string> = {};
     for (const kv of this.vars ?? []) {
       const m = ENV.exec(kv);
@@ -43,7 +46,7 @@ export class RunCommand extends ZeblitCommand {
     }
     const body = {
       command: this.command.length === 1 ? (this.command[0] ?? '') : this.command,
-      ...(this.cwd ? { cwd: this.cwd } : {}),
+      ...(cwd ? { cwd } : {}),
       env,
       ...(this.timeout !== undefined ? { timeout_seconds: this.timeout } : {}),
       ...(this.stdin ? { stdin: await this.readStdin() } : {}),

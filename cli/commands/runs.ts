@@ -27,7 +27,7 @@ export class RunsCommand extends ZeblitCommand {
   quiet = Option.Boolean('-q,--quiet', false, { description: 'Print only the run ids, one a line' });
 
   async run(): Promise<number> {
-    const ref = this.projectRef(this.project);
+    const ref = await this.projectRef(this.project);
     if (this.kill) {
       const run = await (await this.client()).containers.kill(ref, this.kill);
       this.emit(run, (r) => `${r.id} ${r.status}${r.exit_code === null ? '' : ` (exit ${r.exit_code})`}\n`);

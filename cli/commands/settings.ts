@@ -23,6 +23,10 @@ export function parseSettingValue(key: Key, raw: string): ProjectSettingsPatch[K
       return n;
     });
   }
+  if (key === 'git_author') {
+    if (/^(none|null|off|)$/i.test(v)) return null;
+    return v;
+  }
   if (key === 'monthly_budget_usd') {
     if (/^(none|null|off)$/i.test(v)) return null;
     const n = Number(v.replace(/^\$/, ''));
@@ -69,7 +73,7 @@ export class SettingsCommand extends ZeblitCommand {
   project = Option.String('-p,--project', { description: 'Project id or name (default: the current project)' });
 
   async run(): Promise<number> {
-    const p = await (await this.client()).projects.get(this.projectRef(this.project));
+    const p = await (await this.client()).projects.get(await this.projectRef(this.project));
     this.emit(p.settings, () => settingsText(p));
     return 0;
   }
@@ -88,6 +92,7 @@ export class SettingsSetCommand extends ZeblitCommand {
       ['Cap LLM spending of this project', '$0 settings set monthly_budget_usd 5'],
       ['More memory for another project', '$0 settings set memory_mb 4096 -p my-api'],
       ['An environment variable for its commands', '$0 settings set env.DEBUG 1'],
+      ['A folder project in git: commit each agent turn', '$0 settings set git_commit on && $0 settings set git_author "Ada <ada@example.com>"'],
     ],
   });
 
@@ -97,7 +102,7 @@ export class SettingsSetCommand extends ZeblitCommand {
 
   async run(): Promise<number> {
     const client = await this.client();
-    const ref = this.projectRef(this.project);
+    const ref = await this.projectRef(this.project);
     let patch: ProjectSettingsPatch;
     if (this.key.startsWith('env.')) {
       const name = this.key.slice(4);
@@ -130,7 +135,7 @@ export class SettingsResetCommand extends ZeblitCommand {
 
   async run(): Promise<number> {
     const client = await this.client();
-    const ref = this.projectRef(this.project);
+    const ref = await this.projectRef(this.project);
     let patch: ProjectSettingsPatch;
     if (this.key.startsWith('env.')) {
       const current = await client.projects.get(ref);

@@ -18,7 +18,7 @@ export class StartCommand extends ZeblitCommand {
   project = Option.String({ name: 'project', required: false });
 
   async run(): Promise<number> {
-    const ref = this.projectRef(this.project);
+    const ref = await this.projectRef(this.project);
     const status = await withContainerProgress(this, ref, `Starting the container of ${ref}`, (c) => c.containers.start(ref));
     this.emit(status, (s) => containerDetails(s));
     return 0;

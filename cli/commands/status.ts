@@ -12,7 +12,7 @@ export class StatusCommand extends ZeblitCommand {
     category: 'Containers',
     description: 'Everything at a glance: daemon, engine, the current project and its container, runs, errors, LLM cost; or one project in detail',
     details: `
-      Without a project: the daemon and the container engine, the current project (see \`zeblit use\`) with its container, the runs in progress and the latest errors, and what LLM calls cost today and this month against the budgets.
+      Without a project: the daemon and the container engine, the project of the folder you are in, else the current one (see \`zeblit use\`), with its container, the runs in progress and the latest errors, and what LLM calls cost today and this month against the budgets.
 
       With a project: its container in detail (state, image, limits, health, ports, why it stopped).
 
@@ -37,7 +37,8 @@ export class StatusCommand extends ZeblitCommand {
       this.emit(data, ({ project: p, container: c }) => containerDetails(c, p));
       return 0;
     }
-    const current = this.config().current_project;
+    // The project of the folder you are in, else the one `zeblit use` chose (resolveProject's rules, without failing when neither).
+    const current = (await this.folderProject())?.ref ?? this.config().current_project;
     const connection = describeConnection(this.connection());
     const dashboard = await this.read('dashboard', `dashboard ${current ?? ''}`, (client) => loadDashboard(client, current, connection));
     this.emit(dashboard, (d) => renderDashboard(d, this.color));

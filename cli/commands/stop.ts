@@ -18,7 +18,7 @@ export class StopCommand extends ZeblitCommand {
   project = Option.String({ name: 'project', required: false });
 
   async run(): Promise<number> {
-    const ref = this.projectRef(this.project);
+    const ref = await this.projectRef(this.project);
     const client = await this.client();
     const status = await withSpinner(this.context.stderr, this.env, `Stopping the container of ${ref}`, () => client.containers.stop(ref));
     this.emit(status, (s) => containerDetails(s));

@@ -134,6 +134,7 @@ export class AutoFix {
         res = await this.d.agents.chat(
           { userId: null, project },
           { message: fixRequest(failure, attempt, lastOutput), agent: 'engineer', conversation_id: conversationId ?? undefined, stream: false },
+          { kind: 'autofix' },
         );
       } catch (err) {
         return void emit('gave_up', attempt, `the Engineer could not start: ${(err as Error).message}`);

@@ -329,11 +329,12 @@ async function askApproval(deps: LoopDeps, turn: Turn, agent: AgentName, tool: s
 }
 
 function toolContext(deps: LoopDeps, turn: Turn, agent: AgentName, depth: number, step: ChatStep): ToolContext {
-  const { project, conversationId, userId, onRecord } = turn.init;
+  const { project, conversationId, messageId, userId, onRecord } = turn.init;
   return {
     project,
     agent,
     conversationId,
+    turnId: messageId,
     userId,
     signal: turn.signal,
     services: deps.services,

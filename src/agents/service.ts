@@ -20,6 +20,7 @@ import {
   type ChatMessage,
   type ChatResponse,
   type ChatStreamRecord,
+  type CheckpointKind,
   type Conversation,
   type HistoryQuery,
   type Project,
@@ -29,6 +30,7 @@ import {
 import type { Db } from '../db/index.ts';
 import type { EventBus } from '../events/index.ts';
 import type { CallMeta, LlmClient, LlmMessage } from '../llm/index.ts';
+import { commitPaths } from '../projects/index.ts';
 import { Approvals } from './approvals.ts';
 import { DEFAULT_CONTEXT_BUDGET, estimateTokens, historyWithin, pathsIn, projectSection, wellFormed, type ProjectSnapshot } from './context.ts';
 import { AGENTS, agentDefinition, systemPrompt } from './definitions.ts';
@@ -47,6 +49,8 @@ export interface ChatContext {
 export interface ChatOptions {
   onRecord?: (rec: ChatStreamRecord) => void;
   signal?: AbortSignal;
+  /** What the turn's checkpoint is: a person's request (default) or an auto-fix attempt. */
+  kind?: CheckpointKind;
 }
 
 export type ConversationWithMessages = Conversation & { messages: ChatMessage[] };
@@ -256,6 +260,8 @@ export class AgentService {
         if (!existing) this.store.create({ id: conversationId, projectId: project.id, userId: ctx.userId, agent, firstMessage: input.message });
         this.store.append({ conversationId, role: 'user', agent: null, content: input.message });
         this.store.append({ id: messageId, conversationId, role: 'assistant', agent, content: '', status: null, steps: [], usage: emptyUsage() });
+        // The turn's checkpoint: from now on what it changes is one reviewable, undoable unit.
+        this.deps.files.checkpoints.begin({ id: messageId, projectId: project.id, conversationId, agent, kind: opts.kind ?? 'turn', request: input.message });
       },
       save: (t, status) => this.store.saveTurn(messageId, { content: t.answer, modelContent: t.exchange, status, steps: t.steps, usage: t.usage }),
     });
@@ -268,6 +274,8 @@ export class AgentService {
 
     try {
       onRecord({ type: 'start', conversation_id: conversationId, message_id: messageId, agent });
+      // The user's own edits since the last look are recorded (author host) before the agent reads anything.
+      await this.deps.files.syncHost(project.id, project.path ? 'host' : 'external');
       const budget = this.options.contextBudgetTokens ?? DEFAULT_CONTEXT_BUDGET;
       turn.projectSection = await projectSection(this.loopDeps.services, project, { budgetTokens: Math.floor(budget / 3), message: input.message }, this.snapshots);
       const historyBudget = Math.max(1_000, budget - estimateTokens(turn.projectSection) - estimateTokens(input.message));
@@ -291,6 +299,7 @@ export class AgentService {
       if (result.status === 'completed') turn.answer = result.answer;
       turn.save(result.status);
       this.store.addCost(conversationId, turn.usage.cost_usd);
+      await this.closeCheckpoint(project, turn, agent, input.message, result.status);
       const response = this.response(turn, agent, result.status, result.error);
       onRecord({ type: 'done', response });
       this.turnEnded({ project, userId: ctx.userId, conversationId, agent, status: result.status, durationMs: this.now() - startedAt, answer: turn.answer });
@@ -301,6 +310,31 @@ export class AgentService {
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
       this.busy.delete(conversationId);
+    }
+  }
+
+  /**
+   * The turn's checkpoint gets its files (after the scans of its commands),
+   * and with the project setting git_commit a folder project's repository
+   * gets a commit of them. Never fails the turn: what went wrong is noted.
+   */
+  private async closeCheckpoint(project: Project, turn: Turn, agent: AgentName, request: string, status: TurnStatus): Promise<void> {
+    const { messageId } = turn.init;
+    const files = this.deps.files;
+    let cp;
+    try {
+      cp = await files.finishTurn(project.id, messageId, status, turn.runs);
+    } catch {
+      return; // the project went meanwhile
+    }
+    if (!project.settings.git_commit || !project.path) return;
+    try {
+      const title = request.split('\n')[0]?.trim().slice(0, 72) ?? '';
+      const message = `zeblit(${agent}): ${title}\n\n${request.slice(0, 2_000)}\n\nZeblit-Turn: ${messageId}\nZeblit-Conversation: ${turn.init.conversationId}\n`;
+      const res = await commitPaths({ folder: project.path, paths: cp.files.map((f) => f.path), message, author: project.settings.git_author });
+      files.checkpoints.setCommit(project.id, messageId, res.commit, res.note);
+    } catch (err) {
+      files.checkpoints.setCommit(project.id, messageId, null, `git failed: ${(err as Error).message}`);
     }
   }
 

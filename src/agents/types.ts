@@ -25,6 +25,8 @@ export interface ToolContext {
   project: Project;
   agent: AgentName;
   conversationId: string;
+  /** The turn (its checkpoint): the versions a tool records through the files service carry it. */
+  turnId?: string;
   userId: string | null;
   signal: AbortSignal;
   services: ToolServices;

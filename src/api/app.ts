@@ -19,6 +19,7 @@ import { backupRoutes } from './routes/backup.ts';
 import { DOCS_PATHS, docsRoutes } from './routes/docs.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { fileRoutes } from './routes/files.ts';
+import { checkpointRoutes } from './routes/checkpoints.ts';
 import { isFileBody } from './routes/file-paths.ts';
 import { containerRoutes } from './routes/containers.ts';
 import { runRoutes } from './routes/runs.ts';
@@ -83,6 +84,7 @@ export function createApp(deps: AppDeps): ZeblitApp {
   api.route('/', auditRoutes(deps));
   api.route('/', consoleRoutes(deps));
   api.route('/', fileRoutes(deps));
+  api.route('/', checkpointRoutes(deps));
   api.route('/', containerRoutes(deps));
   api.route('/', runRoutes(deps));
   api.route('/', agentRoutes(deps));

@@ -124,7 +124,7 @@ describe('GET /api/v1/openapi.json', () => {
 
   test('list queries are documented', () => {
     const list = doc.paths['/projects']?.get?.parameters?.map((p) => `${p.in}:${p.name}`).sort();
-    assert.deepEqual(list, ['query:limit', 'query:offset', 'query:q', 'query:status']);
+    assert.deepEqual(list, ['query:contains', 'query:limit', 'query:offset', 'query:q', 'query:status']);
     const audit = doc.paths['/audit']?.get?.parameters?.map((p) => p.name).sort();
     assert.deepEqual(audit, ['action', 'limit', 'offset', 'outcome', 'since', 'until', 'user_id']);
   });

@@ -57,7 +57,7 @@ export function makeTestApp(config: Partial<ApiConfig> = {}, now: () => number =
   const bus = new EventBus(database.db, { now });
   const consoleService = new ConsoleService(database.db, bus, { now });
   const containers = new Containers(database.db, paths, { now });
-  const files = new FileService(database.db, bus, paths, { now });
+  const files = new FileService(database.db, bus, paths, { now, workspaceOf: (id) => projects.workspaceOf(id) }, { busy: (id) => containers.hasActiveRuns(id) });
   // No provider from the environment: a test configures one (deps.llm.update) against the fake LLM server.
   const llm = new LlmService({ db: database.db, secret, env: {}, projects, now });
   const agents = new AgentService({ db: database.db, bus, llm, files, containers, console: consoleService }, { now });
@@ -118,6 +118,7 @@ export function makeTestApp(config: Partial<ApiConfig> = {}, now: () => number =
     close() {
       deps.scheduler.close();
       void deps.agents.close();
+      files.close();
       database.close();
       rmSync(home, { recursive: true, force: true });
     },

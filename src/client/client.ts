@@ -8,6 +8,7 @@ import { AuthApi } from './auth.ts';
 import { ConsoleApi } from './console.ts';
 import { ContainersApi } from './containers.ts';
 import { FilesApi } from './files.ts';
+import { CheckpointsApi } from './checkpoints.ts';
 import { LlmApi } from './llm.ts';
 import { TelegramApi } from './telegram.ts';
 import { OpenAICompatApi } from './openai.ts';
@@ -59,6 +60,7 @@ export class ZeblitClient implements Requester {
   readonly audit: AuditApi;
   readonly containers: ContainersApi;
   readonly files: FilesApi;
+  readonly checkpoints: CheckpointsApi;
   readonly console: ConsoleApi;
   readonly agents: AgentsApi;
   readonly llm: LlmApi;
@@ -77,6 +79,7 @@ export class ZeblitClient implements Requester {
     this.audit = new AuditApi(this);
     this.containers = new ContainersApi(this);
     this.files = new FilesApi(this);
+    this.checkpoints = new CheckpointsApi(this);
     this.console = new ConsoleApi(this);
     this.agents = new AgentsApi(this);
     this.llm = new LlmApi(this);

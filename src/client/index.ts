@@ -10,6 +10,7 @@ export { UsersApi } from './users.ts';
 export { AuthApi, type TokenRequestBody, type TelegramVerifyBody, type TelegramVerifyResult } from './auth.ts';
 export { AuditApi, type AuditListParams } from './audit.ts';
 export { ContainersApi, type RunListParams } from './containers.ts';
+export { CheckpointsApi, type CheckpointListParams } from './checkpoints.ts';
 export { FilesApi, filePathSegment, type ListParams, type TreeParams, type SearchParams, type TransferOptions } from './files.ts';
 export { uploadStream, downloadStream, type OnProgress, type DownloadResult, type UploadRequest } from './transfer.ts';
 export { streamNdjson, streamSse, type StreamRequest, type StreamRequester } from './stream.ts';

@@ -12,8 +12,10 @@ export class ProjectsApi {
     return this.r.request('GET', '/projects', { query: { ...query } });
   }
 
+  /** A folder project reads its folder, a git one clones first: those may take minutes, not the default deadline. */
   create(body: CreateProjectRequest): Promise<Project> {
-    return this.r.request('POST', '/projects', { json: body });
+    const slow = body.path !== undefined || body.git !== undefined;
+    return this.r.request('POST', '/projects', { json: body, ...(slow ? { timeoutMs: 30 * 60_000 } : {}) });
   }
 
   templates(): Promise<Template[]> {
@@ -28,8 +30,9 @@ export class ProjectsApi {
     return this.r.request('PUT', `/projects/${seg(ref)}`, { json: body });
   }
 
-  delete(ref: string): Promise<Project> {
-    return this.r.request('DELETE', `/projects/${seg(ref)}`);
+  /** `purge`: a folder project's folder is removed too (never otherwise). */
+  delete(ref: string, opts: { purge?: boolean } = {}): Promise<Project> {
+    return this.r.request('DELETE', `/projects/${seg(ref)}`, opts.purge ? { query: { purge: '1' } } : {});
   }
 
   archive(ref: string): Promise<Project> {

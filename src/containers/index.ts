@@ -35,7 +35,7 @@ import { Images } from './images.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { Monitor } from './monitor.ts';
 import { realTimers, silentLog, type ContainersOptions, type Log } from './options.ts';
-import { LABEL_CONFIG, defaultContainerUser, ownLabels, type WorkspaceMode } from './profile.ts';
+import { LABEL_CONFIG, containerUserFor, defaultContainerUser, ownLabels, type ProjectUser, type WorkspaceMode } from './profile.ts';
 import { discoverEndpoint } from './discovery.ts';
 import type { Endpoint } from './engine.ts';
 import { WorkspaceChannel } from './workspace-channel.ts';
@@ -76,6 +76,8 @@ export class Containers {
   private readonly runGates = new Set<(projectId: string) => Promise<void>>();
   /** Archive mode's copies in and out of containers (see workspace-channel.ts). */
   readonly workspaceChannel: WorkspaceChannel;
+  /** Who a project's commands run as (a folder project: the folder's owner, never root). */
+  readonly userFor: (project: Pick<Project, 'path'>) => ProjectUser;
 
   constructor(db: Db, paths: ZeblitPaths, opts: ContainersOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -89,10 +91,12 @@ export class Containers {
     });
     this.images = new Images({ templates: TEMPLATES, overrides: opts.images, publish: (s) => this.events.emit('build.status', s), now: this.now });
     this.store = new ContainerStore(db, this.now);
-    const workspace = (id: string) => projectWorkspace(paths, id);
+    // A folder project's workspace is its own folder (stored, real path); the others live under $ZEBLIT_HOME.
+    const workspace = (id: string) => this.store.project(id)?.path ?? projectWorkspace(paths, id);
     const owner = ownLabels(paths.home);
     this.mode = resolveWorkspaceMode(opts.workspaceMode ?? 'auto', opts.discover ?? (() => discoverEndpoint()));
-    const user = opts.user ?? defaultContainerUser();
+    const baseUser = opts.user ?? defaultContainerUser();
+    this.userFor = (project) => containerUserFor(project, baseUser);
     this.lifecycle = new Lifecycle({
       gate: this.gate,
       images: this.images,
@@ -100,7 +104,7 @@ export class Containers {
       events: this.events,
       workspace,
       homeDir: (id) => join(paths.projects, id, 'home'),
-      user,
+      userFor: this.userFor,
       owner,
       now: this.now,
       log: this.log,
@@ -110,7 +114,7 @@ export class Containers {
       stopTimeoutSeconds: opts.stopTimeoutSeconds ?? 5,
       workspaceMode: this.mode,
     });
-    this.workspaceChannel = new WorkspaceChannel({ gate: this.gate, lifecycle: this.lifecycle, project: (id) => this.store.project(id), user });
+    this.workspaceChannel = new WorkspaceChannel({ gate: this.gate, lifecycle: this.lifecycle, project: (id) => this.store.project(id), userFor: this.userFor });
     this.executor = new Executor({
       lifecycle: this.lifecycle,
       store: this.store,
@@ -257,6 +261,12 @@ export class Containers {
 
   // ---- commands ----
 
+  /** Whether a command runs in the project's container now (what it writes is its run's, found by the scan after it). */
+  hasActiveRuns(projectId: string): boolean {
+    for (const run of this.executor.active.values()) if (run.row.project_id === projectId) return true;
+    return false;
+  }
+
   /** Starts a command (auto-starting the container). Wait on `run.finished`, listen to it, or leave it (detach). */
   run(ctx: RunContext, project: Project, input: ExecuteInput, signal?: AbortSignal): Promise<ActiveRun> {
     return this.executor.start(ctx, project, input, signal);
@@ -349,7 +359,7 @@ export class Containers {
 
   private statusNow(live: ReturnType<Lifecycle['live']>): ContainerStatus {
     const desired = live.image ? this.lifecycle.desiredSpec(live.project, live.image).labels[LABEL_CONFIG] ?? null : null;
-    return statusOf(live, desired);
+    return statusOf(live, desired, this.userFor(live.project));
   }
 }
 export { bridgeEvents } from './bridge.ts';

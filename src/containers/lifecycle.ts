@@ -44,7 +44,8 @@ export interface LifecycleDeps {
   workspace: (projectId: string) => string;
   /** Host folder behind the home volume. */
   homeDir: (projectId: string) => string;
-  user: ContainerUser;
+  /** The uid:gid a project's container runs as (a folder project: the folder's owner). */
+  userFor: (project: Project) => ContainerUser;
   /** ownLabels() of this home: on every container, network and volume. */
   owner: Record<string, string>;
   now: () => number;
@@ -107,7 +108,7 @@ export class Lifecycle {
 
   /** The spec the project's settings ask for now (to tell whether the container is stale). */
   desiredSpec(project: Project, image: string): ContainerSpec {
-    return buildSpec({ project, image, workspace: this.d.workspace(project.id), user: this.d.user, owner: this.d.owner, workspaceMode: this.d.workspaceMode });
+    return buildSpec({ project, image, workspace: this.d.workspace(project.id), user: this.d.userFor(project), owner: this.d.owner, workspaceMode: this.d.workspaceMode });
   }
 
   /** Project deletion: container, network and volume go. When the engine is down, reconciliation removes them later. */
@@ -208,7 +209,7 @@ export class Lifecycle {
         await engine.removeContainer(info.id);
         info = null;
       }
-      const id = info ? info.id : await this.create(engine, spec);
+      const id = info ? info.id : await this.create(engine, spec, project);
       if (!info?.running) await this.startOrRepublish(engine, live, id, spec);
       const now = await engine.inspectContainer(live.containerId ?? id);
       if (!now?.running) throw new ZeblitError('UNAVAILABLE', `The container stopped right after it started (${exitReason(now?.exitCode ?? null, now?.oomKilled ?? false, now?.error ?? null)})`);
@@ -241,10 +242,10 @@ export class Lifecycle {
     return live;
   }
 
-  private async create(engine: ContainerEngine, spec: ContainerSpec): Promise<string> {
-    const projectId = spec.labels[LABEL_PROJECT] ?? '';
+  private async create(engine: ContainerEngine, spec: ContainerSpec, project: Project): Promise<string> {
+    const projectId = project.id;
     const labels = { ...this.d.owner, [LABEL_PROJECT]: projectId };
-    this.prepareHost(projectId);
+    this.prepareHost(project);
     const local = engine.endpoint.startsWith('unix://');
     // Independent of each other: in parallel (a bridge network takes a while to set up).
     await Promise.all([
@@ -345,16 +346,23 @@ export class Lifecycle {
     }
   }
 
-  /** The workspace and the home folder exist and belong to the container's user. */
-  private prepareHost(projectId: string): void {
-    const ws = this.d.workspace(projectId);
-    const home = this.d.homeDir(projectId);
-    mkdirSync(ws, { recursive: true });
+  /**
+   * The workspace and the home folder exist and belong to the container's
+   * user. A folder project's folder is the user's own: never created, never
+   * chowned (its container runs as its owner instead).
+   */
+  private prepareHost(project: Project): void {
+    const ws = this.d.workspace(project.id);
+    const home = this.d.homeDir(project.id);
+    if (project.path) {
+      if (!statSync(project.path, { throwIfNoEntry: false })?.isDirectory())
+        throw new ZeblitError('NOT_FOUND', `The folder of project ${project.name}, ${project.path}, is gone`, { suggestion: 'Put the folder back, or delete the project (the folder is never deleted with it).' });
+    } else mkdirSync(ws, { recursive: true });
     mkdirSync(home, { recursive: true, mode: 0o700 });
-    const { uid, gid } = this.d.user;
+    const { uid, gid } = this.d.userFor(project);
     if (process.getuid?.() !== 0) return;
     // A root daemon hands the files to the non-root container user (only when not done yet: trees can be big).
-    if (statSync(ws).uid !== uid) chownTree(ws, uid, gid);
+    if (!project.path && statSync(ws).uid !== uid) chownTree(ws, uid, gid);
     if (statSync(home).uid !== uid) chownSync(home, uid, gid);
   }
 }

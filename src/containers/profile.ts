@@ -6,7 +6,8 @@
  * see that settings changed and recreate the container.
  */
 import { createHash } from 'node:crypto';
-import type { Project } from '../contracts/index.ts';
+import { statSync, type Stats } from 'node:fs';
+import type { ContainerStatus, Project } from '../contracts/index.ts';
 import { WORKSPACE_DIR } from '../contracts/index.ts';
 import type { ContainerSpec } from './engine.ts';
 
@@ -55,6 +56,29 @@ export function defaultContainerUser(env: NodeJS.ProcessEnv = process.env, ids: 
   const sg = Number(env.SUDO_GID);
   if (Number.isInteger(su) && su > 0) return { uid: su, gid: Number.isInteger(sg) && sg > 0 ? sg : su };
   return { uid: 1000, gid: 1000 };
+}
+
+/** Who a project's commands run as, and why (ContainerStatus.user). */
+export type ProjectUser = ContainerStatus['user'];
+
+/**
+ * The user of one project's container. A folder project's container runs as
+ * the folder's owner, so what its commands write belongs to the user on the
+ * host (on Docker Desktop and OrbStack the engine maps ownership itself and
+ * the same uid:gid does no harm). Never uid 0: a folder owned by root keeps
+ * the default non-root user, and the status says so.
+ */
+export function containerUserFor(project: Pick<Project, 'path'>, base: ContainerUser, stat: (path: string) => Stats = statSync): ProjectUser {
+  if (!project.path) return { ...base, source: 'daemon', note: null };
+  let st: Stats;
+  try {
+    st = stat(project.path);
+  } catch (e) {
+    return { ...base, source: 'default', note: `the folder ${project.path} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}): the default user` };
+  }
+  if (st.uid === 0)
+    return { ...base, source: 'default', note: `the folder ${project.path} belongs to root; containers never run as root, so commands run as ${base.uid}:${base.gid} and may not be able to write in it` };
+  return { uid: st.uid, gid: st.gid, source: 'folder_owner', note: null };
 }
 
 export interface ProfileInput {

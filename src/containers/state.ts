@@ -61,7 +61,7 @@ export function serialize<T>(live: Live, fn: () => Promise<T>): Promise<T> {
   return next;
 }
 
-export function statusOf(live: Live, desiredHash: string | null): ContainerStatus {
+export function statusOf(live: Live, desiredHash: string | null, user: ContainerStatus['user']): ContainerStatus {
   const s = live.project.settings;
   return {
     project_id: live.project.id,
@@ -80,6 +80,7 @@ export function statusOf(live: Live, desiredHash: string | null): ContainerStatu
     active_runs: live.activeRuns.size,
     idle_timeout_minutes: s.idle_timeout_minutes,
     config_stale: live.containerId !== null && desiredHash !== null && live.configHash !== null && live.configHash !== desiredHash,
+    user,
   };
 }
 

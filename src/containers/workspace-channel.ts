@@ -21,7 +21,7 @@ export interface WorkspaceChannelDeps {
   gate: EngineGate;
   lifecycle: Lifecycle;
   project: (projectId: string) => Project | undefined;
-  user: ContainerUser;
+  userFor: (project: Pick<Project, 'path'>) => ContainerUser;
 }
 
 /** Paths per `rm` (argv stays far below ARG_MAX). */
@@ -49,7 +49,8 @@ export class WorkspaceChannel {
       archive.resume();
       return;
     }
-    await (await this.d.gate.get()).putArchive(id, WORKSPACE_DIR, ownedBy(archive, this.d.user));
+    const user = this.d.userFor(this.d.project(projectId) ?? { path: null });
+    await (await this.d.gate.get()).putArchive(id, WORKSPACE_DIR, ownedBy(archive, user));
   }
 
   /** Removes workspace-relative paths (files or folders) in the container. */

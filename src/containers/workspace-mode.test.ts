@@ -16,6 +16,7 @@ const project: Project = {
   template: 'blank',
   status: 'active',
   settings: { ...DEFAULT_SETTINGS, ports: [8080] },
+  path: null,
   created_at: 1,
   updated_at: 1,
 };

@@ -59,6 +59,14 @@ export const ContainerStatus = z.object({
   active_runs: z.number().int(),
   idle_timeout_minutes: z.number().int(),
   config_stale: z.boolean().describe('Settings changed since the container was created: a restart applies them'),
+  user: z
+    .object({
+      uid: z.number().int(),
+      gid: z.number().int(),
+      source: z.enum(['daemon', 'folder_owner', 'default']).describe("daemon: the daemon's user; folder_owner: the owner of a folder project's folder; default: 1000:1000, because the folder (or the daemon) is root's and containers never run as root"),
+      note: z.string().nullable(),
+    })
+    .describe('Who commands in the container run as'),
 });
 export type ContainerStatus = z.infer<typeof ContainerStatus>;
 

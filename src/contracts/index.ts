@@ -17,6 +17,7 @@ export * from './lock.ts';
 export * from './llm.ts';
 export * from './agents.ts';
 export * from './telegram.ts';
+export * from './checkpoints.ts';
 export * from './scheduler.ts';
 export * from './openai.ts';
 export * from './backup.ts';

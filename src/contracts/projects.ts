@@ -46,6 +46,14 @@ const SETTINGS_FIELDS = {
   auto_fix: z.boolean().describe('A failed run or a new detected error starts an Engineer turn to fix it'),
   auto_fix_attempts: z.number().int().min(1).max(10),
   monthly_budget_usd: z.number().min(0).nullable().describe('LLM spending cap for this project per calendar month (UTC); null: none'),
+  git_commit: z.boolean().describe("A folder project in a git repository: commit each agent turn's files on the current branch (never pushed)"),
+  git_author: z
+    .string()
+    .trim()
+    .regex(/^[^<>\n]+ <[^<>\s]+>$/, 'Name <email>')
+    .max(200)
+    .nullable()
+    .describe('Author of those commits, "Name <email>"; null: the repository\'s own git identity'),
 };
 
 export const ProjectSettings = z.strictObject({
@@ -60,6 +68,8 @@ export const ProjectSettings = z.strictObject({
   auto_fix: SETTINGS_FIELDS.auto_fix.default(false),
   auto_fix_attempts: SETTINGS_FIELDS.auto_fix_attempts.default(3),
   monthly_budget_usd: SETTINGS_FIELDS.monthly_budget_usd.default(null),
+  git_commit: SETTINGS_FIELDS.git_commit.default(false),
+  git_author: SETTINGS_FIELDS.git_author.default(null),
 });
 export type ProjectSettings = z.infer<typeof ProjectSettings>;
 export const DEFAULT_SETTINGS: ProjectSettings = ProjectSettings.parse({});
@@ -83,17 +93,53 @@ export const Project = z.object({
   settings: ProjectSettings,
   status: ProjectStatus,
   owner_id: z.string(),
+  path: z
+    .string()
+    .nullable()
+    .default(null)
+    .describe("A folder project: the user's own folder (real path, symlinks resolved at creation), bind-mounted at /workspace. null: a workspace Zeblit keeps under $ZEBLIT_HOME"),
   created_at: z.number().int(),
   updated_at: z.number().int(),
 });
 export type Project = z.infer<typeof Project>;
 
-export const CreateProjectRequest = z.strictObject({
-  name: PROJECT_NAME,
-  description: z.string().max(2000).default(''),
-  template: TemplateName.default('python'),
-  settings: ProjectSettings.partial().default({}),
-});
+/** A git URL the daemon may clone: https, ssh (also scp-like user@host:path) and file. Never git's ext:: or fd:: transports, which run commands. */
+export const GIT_URL = z
+  .string()
+  .trim()
+  .min(1)
+  .max(2000)
+  .refine((u) => !u.startsWith('-'), 'must not start with -')
+  .refine((u) => /^(https:\/\/|ssh:\/\/|file:\/\/|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)/.test(u), 'an https://, ssh://, file:// or user@host:path URL');
+
+const GIT_BRANCH = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255)
+  .regex(/^[^-\s~^:?*[\\][^\s~^:?*[\\]*$/, 'a branch name (no spaces, no ~^:?*[\\, not starting with -)');
+
+export const CreateProjectRequest = z
+  .strictObject({
+    name: PROJECT_NAME,
+    description: z.string().max(2000).default(''),
+    template: TemplateName.default('python'),
+    settings: ProjectSettings.partial().default({}),
+    path: z
+      .string()
+      .min(1)
+      .max(4096)
+      .refine((p) => p.startsWith('/'), 'an absolute path')
+      .optional()
+      .describe('Make a folder project of this folder (nothing in it is changed). With `git`: where to clone (must not exist, or be empty)'),
+    git: z
+      .strictObject({
+        url: GIT_URL,
+        branch: GIT_BRANCH.optional().describe('Default: the remote HEAD'),
+      })
+      .optional()
+      .describe('Clone this repository on the host (the git CLI) into `path`, default <clone_dir>/<name>, and make it a folder project'),
+  });
 export type CreateProjectRequest = z.input<typeof CreateProjectRequest>;
 
 export const UpdateProjectRequest = z
@@ -107,8 +153,19 @@ export type UpdateProjectRequest = z.input<typeof UpdateProjectRequest>;
 
 export const ProjectListQuery = z.object({
   q: z.string().max(200).optional().describe('Substring of the name or description'),
+  contains: z
+    .string()
+    .max(4096)
+    .refine((p) => p.startsWith('/'), 'an absolute path')
+    .optional()
+    .describe('Only the folder project whose folder is this path or contains it (what `zeblit` uses to find the project of the current directory)'),
   status: z.enum(['active', 'archived', 'all']).default('active'),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });
 export type ProjectListQuery = z.input<typeof ProjectListQuery>;
+
+export const DeleteProjectQuery = z.object({
+  purge: z.enum(['0', '1', 'true', 'false']).optional().describe("A folder project: also remove its folder from disk (never done otherwise)"),
+});
+export type DeleteProjectQuery = z.input<typeof DeleteProjectQuery>;

@@ -32,6 +32,8 @@ export interface FileServiceOptions {
   maxJsonContentBytes?: number;
   /** false: do without /proc/self/fd, as on macOS (tests run both ways). Default: detected. */
   procFd?: boolean;
+  /** A project's workspace folder (a folder project's own folder). Default: $ZEBLIT_HOME/projects/<id>/workspace. */
+  workspaceOf?: (projectId: string) => string;
 }
 
 /** A regular file as it is now, with its hash. `content` is set when it was read whole. */
@@ -54,6 +56,7 @@ export class FilesCore {
   readonly maxJsonContent: number;
   readonly retention: Retention;
   private readonly procFd: boolean | undefined;
+  private readonly workspaceOf: (projectId: string) => string;
   readonly blobs: BlobStore;
   readonly history: History;
   readonly recorder: Recorder;
@@ -73,20 +76,34 @@ export class FilesCore {
     this.maxJsonContent = opts.maxJsonContentBytes ?? 10 * 1024 * 1024;
     this.retention = opts.retention ?? DEFAULT_RETENTION;
     this.procFd = opts.procFd;
+    this.workspaceOf = opts.workspaceOf ?? ((id) => projectWorkspace(paths, id));
     this.blobs = new BlobStore(db, paths.blobs, opts.inlineBlobBytes ?? DEFAULT_INLINE_BLOB_BYTES, this.now);
     this.history = new History(db);
     this.recorder = new Recorder(bus, this.blobs, this.history, this.maxVersioned, this.now);
   }
 
-  /** The project's workspace, opened safely (its scratch folder sits beside it, out of the container's view). */
+  /**
+   * The project's workspace, opened safely. Its scratch folder is always
+   * $ZEBLIT_HOME/projects/<id>/scratch, out of the container's view (beside
+   * the workspace of a template project; a folder project's folder gets none).
+   */
   ws(projectId: string): SafeWorkspace {
     let ws = this.spaces.get(projectId);
     if (!ws) {
-      const root = projectWorkspace(this.paths, projectId);
-      ws = new SafeWorkspace(root, join(root, '..', 'scratch'), this.procFd);
+      const root = this.workspaceOf(projectId);
+      ws = new SafeWorkspace(root, join(this.paths.projects, projectId, 'scratch'), this.procFd);
       this.spaces.set(projectId, ws);
     }
     return ws;
+  }
+
+  /**
+   * Who made a change that was found rather than made through the API: in a
+   * folder project, the user on the host (whether a read or the watcher
+   * noticed it first); elsewhere, someone outside (`external`).
+   */
+  foundAuthor(projectId: string): string {
+    return this.workspaceOf(projectId) === projectWorkspace(this.paths, projectId) ? 'external' : 'host';
   }
 
   forget(projectId: string): void {
@@ -152,8 +169,9 @@ export class FilesCore {
 
   /**
    * Stats and hashes the file at `rel` (reads it only when its stat differs
-   * from the index). Large files are hashed by streaming. Caller holds the lock
-   * when it means to record what it finds.
+   * from the index, or when the index has no hash yet: a baseline row of an
+   * imported folder, whose hash is then remembered). Large files are hashed
+   * by streaming. Caller holds the lock when it means to record what it finds.
    */
   async observe(projectId: string, rel: string, opts: { wantContent?: boolean } = {}): Promise<Observed> {
     const ws = this.ws(projectId);
@@ -161,18 +179,22 @@ export class FilesCore {
     try {
       const ignored = this.ignores(projectId).ignores(f.rel);
       const idx = ignored ? undefined : this.history.index(projectId, f.rel);
-      const fresh = idx && idx.size === f.stat.size && idx.mtime_ms === f.stat.mtimeMs && idx.ctime_ms === f.stat.ctimeMs;
+      const same = idx !== undefined && idx.size === f.stat.size && idx.mtime_ms === f.stat.mtimeMs && idx.ctime_ms === f.stat.ctimeMs;
       const small = f.stat.size <= Math.max(this.maxVersioned, opts.wantContent ? this.maxJsonContent : 0);
-      if (fresh && !opts.wantContent) {
+      if (same && idx.sha256 !== null && !opts.wantContent) {
         const sample = readFd(f.fd, Math.min(8192, f.stat.size));
         return { rel: f.rel, stat: f.stat, sha256: idx.sha256, version: idx.version, ignored, content: null, binary: isBinaryContent(sample, f.stat.size > 8192), fresh: true };
       }
+      let o: Observed;
       if (small) {
         const content = readFd(f.fd, f.stat.size);
-        return { rel: f.rel, stat: f.stat, sha256: sha256Of(content), version: fresh ? idx.version : null, ignored, content, binary: isBinaryContent(content), fresh: Boolean(fresh) };
+        o = { rel: f.rel, stat: f.stat, sha256: sha256Of(content), version: same ? idx.version : null, ignored, content, binary: isBinaryContent(content), fresh: same };
+      } else {
+        const { sha256, sample } = await hashFd(f.fd);
+        o = { rel: f.rel, stat: f.stat, sha256, version: same ? idx.version : null, ignored, content: null, binary: isBinaryContent(sample, true), fresh: same };
       }
-      const { sha256, sample } = await hashFd(f.fd);
-      return { rel: f.rel, stat: f.stat, sha256, version: fresh ? idx.version : null, ignored, content: null, binary: isBinaryContent(sample, true), fresh: Boolean(fresh) };
+      if (same && idx.sha256 === null) this.history.setIndexHash(projectId, f.rel, o.sha256, f.stat);
+      return o;
     } finally {
       f.close();
     }
@@ -181,13 +203,22 @@ export class FilesCore {
   /**
    * Observes and, when the file changed since the index last saw it, records
    * that change (author `external`: found, not made through the API), so a
-   * write that follows never hides it. The caller holds the lock.
+   * write that follows never hides it. With `keepBaseline` (a write, move or
+   * delete is about to replace the file), a file of an imported folder whose
+   * content was never stored is stored now, quietly, as it is: what the
+   * change replaces can then be restored and undone. The caller holds the lock.
    */
-  async observeLocked(projectId: string, rel: string, opts: { wantContent?: boolean } = {}): Promise<Observed> {
+  async observeLocked(projectId: string, rel: string, opts: { wantContent?: boolean; keepBaseline?: boolean } = {}): Promise<Observed> {
     const o = await this.observe(projectId, rel, opts);
-    if (o.ignored || o.fresh) return o;
+    if (o.ignored) return o;
+    if (o.fresh) {
+      if (!opts.keepBaseline || o.version !== null || o.stat.size > this.maxVersioned) return o;
+      const content = o.content ?? (await this.observe(projectId, rel, { wantContent: true })).content;
+      this.record(projectId, [{ kind: 'write', path: o.rel, stat: o.stat, sha256: o.sha256, size: o.stat.size, content, ignored: false, existed: false, quiet: true, origin: 'as it was before its first change' }], { author: BASELINE_AUTHOR });
+      return { ...o, content, version: this.history.index(projectId, o.rel)?.version ?? null };
+    }
     const idx = this.history.index(projectId, o.rel);
-    this.record(projectId, [{ kind: 'write', path: o.rel, stat: o.stat, sha256: o.sha256, size: o.stat.size, content: o.content, ignored: false, existed: idx !== undefined }], { author: 'external' });
+    this.record(projectId, [{ kind: 'write', path: o.rel, stat: o.stat, sha256: o.sha256, size: o.stat.size, content: o.content, ignored: false, existed: idx !== undefined }], { author: this.foundAuthor(projectId) });
     return { ...o, version: this.history.index(projectId, o.rel)?.version ?? null };
   }
 
@@ -248,5 +279,8 @@ export async function hashFd(fd: number): Promise<{ sha256: string; sample: Buff
 }
 
 const EMPTY: IgnoreFile = [];
+
+/** The author of a file's content as it was found in an imported folder (stored just before its first change). */
+export const BASELINE_AUTHOR = 'baseline';
 
 export const invalidRef = (what: string) => new ZeblitError('VALIDATION_FAILED', what);

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { FileVersionInfo } from '../contracts/index.ts';
 import type { Db } from '../db/index.ts';
 import { file_index, file_versions } from './files.sql.ts';
@@ -56,6 +56,7 @@ export class History {
           size: ph('size'),
           author: ph('author'),
           run_id: ph('run_id'),
+          turn_id: ph('turn_id'),
           origin: ph('origin'),
           created_at: ph('created_at'),
         })
@@ -69,7 +70,49 @@ export class History {
         })
         .prepare(),
       deleteIndex: db.delete(file_index).where(and(eq(file_index.project_id, ph('project')), eq(file_index.path, ph('path')))).prepare(),
+      // Only a row still as it was observed: a change recorded meanwhile is never overwritten with an old hash.
+      setHash: db
+        .update(file_index)
+        .set({ sha256: sql`${ph('sha256')}` })
+        .where(
+          and(
+            eq(file_index.project_id, ph('project')),
+            eq(file_index.path, ph('path')),
+            sql`${file_index.sha256} IS NULL`,
+            eq(file_index.size, ph('size')),
+            eq(file_index.mtime_ms, ph('mtime')),
+            eq(file_index.ctime_ms, ph('ctime')),
+          ),
+        )
+        .prepare(),
     };
+  }
+
+  /** A baseline row's hash, once something computed it (no version: the file did not change). */
+  setIndexHash(projectId: string, path: string, sha256: string, stat: { size: number; mtimeMs: number; ctimeMs: number }): void {
+    this.q.setHash.run({ project: projectId, path, sha256, size: stat.size, mtime: stat.mtimeMs, ctime: stat.ctimeMs });
+  }
+
+  /** The versions of a project made by one turn, or by its runs (oldest first). */
+  byTurn(projectId: string, turnId: string, runIds: readonly string[]): VersionRow[] {
+    const mine = runIds.length > 0 ? or(eq(file_versions.turn_id, turnId), inArray(file_versions.run_id, [...runIds])) : eq(file_versions.turn_id, turnId);
+    return this.db
+      .select()
+      .from(file_versions)
+      .where(and(eq(file_versions.project_id, projectId), mine))
+      .orderBy(asc(file_versions.id))
+      .all();
+  }
+
+  /** The newest version of `path` older than version `n` (what the path was before a change). */
+  before(projectId: string, path: string, n: number): VersionRow | undefined {
+    return this.db
+      .select()
+      .from(file_versions)
+      .where(and(eq(file_versions.project_id, projectId), eq(file_versions.path, path), lt(file_versions.version, n)))
+      .orderBy(desc(file_versions.version))
+      .limit(1)
+      .get();
   }
 
   latest(projectId: string, path: string): VersionRow | undefined {
@@ -104,7 +147,7 @@ export class History {
 
   /** Inside a transaction callback: the prepared statement runs on the same connection. */
   insertVersion(_tx: Db, row: typeof file_versions.$inferInsert): void {
-    this.q.insertVersion.run({ ...row, sha256: row.sha256 ?? null, size: row.size ?? null, run_id: row.run_id ?? null, origin: row.origin ?? null });
+    this.q.insertVersion.run({ ...row, sha256: row.sha256 ?? null, size: row.size ?? null, run_id: row.run_id ?? null, turn_id: row.turn_id ?? null, origin: row.origin ?? null });
   }
 
   upsertIndex(_tx: Db, row: IndexRow): void {

@@ -99,6 +99,7 @@ export class IgnoreRules {
   /** Whether `rel` is ignored, itself or through a folder above it. */
   ignores(rel: string, isDir = false): boolean {
     if (rel === '') return false;
+    if (isGitPath(rel)) return true;
     let at = rel.indexOf('/');
     while (at >= 0) {
       if (this.matches(rel.slice(0, at), true)) return true;
@@ -109,6 +110,15 @@ export class IgnoreRules {
 
   /** For walkers that already know the parents are not ignored. */
   ignoresEntry(rel: string, isDir: boolean): boolean {
-    return this.matches(rel, isDir);
+    return isGitName(rel) || this.matches(rel, isDir);
   }
 }
+
+/**
+ * A repository's own database is never versioned, scanned or listed, whatever
+ * a .gitignore says (`!.git` cannot bring it back): its files change with
+ * every git command and mean nothing as project files.
+ */
+export const GIT_DIR = '.git';
+const isGitName = (rel: string) => rel === GIT_DIR || rel.endsWith(`/${GIT_DIR}`);
+export const isGitPath = (rel: string): boolean => rel === GIT_DIR || rel.startsWith(`${GIT_DIR}/`) || rel.includes(`/${GIT_DIR}/`) || rel.endsWith(`/${GIT_DIR}`);

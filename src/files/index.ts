@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type {
+  Checkpoint,
   CreateFileRequest,
+  TurnStatus,
+  UndoResult,
   DeleteResult,
   DiffQuery,
   FileChange,
@@ -32,13 +35,15 @@ import { CreateFileRequest as CreateSchema, ZeblitError } from '../contracts/ind
 import type { Db } from '../db/index.ts';
 import type { EventBus } from '../events/index.ts';
 import { packFolder } from './archive/pack.ts';
+import { Checkpoints, type BeginCheckpoint } from './checkpoints.ts';
 import { FilesCore, type FileServiceOptions } from './core.ts';
 import { list, tree } from './listing.ts';
 import { normalizePath } from './paths.ts';
 import { openRaw, readFile, statFile, type RawFile } from './read.ts';
 import type { ChangeContext } from './recorder.ts';
 import { pullInto, pushChanges, type RemoteWorkspaces } from './remote.ts';
-import { scanLocked, sinceMs } from './scan.ts';
+import { importBaselineLocked, recordPaths, scanLocked, sinceMs } from './scan.ts';
+import { HostWatcher } from './watch.ts';
 import { search } from './search.ts';
 import { uploadFile, type UploadOptions } from './upload.ts';
 import { diffVersions, getVersion, listVersions, restoreVersion } from './versions.ts';
@@ -54,6 +59,8 @@ export type { ArchiveChannel, RemoteWorkspaces } from './remote.ts';
 export type { FileServiceOptions } from './core.ts';
 export type { RawFile } from './read.ts';
 export type { ChangeContext } from './recorder.ts';
+export type { BeginCheckpoint } from './checkpoints.ts';
+export { BASELINE_AUTHOR } from './core.ts';
 export * as fileTables from './files.sql.ts';
 
 export interface FileServiceDeps {
@@ -61,6 +68,12 @@ export interface FileServiceDeps {
   remote?: RemoteWorkspaces;
   /** Reports failures of background work (pushes to a remote container). */
   onError?: (err: unknown, what: string) => void;
+  /** Whether a command runs in the project's container now (the host watcher leaves its changes to the scan after it). */
+  busy?: (projectId: string) => boolean;
+  /** false: never watch folders (scans before turns and runs find host edits). Default true. */
+  watch?: boolean;
+  /** The host watcher's debounce (default 30 ms). */
+  watchDebounceMs?: number;
 }
 
 export interface WriteInput extends ChangeContext {
@@ -74,10 +87,68 @@ export class FileService {
   private readonly remote: RemoteWorkspaces | undefined;
   private readonly onError: (err: unknown, what: string) => void;
 
+  private readonly watcher: HostWatcher | null;
+  /** Agent turns as reviewable, undoable units (see checkpoints.ts). */
+  readonly checkpoints: Checkpoints;
+
   constructor(db: Db, bus: EventBus, paths: ZeblitPaths, opts: FileServiceOptions = {}, deps: FileServiceDeps = {}) {
     this.core = new FilesCore(db, bus, paths, opts);
     this.remote = deps.remote;
     this.onError = deps.onError ?? (() => {});
+    this.checkpoints = new Checkpoints(this.core);
+    this.watcher =
+      deps.watch === false
+        ? null
+        : new HostWatcher(this.core, { busy: deps.busy, debounceMs: deps.watchDebounceMs, onError: this.onError, onRecorded: (id, changes) => this.pushLater(id, changes) });
+  }
+
+  /**
+   * A new folder project: its files become baseline index rows (no content
+   * copied; see importBaselineLocked), then its folder is watched.
+   */
+  async importFolder(projectId: string): Promise<{ files: number; duration_ms: number; watching: boolean }> {
+    const start = performance.now();
+    const { files } = await this.core.exclusive(projectId, () => importBaselineLocked(this.core, projectId));
+    const watching = this.watchHost(projectId);
+    return { files, duration_ms: sinceMs(start), watching };
+  }
+
+  /** Watches a folder project's folder for the user's own edits (recorded as author `host`); false when it cannot. */
+  watchHost(projectId: string): boolean {
+    return this.watcher?.watch(projectId) ?? false;
+  }
+
+  /**
+   * At the daemon's start, for a folder project: what the user changed while
+   * no daemon watched is recorded once (author host), by one scan; the
+   * watcher sees what comes after.
+   */
+  async catchUp(projectId: string): Promise<number> {
+    const res = await this.core.exclusive(projectId, () => scanLocked(this.core, projectId, { author: 'host' }));
+    if (res.changes.length > 0) this.pushLater(projectId, res.changes);
+    return res.changes.length;
+  }
+
+  /** Stops watching a folder (edits are then found by scans before each turn and run). */
+  unwatchHost(projectId: string): void {
+    this.watcher?.unwatch(projectId);
+  }
+
+  watchingHost(projectId: string): boolean {
+    return this.watcher?.watching(projectId) ?? false;
+  }
+
+  /**
+   * Before an agent turn and before a command run: the workspace as the user
+   * left it is recorded first, so nobody works on a stale view and history
+   * says who changed what. A watched folder only needs its pending events
+   * handled; any other workspace is scanned (and in archive mode what was
+   * found is pushed into the container).
+   */
+  async syncHost(projectId: string, author = 'host'): Promise<void> {
+    if (this.watcher?.watching(projectId)) return this.watcher.settle(projectId);
+    const res = await this.core.exclusive(projectId, () => scanLocked(this.core, projectId, { author }));
+    if (res.changes.length > 0) this.pushLater(projectId, res.changes);
   }
 
   /** The workspace folder on the host. */
@@ -315,9 +386,44 @@ export class FileService {
     return removed;
   }
 
+  /** An agent turn starts: the workspace as the user left it is recorded first, then the turn's checkpoint opens. */
+  async beginTurn(b: BeginCheckpoint, hostAuthor = 'host'): Promise<void> {
+    await this.settled(b.projectId);
+    await this.syncHost(b.projectId, hostAuthor);
+    this.checkpoints.begin(b);
+  }
+
+  /** An agent turn ended: once the scans after its commands are done, what it did becomes its checkpoint. */
+  async finishTurn(projectId: string, turnId: string, status: TurnStatus, runs: readonly string[]): Promise<Checkpoint> {
+    await this.settled(projectId);
+    return this.core.exclusive(projectId, () => this.checkpoints.finish(projectId, turnId, status, runs));
+  }
+
+  /** Undoes a turn (see Checkpoints.undo); the user's own edits are recorded first so they are never overwritten unseen. */
+  async undoTurn(projectId: string, turnId: string | null, opts: { force: boolean; author: string; hostAuthor?: string }): Promise<UndoResult> {
+    await this.settled(projectId);
+    const hostAuthor = opts.hostAuthor ?? 'host';
+    await this.syncHost(projectId, hostAuthor);
+    const id = turnId ?? this.checkpoints.latestUndoable(projectId).id;
+    // The turn's own files are looked at once more, whatever the watcher heard yet: an edit is never overwritten unseen.
+    const paths = this.checkpoints.get(projectId, id).files.map((f) => f.path);
+    const found = await this.core.exclusive(projectId, () => recordPaths(this.core, projectId, paths, { author: hostAuthor }));
+    if (found.length > 0) this.pushLater(projectId, found);
+    return this.checkpoints.undo(projectId, id, opts, {
+      write: (pid, path, data, ctx) => this.write(pid, path, data, ctx),
+      delete: (pid, path, ctx) => this.delete(pid, path, ctx),
+    });
+  }
+
   /** Drops cached handles of a project (its folder is going away). */
   forget(projectId: string): void {
+    this.watcher?.unwatch(projectId);
     this.core.forget(projectId);
+  }
+
+  /** Shutdown: the host watchers stop. */
+  close(): void {
+    this.watcher?.close();
   }
 
   private filesAt(projectId: string, rel: string): FileChange[] {

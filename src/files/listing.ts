@@ -2,6 +2,7 @@ import { ZeblitError, isTrue, FileListQuery, TreeQuery, type FileEntry, type Fil
 import type { FilesCore } from './core.ts';
 import { compileGlob } from './glob.ts';
 import { baseName, normalizePath } from './paths.ts';
+import { GIT_DIR } from './ignore.ts';
 import { TEMP_PREFIX, typeOf } from './safe-fs/index.ts';
 
 const notAFolder = (rel: string) => new ZeblitError('INVALID_PATH', `${rel} is a file, not a folder`, { suggestion: 'GET /files/{path} reads a file.' });
@@ -30,7 +31,8 @@ export function tree(core: FilesCore, projectId: string, input: TreeQuery): File
   ws.walk(
     top.rel,
     (e) => {
-      if (e.name.startsWith(TEMP_PREFIX)) return false;
+      // .git is never shown (see isGitPath).
+      if (e.name.startsWith(TEMP_PREFIX) || e.name === GIT_DIR) return false;
       while (stack.length > e.depth) stack.pop();
       const parent = stack[stack.length - 1] as TreeNode;
       if (++count > q.max_entries) {
@@ -88,7 +90,7 @@ export function list(core: FilesCore, projectId: string, input: FileListQuery): 
   ws.walk(
     top.rel,
     (e) => {
-      if (e.name.startsWith(TEMP_PREFIX)) return false;
+      if (e.name.startsWith(TEMP_PREFIX) || e.name === GIT_DIR) return false;
       const ignored = rootIgnored || ignores.ignoresEntry(e.rel, e.type === 'dir');
       const relToDir = top.rel === '' ? e.rel : e.rel.slice(top.rel.length + 1);
       if (match(relToDir)) {

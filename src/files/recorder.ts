@@ -26,6 +26,8 @@ export interface WriteChange {
   /** Whether something was at the path before (for the event's action). */
   existed: boolean;
   origin?: string | null;
+  /** Stored without announcing it: the content a file of an imported folder had, kept just before its first change. */
+  quiet?: boolean;
 }
 
 export interface DeleteChange {
@@ -46,6 +48,8 @@ export type Change = WriteChange | DeleteChange | ForgetChange;
 export interface ChangeContext {
   author: string;
   runId?: string | null;
+  /** The agent turn making this change through the API (its checkpoint). */
+  turnId?: string | null;
 }
 
 export class Recorder {
@@ -85,8 +89,10 @@ export class Recorder {
       if (c.kind === 'delete') {
         removals.push(c.path);
         const { row, next } = c.ignored ? { row: undefined, next: 0 } : latestOf(c.path);
-        if (row && row.action !== 'deleted') {
-          versions.push({ project_id: projectId, path: c.path, version: next, action: 'deleted', sha256: null, size: null, author: ctx.author, run_id: ctx.runId ?? null, origin: c.origin ?? null, created_at: time });
+        // A file of an imported folder (an index row, no version yet) gets its deletion recorded too: history and checkpoints show it went.
+        const baseline = !c.ignored && row === undefined && !nextVersion.has(c.path) && this.history.index(projectId, c.path)?.version === null;
+        if ((row && row.action !== 'deleted') || baseline) {
+          versions.push({ project_id: projectId, path: c.path, version: next, action: 'deleted', sha256: null, size: null, author: ctx.author, run_id: ctx.runId ?? null, turn_id: ctx.turnId ?? null, origin: c.origin ?? null, created_at: time });
           nextVersion.set(c.path, next + 1);
           emit(c.path, 'deleted', next);
         } else emit(c.path, 'deleted', null);
@@ -109,11 +115,13 @@ export class Recorder {
           project_id: projectId,
           path: c.path,
           version: next,
-          action: row === undefined || row.action === 'deleted' ? 'created' : 'modified',
+          // A file of an imported folder has no row until it first changes: its first row is a modification.
+          action: row === undefined ? (c.existed ? 'modified' : 'created') : row.action === 'deleted' ? 'created' : 'modified',
           sha256: c.sha256,
           size: c.size,
           author: ctx.author,
           run_id: ctx.runId ?? null,
+          turn_id: ctx.turnId ?? null,
           origin: c.origin ?? null,
           created_at: time,
         });
@@ -123,7 +131,7 @@ export class Recorder {
       const known = this.history.index(projectId, c.path);
       upserts.push({ project_id: projectId, path: c.path, size: c.size, mtime_ms: c.stat.mtimeMs, ctime_ms: c.stat.ctimeMs, sha256: c.sha256, version });
       const unchanged = c.existed && (sameAsLatest || (!versionable && known?.sha256 === c.sha256));
-      if (!unchanged) emit(c.path, action, version);
+      if (!unchanged && !c.quiet) emit(c.path, action, version);
     }
 
     const writeRows = (tx: Db) => {

@@ -97,3 +97,75 @@ export async function scanLocked(core: FilesCore, projectId: string, opts: ScanO
 export function sinceMs(start: number): number {
   return Math.round((performance.now() - start) * 100) / 100;
 }
+
+const BASELINE_BATCH = 5_000;
+
+/**
+ * The first look at a folder project's folder: every file that is not
+ * ignored gets an index row (path, size, mtime, ctime) and nothing else: no
+ * read, no hash, no blob, no version, no event. A repository of 50,000 files
+ * is not copied into the version store; a file's content is stored when it
+ * first changes (or just before an API write replaces it, see
+ * FilesCore.observeLocked), and its hash when something needs it. The
+ * caller holds the project's lock.
+ */
+export function importBaselineLocked(core: FilesCore, projectId: string): { files: number; skipped: number } {
+  const ws = core.ws(projectId);
+  const ignores = core.ignores(projectId);
+  const known = new Set(core.history.indexUnder(projectId, '').map((r) => r.path));
+  const rows: { path: string; size: number; mtime_ms: number; ctime_ms: number }[] = [];
+  let skipped = 0;
+  ws.walk('', (e) => {
+    if (e.name.startsWith(TEMP_PREFIX)) return false;
+    if (ignores.ignoresEntry(e.rel, e.type === 'dir')) {
+      if (e.type === 'file') skipped++;
+      return false;
+    }
+    if (e.type === 'dir') return true;
+    if (e.type === 'file' && !known.has(e.rel)) rows.push({ path: e.rel, size: e.size, mtime_ms: e.mtimeMs, ctime_ms: e.ctimeMs });
+    return false;
+  });
+  // Batches of a few thousand rows: one transaction each, so other writers are never held up for long.
+  for (let i = 0; i < rows.length; i += BASELINE_BATCH) {
+    const chunk = rows.slice(i, i + BASELINE_BATCH);
+    core.history.transaction((tx) => {
+      for (const r of chunk) core.history.upsertIndex(tx, { project_id: projectId, ...r, sha256: null, version: null });
+    });
+  }
+  return { files: rows.length, skipped };
+}
+
+/**
+ * Records what happened at a few paths (a watcher's events): a file that
+ * changed is hashed and recorded, one that went is a deletion, a folder that
+ * went takes the index rows below it along. Folders that appeared are left
+ * to the caller (it scans them whole). The caller holds the project's lock.
+ */
+export async function recordPaths(core: FilesCore, projectId: string, rels: Iterable<string>, ctx: ChangeContext): Promise<FileChange[]> {
+  const ws = core.ws(projectId);
+  const ignores = core.ignores(projectId);
+  const changes: Change[] = [];
+  for (const rel of rels) {
+    if (rel.split('/').some((s) => s.startsWith(TEMP_PREFIX)) || ignores.ignores(rel)) continue;
+    let st;
+    try {
+      st = ws.lstat(rel);
+    } catch {
+      continue; // behind a link leading outside: not ours to record
+    }
+    if (st?.isFile()) {
+      const idx = core.history.index(projectId, rel);
+      if (idx && idx.size === st.size && idx.mtime_ms === st.mtimeMs && idx.ctime_ms === st.ctimeMs) continue;
+      let o;
+      try {
+        o = await core.observe(projectId, rel);
+      } catch {
+        continue; // gone again
+      }
+      changes.push({ kind: 'write', path: o.rel, stat: o.stat, sha256: o.sha256, size: o.stat.size, content: o.content, ignored: false, existed: idx !== undefined });
+    } else if (!st) {
+      for (const r of core.history.indexUnder(projectId, rel)) changes.push({ kind: 'delete', path: r.path, ignored: false });
+    }
+  }
+  return changes.length > 0 ? core.record(projectId, changes, ctx) : [];
+}

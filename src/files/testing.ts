@@ -32,7 +32,7 @@ export function filesFixture(opts: FileServiceOptions = {}, deps: FileServiceDep
   const bus = new EventBus(database.db);
   const events: ZeblitEvent[] = [];
   bus.subscribe((e) => events.push(e));
-  const files = new FileService(database.db, bus, paths, opts, deps);
+  const files = new FileService(database.db, bus, paths, { workspaceOf: (id) => projects.workspaceOf(id), ...opts }, deps);
   let n = 0;
   return {
     home,
@@ -45,6 +45,7 @@ export function filesFixture(opts: FileServiceOptions = {}, deps: FileServiceDep
     events,
     project: (name = `p${++n}`) => projects.create(ownerId, { name }),
     close() {
+      files.close();
       database.close();
       rmSync(home, { recursive: true, force: true });
     },

@@ -54,7 +54,7 @@ async function currentFile(core: FilesCore, projectId: string, staged: StagedFil
   if (!now.isFile()) throw new ZeblitError('CONFLICT', `${rel} is a ${now.isDirectory() ? 'folder' : 'special file'}`);
   const versioned = now.size <= core.maxVersioned && !ignores.ignores(rel);
   if (!needHash && !versioned) return { exists: true, observed: null };
-  return { exists: true, observed: await core.observeLocked(projectId, rel) };
+  return { exists: true, observed: await core.observeLocked(projectId, rel, { keepBaseline: true }) };
 }
 
 /**
@@ -103,8 +103,9 @@ export function deletePath(core: FilesCore, projectId: string, path: string, opt
   return core.exclusive(projectId, async () => {
     const ws = core.ws(projectId);
     if (opts.ifMatch) checkPrecondition(rel, opts.ifMatch, ws.stat(rel)?.stat.isFile() ? await core.observeLocked(projectId, rel) : null);
-    const removed = ws.remove(rel);
     const ignores = core.ignores(projectId);
+    await keepBaselines(core, projectId, ws.filesUnder(rel), ignores);
+    const removed = ws.remove(rel);
     // Also what the index knew below a folder but the disk no longer had.
     const paths = new Set(removed.files);
     if (removed.type === 'dir') for (const r of core.history.indexUnder(projectId, removed.rel)) paths.add(r.path);
@@ -112,6 +113,23 @@ export function deletePath(core: FilesCore, projectId: string, path: string, opt
     core.record(projectId, changes, opts);
     return { path: removed.rel, type: removed.type, files: removed.files.length };
   });
+}
+
+/**
+ * Before files go: those of an imported folder whose content was never
+ * stored are stored now, so the deletion can be restored and undone.
+ */
+async function keepBaselines(core: FilesCore, projectId: string, files: string[], ignores: IgnoreRules): Promise<void> {
+  for (const f of files) {
+    if (ignores.ignores(f)) continue;
+    const idx = core.history.index(projectId, f);
+    if (!idx || idx.version !== null || idx.size > core.maxVersioned) continue;
+    try {
+      await core.observeLocked(projectId, f, { keepBaseline: true });
+    } catch {
+      // gone or replaced meanwhile: nothing to keep
+    }
+  }
 }
 
 interface Snapshot {
@@ -128,7 +146,7 @@ export function movePath(core: FilesCore, projectId: string, from: string, to: s
     const ws = core.ws(projectId);
     const before: Snapshot[] = [];
     for (const f of ws.filesUnder(src)) {
-      const o = await core.observeLocked(projectId, f);
+      const o = await core.observeLocked(projectId, f, { keepBaseline: true });
       before.push({ rel: f, sha256: o.sha256, stat: o.stat });
     }
     const overwritten = ws.lstat(dst) ? ws.filesUnder(dst) : [];

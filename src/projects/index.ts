@@ -1,5 +1,7 @@
-import { and, asc, count, eq, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
-import { mkdirSync, rmSync } from 'node:fs';
+import { and, asc, count, eq, isNotNull, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { mkdirSync, realpathSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import {
   CreateProjectRequest,
   DEFAULT_SETTINGS,
@@ -17,14 +19,27 @@ import {
   type ZeblitPaths,
 } from '../contracts/index.ts';
 import type { Db } from '../db/index.ts';
+import { checkFolder, expectedOwner, isInsideOrSame, type FolderRules } from './folders.ts';
+import { cloneRepository } from './git.ts';
 import { projects } from './projects.sql.ts';
 
 export { TEMPLATES, listTemplates } from './templates.ts';
+export { checkFolder, expectedOwner, isInsideOrSame, type FolderRules } from './folders.ts';
+export { cloneRepository, commitPaths, git, type CommitInput, type CommitResult } from './git.ts';
 export * as projectTables from './projects.sql.ts';
 
 type Row = typeof projects.$inferSelect;
 /** Called before a project's row and workspace go, so other domains (containers) can clean up. */
 export type ProjectDeleteHook = (project: Project) => Promise<void> | void;
+
+export interface ProjectsOptions {
+  /** The user's home folder (never a project itself). Default os.homedir(). */
+  userHome?: string;
+  /** Who must own a folder project's folder; null: anyone. Default expectedOwner(). */
+  folderOwner?: number | null;
+  /** Where `git` clones go without a path: <cloneDir>/<name>. Default ~/zeblit. */
+  cloneDir?: string;
+}
 
 const toProject = (r: Row): Project => ({
   id: r.id,
@@ -34,6 +49,7 @@ const toProject = (r: Row): Project => ({
   settings: { ...DEFAULT_SETTINGS, ...r.settings },
   status: r.status,
   owner_id: r.owner_id,
+  path: r.path ?? null,
   created_at: r.created_at,
   updated_at: r.updated_at,
 });
@@ -54,11 +70,17 @@ export class Projects {
    */
   private readonly pages = new Map<string, PageOf<Project>>();
 
+  readonly folderRules: FolderRules;
+  readonly cloneDir: string;
+
   constructor(
     private readonly db: Db,
     private readonly paths: ZeblitPaths,
     private readonly now: () => number = Date.now,
+    opts: ProjectsOptions = {},
   ) {
+    this.folderRules = { zeblitHome: paths.home, userHome: opts.userHome ?? homedir(), ownerUid: opts.folderOwner === undefined ? expectedOwner() : opts.folderOwner };
+    this.cloneDir = resolve(opts.cloneDir ?? join(this.folderRules.userHome, 'zeblit'));
     const owner = eq(projects.owner_id, sql.placeholder('owner'));
     // status NULL means every status.
     const status = sql`(${sql.placeholder('status')} IS NULL OR ${projects.status} = ${sql.placeholder('status')})`;
@@ -77,13 +99,32 @@ export class Projects {
     this.deleteHooks.push(hook);
   }
 
-  workspace(project: Pick<Project, 'id'>): string {
-    return projectWorkspace(this.paths, project.id);
+  /** The workspace on the host: a folder project's own folder, else the one under $ZEBLIT_HOME. */
+  workspace(project: Pick<Project, 'id'> & { path?: string | null }): string {
+    return project.path ?? projectWorkspace(this.paths, project.id);
   }
 
+  /** The workspace of a project by id (for the daemon's wiring: files, containers). */
+  workspaceOf(projectId: string): string {
+    const row = this.db.select({ path: projects.path }).from(projects).where(eq(projects.id, projectId)).get();
+    return row?.path ?? projectWorkspace(this.paths, projectId);
+  }
+
+  /** $ZEBLIT_HOME/projects/<id>: the workspace of a template project, and every project's home volume and scratch space. */
+  private dataDir(projectId: string): string {
+    return join(this.paths.projects, projectId);
+  }
+
+  /**
+   * A template project (an empty workspace under $ZEBLIT_HOME), or with
+   * `path` a folder project of that folder (checked by checkFolder: nothing
+   * in it is touched). `git` needs the asynchronous createFromGit.
+   */
   create(ownerId: string, input: CreateProjectRequest): Project {
     const req = CreateProjectRequest.parse(input);
+    if (req.git) throw new ZeblitError('VALIDATION_FAILED', 'A project from a git repository is made by createFromGit');
     this.assertNameFree(ownerId, req.name);
+    const folder = req.path === undefined ? null : checkFolder(req.path, this.folderRules, this.folders());
     const now = this.now();
     const row: Row = {
       id: newId('project', now),
@@ -93,25 +134,82 @@ export class Projects {
       template: req.template,
       settings: ProjectSettings.parse(req.settings),
       status: 'active',
+      path: folder,
       created_at: now,
       updated_at: now,
     };
-    // Folder first: if the insert fails we remove it; a row never points at a missing workspace.
-    const dir = this.workspace(row);
-    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    // Folder first: if the insert fails we remove it; a row never points at a missing workspace. A folder project's own folder is never made or removed here.
+    mkdirSync(folder ? this.dataDir(row.id) : this.workspace(row), { recursive: true, mode: 0o755 });
     try {
       this.db.insert(projects).values(row).run();
       this.pages.clear();
     } catch (e) {
-      rmSync(this.workspace(row).replace(/\/workspace$/, ''), { recursive: true, force: true });
+      rmSync(this.dataDir(row.id), { recursive: true, force: true });
+      if (String(e).includes('projects.path')) throw conflict(`${folder} is already the folder of another project`, 'Use that project (`zeblit list`), or delete it first.');
       if (String(e).includes('UNIQUE')) throw conflict(`You already have a project named "${req.name}"`);
       throw e;
     }
     return toProject(row);
   }
 
+  /**
+   * Clones `git.url` on the host into `path` (default <cloneDir>/<name>) and
+   * makes a folder project of the clone. A refused project leaves no clone.
+   */
+  async createFromGit(ownerId: string, input: CreateProjectRequest): Promise<Project> {
+    const req = CreateProjectRequest.parse(input);
+    if (!req.git) return this.create(ownerId, req);
+    this.assertNameFree(ownerId, req.name);
+    const target = resolve(req.path ?? join(this.cloneDir, req.name));
+    await cloneRepository({ url: req.git.url, branch: req.git.branch, target });
+    try {
+      return this.create(ownerId, { ...req, git: undefined, path: target });
+    } catch (e) {
+      rmSync(target, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** Every folder project, whoever owns it (the daemon watches their folders). */
+  allFolderProjects(): Project[] {
+    return this.db.select().from(projects).where(isNotNull(projects.path)).all().map(toProject);
+  }
+
+  /** Every folder project's folder (they must not overlap). */
+  private folders(): string[] {
+    return this.db
+      .select({ path: projects.path })
+      .from(projects)
+      .where(isNotNull(projects.path))
+      .all()
+      .flatMap((r) => (r.path ? [r.path] : []));
+  }
+
+  /** The caller's folder project whose folder is `path` or contains it (the deepest, though folders never overlap). */
+  containing(ownerId: string, path: string): Project | undefined {
+    let real: string;
+    try {
+      real = realpathSync(path);
+    } catch {
+      real = resolve(path);
+    }
+    const rows = this.db
+      .select()
+      .from(projects)
+      .where(and(eq(projects.owner_id, ownerId), isNotNull(projects.path)))
+      .all()
+      .filter((r) => r.path !== null && isInsideOrSame(real, r.path))
+      .sort((a, b) => (b.path?.length ?? 0) - (a.path?.length ?? 0));
+    return rows[0] ? toProject(rows[0]) : undefined;
+  }
+
   list(ownerId: string, input: ProjectListQuery = {}): PageOf<Project> {
     const q = ProjectListQuery.parse(input);
+    if (q.contains !== undefined) {
+      const found = this.containing(ownerId, q.contains);
+      const items = found && (q.status === 'all' || found.status === q.status) ? [found] : [];
+      return { items, total: items.length, limit: q.limit, offset: q.offset };
+    }
     let rows: Row[];
     let countOf: () => number;
     const cacheKey = q.q ? null : `${ownerId}|${q.status}|${q.limit}|${q.offset}`;
@@ -185,12 +283,17 @@ export class Projects {
     return { ...current, status, updated_at };
   }
 
-  async delete(ownerId: string, idOrName: string): Promise<Project> {
+  /**
+   * Deletes the project, its container and what Zeblit keeps of it. A folder
+   * project's folder is the user's: it stays, unless `purge` says otherwise.
+   */
+  async delete(ownerId: string, idOrName: string, opts: { purge?: boolean } = {}): Promise<Project> {
     const project = this.get(ownerId, idOrName);
     for (const hook of this.deleteHooks) await hook(project);
     this.db.delete(projects).where(eq(projects.id, project.id)).run();
     this.pages.clear();
-    rmSync(this.workspace(project).replace(/\/workspace$/, ''), { recursive: true, force: true });
+    rmSync(this.dataDir(project.id), { recursive: true, force: true });
+    if (project.path && opts.purge) rmSync(project.path, { recursive: true, force: true });
     return project;
   }
 

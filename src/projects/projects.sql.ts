@@ -15,10 +15,13 @@ export const projects = sqliteTable(
     template: text('template', { enum: ['python', 'node', 'blank'] }).notNull(),
     settings: text('settings', { mode: 'json' }).$type<ProjectSettings>().notNull(),
     status: text('status', { enum: ['active', 'archived'] }).notNull().default('active'),
+    /** A folder project's folder (real path); null: the workspace under $ZEBLIT_HOME. Unique: one project per folder. */
+    path: text('path'),
     ...timestamps,
   },
   (t) => [
     uniqueIndex('projects_owner_id_name_idx').on(t.owner_id, t.name),
     index('projects_owner_id_created_at_idx').on(t.owner_id, t.created_at),
+    uniqueIndex('projects_path_idx').on(t.path),
   ],
 );

@@ -306,11 +306,11 @@ export interface CliResult {
 }
 
 /** Runs the built CLI with ZEBLIT_HOME (and HOME) pointed at `home`. */
-export function runCli(home: string, args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; /** Piped to stdin (default: no stdin). */ input?: string } = {}): Promise<CliResult> {
+export function runCli(home: string, args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; /** Piped to stdin (default: no stdin). */ input?: string; /** The working directory (a folder project is found from it). */ cwd?: string } = {}): Promise<CliResult> {
   requireBuilt(CLI_JS);
   const env = daemonEnv(home, { NO_COLOR: '1', ...opts.env });
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI_JS, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_JS, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], ...(opts.cwd ? { cwd: opts.cwd } : {}) });
     // No input: stdin is at its end at once, as /dev/null would be.
     child.stdin.end(opts.input ?? '');
     children.add(child);

@@ -20,7 +20,7 @@ export class ChatCancelCommand extends ZeblitCommand {
 
   async run(): Promise<number> {
     const client = await this.client();
-    const project = await client.projects.get(this.projectRef(this.project));
+    const project = await client.projects.get(await this.projectRef(this.project));
     const id = this.conversation ?? rememberedConversation(this.files.config, project.id);
     if (!id) throw new UsageError('No conversation given and none remembered for this project: pass its id (see `zeblit chat history`)');
     const r = await client.agents.cancel(project.id, id);

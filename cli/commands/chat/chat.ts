@@ -47,7 +47,7 @@ export class ChatCommand extends ZeblitCommand {
   async run(): Promise<number> {
     if (this.fresh && this.conversation) throw new UsageError('--new and --conversation contradict each other: pick one');
     const client = await this.client();
-    const project = await client.projects.get(this.projectRef(this.project));
+    const project = await client.projects.get(await this.projectRef(this.project));
     const interrupts = new Interrupts();
     process.on('SIGINT', interrupts.fire);
     try {

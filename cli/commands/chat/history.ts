@@ -29,7 +29,7 @@ export class ChatHistoryCommand extends ZeblitCommand {
 
   async run(): Promise<number> {
     const client = await this.client();
-    const project = await client.projects.get(this.projectRef(this.project));
+    const project = await client.projects.get(await this.projectRef(this.project));
     const query = { limit: this.limit ?? 20, offset: this.offset ?? 0 };
     if (this.conversation) {
       const c = await client.agents.conversation(project.id, this.conversation, query);

@@ -52,7 +52,7 @@ export class ConfigGetCommand extends ZeblitCommand {
   async run(): Promise<number> {
     const client = await this.client();
     if (this.key === 'budget.project') {
-      const project = await client.projects.get(this.projectRef(this.project));
+      const project = await client.projects.get(await this.projectRef(this.project));
       const usd = project.settings.monthly_budget_usd;
       this.emit({ project: project.name, monthly_budget_usd: usd }, () => `${usdText(usd)}\n`);
       return 0;

@@ -7,7 +7,7 @@ import { isSecretKey, KEY_LIST, parseSet, type Change } from './settings.ts';
 export async function applyChange(cmd: ZeblitCommand, key: string, change: Change, project: string | undefined): Promise<void> {
   const client = await cmd.client();
   if (change.kind === 'project-budget') {
-    const p = await client.projects.update(cmd.projectRef(project), { settings: { monthly_budget_usd: change.usd } });
+    const p = await client.projects.update(await cmd.projectRef(project), { settings: { monthly_budget_usd: change.usd } });
     const text = change.usd === null ? 'no monthly budget' : `a monthly budget of $${change.usd.toFixed(2)}`;
     cmd.emit(p, () => `Project ${p.name} now has ${text}.\n`);
     return;

@@ -14,7 +14,7 @@ export class ConsoleClearCommand extends ZeblitCommand {
   project = Option.String({ name: 'project', required: false });
 
   async run(): Promise<number> {
-    const ref = this.projectRef(this.project);
+    const ref = await this.projectRef(this.project);
     const res = await (await this.client()).console.clear(ref);
     this.emit(res, (r) => `Cleared ${plural(r.deleted_lines, 'line')} and ${plural(r.deleted_errors, 'detected error')}.\n`);
     return 0;

@@ -29,7 +29,7 @@ export class ConsoleCommand extends ZeblitCommand {
   project = Option.String({ name: 'project', required: false });
 
   async run(): Promise<number> {
-    const ref = this.projectRef(this.project);
+    const ref = await this.projectRef(this.project);
     const client = await this.client();
     const project = await client.projects.get(ref);
     const color = this.color;

@@ -20,7 +20,7 @@ export class FilesCatCommand extends ZeblitCommand {
 
   async run(): Promise<number> {
     const files = (await this.client()).files;
-    const ref = this.projectRef(this.project);
+    const ref = await this.projectRef(this.project);
     if (this.version !== undefined) {
       const v = await files.version(ref, this.target, this.version);
       if (this.json) this.out(`${JSON.stringify(v, null, 2)}\n`);

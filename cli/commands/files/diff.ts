@@ -27,7 +27,7 @@ export class FilesDiffCommand extends ZeblitCommand {
   target = Option.String({ name: 'path' });
 
   async run(): Promise<number> {
-    const d = await (await this.client()).files.diff(this.projectRef(this.project), this.target, { from: ref(this.from, '--from'), to: ref(this.to, '--to'), context: this.contextLines });
+    const d = await (await this.client()).files.diff(await this.projectRef(this.project), this.target, { from: ref(this.from, '--from'), to: ref(this.to, '--to'), context: this.contextLines });
     this.emit(d, (x) => (x.binary ? `Binary content ${x.identical ? 'is identical' : 'differs'} (v${x.from} → ${x.to === null ? 'current' : `v${x.to}`})\n` : x.identical ? 'No differences.\n' : (x.diff ?? '')));
     return 0;
   }

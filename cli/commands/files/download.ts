@@ -24,7 +24,7 @@ export class FilesDownloadCommand extends ZeblitCommand {
 
   async run(): Promise<number> {
     const files = (await this.client()).files;
-    const ref = this.projectRef(this.project);
+    const ref = await this.projectRef(this.project);
     if (this.local === '-') {
       await files.download(ref, this.remote, this.context.stdout);
       return 0;

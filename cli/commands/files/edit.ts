@@ -37,7 +37,7 @@ export class FilesEditCommand extends ZeblitCommand {
 
   async run(): Promise<number> {
     const files = (await this.client()).files;
-    const ref = this.projectRef(this.project);
+    const ref = await this.projectRef(this.project);
     let original = '';
     let sha: string | null = null;
     try {

@@ -23,7 +23,7 @@ export class FilesListCommand extends ZeblitCommand {
   dir = Option.String({ name: 'dir', required: false });
 
   async run(): Promise<number> {
-    const ref = this.projectRef(this.project);
+    const ref = await this.projectRef(this.project);
     const query = { dir: this.dir ?? '', glob: this.glob, recursive: this.recursive || undefined, limit: this.limit };
     const list = await this.read('files', `files ${ref} ${JSON.stringify(query)}`, (c) => c.files.list(ref, query));
     this.emit(list, (l) => entryTable(l.items) + (l.truncated ? '(more entries not shown: raise --limit or narrow with --glob)\n' : ''));

@@ -19,7 +19,7 @@ export class FilesMvCommand extends ZeblitCommand {
   to = Option.String({ name: 'to' });
 
   async run(): Promise<number> {
-    const res = await (await this.client()).files.move(this.projectRef(this.project), this.from, this.to, this.force);
+    const res = await (await this.client()).files.move(await this.projectRef(this.project), this.from, this.to, this.force);
     this.emit(res, (r) => `Moved ${r.from} -> ${r.to}${r.type === 'dir' ? ` (${r.files} files)` : ''}\n`);
     return 0;
   }

@@ -22,7 +22,7 @@ export class FilesPutCommand extends ZeblitCommand {
 
   async run(): Promise<number> {
     const remote = this.remote ?? basename(this.local);
-    const res = await uploadLocal(this, this.projectRef(this.project), this.local, remote, { overwrite: true, ifMatch: this.ifMatch });
+    const res = await uploadLocal(this, await this.projectRef(this.project), this.local, remote, { overwrite: true, ifMatch: this.ifMatch });
     this.emit(res, (r) => r.files.map((f) => `${f.path}: ${f.size} bytes${f.version === null ? '' : `, version ${f.version}`}\n`).join(''));
     return 0;
   }

@@ -17,7 +17,7 @@ export class FilesRestoreCommand extends ZeblitCommand {
   version = Option.String({ name: 'version', validator: isInt(1, Number.MAX_SAFE_INTEGER) });
 
   async run(): Promise<number> {
-    const meta = await (await this.client()).files.restore(this.projectRef(this.project), this.target, this.version, { ifMatch: this.ifMatch });
+    const meta = await (await this.client()).files.restore(await this.projectRef(this.project), this.target, this.version, { ifMatch: this.ifMatch });
     this.emit(meta, (m) => `Restored ${m.path} from version ${this.version}${m.version === null ? '' : ` as version ${m.version}`}\n`);
     return 0;
   }

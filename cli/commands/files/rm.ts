@@ -19,7 +19,7 @@ export class FilesRmCommand extends ZeblitCommand {
 
   async run(): Promise<number> {
     const files = (await this.client()).files;
-    const ref = this.projectRef(this.project);
+    const ref = await this.projectRef(this.project);
     const results = [];
     for (const path of this.targets) results.push(await files.delete(ref, path, { ifMatch: this.ifMatch }));
     this.emit(results, (rs) => rs.map((r) => `Deleted ${r.path}${r.type === 'dir' ? `/ (${r.files} files)` : ''}\n`).join(''));

@@ -24,7 +24,7 @@ export class FilesSearchCommand extends ZeblitCommand {
   text = Option.String({ name: 'text' });
 
   async run(): Promise<number> {
-    const r = await (await this.client()).files.search(this.projectRef(this.project), { q: this.text, glob: this.glob, dir: this.dir, regex: this.regex, case_sensitive: this.caseSensitive, max_results: this.max });
+    const r = await (await this.client()).files.search(await this.projectRef(this.project), { q: this.text, glob: this.glob, dir: this.dir, regex: this.regex, case_sensitive: this.caseSensitive, max_results: this.max });
     this.emit(r, (x) => (x.matches.length === 0 ? 'No matches.\n' : matchLines(x.matches) + (x.truncated ? `(stopped after ${x.matches.length} matches: raise --max)\n` : '')));
     return r.matches.length === 0 ? 1 : 0;
   }

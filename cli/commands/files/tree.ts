@@ -21,7 +21,7 @@ export class FilesTreeCommand extends ZeblitCommand {
   target = Option.String({ name: 'path', required: false });
 
   async run(): Promise<number> {
-    const ref = this.projectRef(this.project);
+    const ref = await this.projectRef(this.project);
     const query = { path: this.target, depth: this.depth, expand_ignored: this.all };
     const tree = await this.read('tree', `tree ${ref} ${JSON.stringify(query)}`, (c) => c.files.tree(ref, query));
     this.emit(tree, renderTree);

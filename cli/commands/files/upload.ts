@@ -26,7 +26,7 @@ export class FilesUploadCommand extends ZeblitCommand {
   remote = Option.String({ name: 'remote' });
 
   async run(): Promise<number> {
-    const res = await uploadLocal(this, this.projectRef(this.project), this.local, this.remote, { overwrite: !this.noOverwrite, extract: this.extract, progress: !this.quiet });
+    const res = await uploadLocal(this, await this.projectRef(this.project), this.local, this.remote, { overwrite: !this.noOverwrite, extract: this.extract, progress: !this.quiet });
     if (this.quiet && !this.json) return 0;
     this.emit(res, (r) => (r.extracted ? `Extracted ${r.files.length} files (${formatBytes(r.bytes)}) into ${this.remote}\n${r.skipped.map((s) => `  skipped ${s.name}: ${s.reason}\n`).join('')}` : r.files.map((f) => `${f.path}: ${formatBytes(f.size)}${f.version === null ? '' : `, version ${f.version}`}\n`).join('')));
     return 0;

@@ -15,7 +15,7 @@ export class FilesVersionsCommand extends ZeblitCommand {
   target = Option.String({ name: 'path' });
 
   async run(): Promise<number> {
-    const list = await (await this.client()).files.versions(this.projectRef(this.project), this.target);
+    const list = await (await this.client()).files.versions(await this.projectRef(this.project), this.target);
     this.emit(list, (l) => (l.exists ? '' : `${l.path} does not exist now; restore a version with \`zeblit files restore ${l.path} <version>\`\n`) + versionTable(l.items));
     return 0;
   }

@@ -63,7 +63,7 @@ export class ScheduleCreateCommand extends ZeblitCommand {
       env[m[1]] = m[2] ?? '';
     }
     const body: Omit<CreateTaskRequest, 'schedule'> = {
-      project_id: this.projectRef(this.project),
+      project_id: await this.projectRef(this.project),
       name: this.name,
       ...(this.agent !== undefined ? { agent: this.agent as CreateTaskRequest['agent'], prompt: this.prompt } : { command: this.command.length === 1 ? (this.command[0] ?? '') : this.command }),
       ...(this.description !== undefined ? { description: this.description } : {}),

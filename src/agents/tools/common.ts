@@ -23,6 +23,9 @@ export function workspaceRel(input: string, opts: { allowRoot?: boolean } = {}):
 /** The author of every change an agent makes. */
 export const authorOf = (ctx: ToolContext) => `agent:${ctx.agent}`;
 
+/** Author and turn of a change an agent makes: its version belongs to the turn's checkpoint. */
+export const changeOf = (ctx: ToolContext) => ({ author: authorOf(ctx), turnId: ctx.turnId ?? null });
+
 const HINTS: Partial<Record<ErrorCode, string>> = {
   NOT_FOUND: 'Check the path with list_files (paths are relative to /workspace).',
   INVALID_PATH: 'Give a path relative to /workspace, with / between folders, e.g. src/main.py.',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ToolDef } from '../types.ts';
-import { authorOf, translated, workspaceRel } from './common.ts';
+import { changeOf, translated, workspaceRel } from './common.ts';
 
 const Input = z.strictObject({
   path: z.string().min(1).max(4096).describe('File or folder relative to /workspace; a folder goes with everything in it'),
@@ -14,7 +14,7 @@ export const deleteFile: ToolDef<Input> = {
   needsApproval: (input) => `deletes ${input.path}`,
   async run(input, ctx) {
     const rel = workspaceRel(input.path);
-    const res = await translated(() => ctx.services.files.delete(ctx.project.id, rel, { author: authorOf(ctx) }));
+    const res = await translated(() => ctx.services.files.delete(ctx.project.id, rel, changeOf(ctx)));
     ctx.fileChanged(res.path);
     return res.type === 'dir' ? `Deleted the folder ${res.path} and the ${res.files} file(s) in it.` : `Deleted ${res.path}.`;
   },

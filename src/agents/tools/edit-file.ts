@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ToolError, type ToolDef } from '../types.ts';
-import { authorOf, clip, lineCount, numbered, translated, workspaceRel } from './common.ts';
+import { changeOf, clip, lineCount, numbered, translated, workspaceRel } from './common.ts';
 import { WRITE_MAX_CHARS, changed, writeApproval } from './write-file.ts';
 
 const Input = z.strictObject({
@@ -50,7 +50,7 @@ export const editFile: ToolDef<Input> = {
     const at = found[0] as number;
     const next = text.slice(0, at) + newText + text.slice(at + oldText.length);
     const meta = await translated(
-      () => files.writeText(ctx.project.id, rel, next, 'utf-8', { author: authorOf(ctx), ifMatch: cur.sha256 ? { kind: 'sha256', sha256: cur.sha256 } : null }),
+      () => files.writeText(ctx.project.id, rel, next, 'utf-8', { ...changeOf(ctx), ifMatch: cur.sha256 ? { kind: 'sha256', sha256: cur.sha256 } : null }),
       `${rel} changed while it was being edited: read it again and retry.`,
     );
     changed(ctx, meta.path);

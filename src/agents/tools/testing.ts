@@ -43,7 +43,7 @@ export function toolFixture(): ToolFixture {
   const bus = new EventBus(db);
   const events: ZeblitEvent[] = [];
   bus.subscribe((e) => events.push(e));
-  const files = new FileService(db, bus, env.paths);
+  const files = new FileService(db, bus, env.paths, { workspaceOf: (id) => env.projects.workspaceOf(id) }, { busy: (id) => env.containers.hasActiveRuns(id) });
   const console = new ConsoleService(db, bus);
   const unbridge = bridgeEvents(env.containers.events, { bus, capture: console.capture, log: silentLog });
   const offExit = env.containers.events.on('run.finished', (f) => console.errors.runExited(f.project_id, f.run_id, f.exit_code));
@@ -93,6 +93,7 @@ export function toolFixture(): ToolFixture {
       unbridge();
       offExit();
       console.close();
+      files.close();
       await env.close();
     },
   };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FileMeta } from '../../contracts/index.ts';
 import type { ToolContext, ToolDef } from '../types.ts';
-import { authorOf, formatBytes, lineCount, translated, workspaceRel } from './common.ts';
+import { changeOf, formatBytes, lineCount, translated, workspaceRel } from './common.ts';
 
 /** One file per call; bigger artefacts are produced by commands, not typed out by a model. */
 export const WRITE_MAX_CHARS = 1_000_000;
@@ -53,7 +53,7 @@ export const writeFile: ToolDef<Input> = {
       () => true,
       () => false,
     );
-    const meta = await translated(() => files.writeText(ctx.project.id, rel, input.content, 'utf-8', { author: authorOf(ctx) }));
+    const meta = await translated(() => files.writeText(ctx.project.id, rel, input.content, 'utf-8', changeOf(ctx)));
     changed(ctx, meta.path);
     return describeWrite(existed ? 'Wrote' : 'Created', meta, input.content);
   },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { DEFAULT_SETTINGS, type PageOf, type Project, type Template } from '../../contracts/index.ts';
@@ -207,5 +208,51 @@ describe('projects: update, archive, delete', () => {
     const mine = await dataOf<Project>(await t.request('/api/v1/projects', { method: 'POST', ...unix, json: { name: 'owned' } }), 201);
     assert.equal(mine.owner_id, t.deps.auth.users.owner().id);
     await errorOf(await t.request('/api/v1/projects/other', unix), 404, 'NOT_FOUND');
+  });
+});
+
+describe('projects: folder projects need the socket or an admin key', () => {
+  const t = makeTestApp();
+  const base = mkdtempSync(join(tmpdir(), 'zbl-api-folders-'));
+  after(() => {
+    t.close();
+    rmSync(base, { recursive: true, force: true });
+  });
+  const folder = (name: string) => {
+    const dir = join(base, name);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'keep.txt'), 'mine\n');
+    return dir;
+  };
+
+  test('over TCP a user, and an admin without the admin scope, are refused (403); nothing is created', async () => {
+    const user = addUser(t, 'ulla');
+    const adminNoScope = addUser(t, 'ada', { role: 'admin', scopes: ['read', 'write'] });
+    const dir = folder('a');
+    for (const who of [user, adminNoScope]) {
+      const err = await errorOf(await t.request('/api/v1/projects', { method: 'POST', token: who.key, json: { name: 'f', path: dir } }), 403, 'FORBIDDEN');
+      assert.match(err.message, /socket\) or an admin key may make a project of a host folder/);
+      const clone = await errorOf(await t.request('/api/v1/projects', { method: 'POST', token: who.key, json: { name: 'g', git: { url: `file://${dir}` } } }), 403, 'FORBIDDEN');
+      assert.match(clone.message, /clone repositories on the host/);
+    }
+    const all = await dataOf<PageOf<Project>>(await t.request('/api/v1/projects', { token: user.key }));
+    assert.equal(all.total, 0);
+  });
+
+  test('an admin key over TCP and the owner on the socket may; the folder is stored, its files untouched', async () => {
+    const admin = addUser(t, 'root-ish', { role: 'admin', scopes: ['read', 'write', 'admin'] });
+    const a = await dataOf<Project>(await t.request('/api/v1/projects', { method: 'POST', token: admin.key, json: { name: 'by-admin', path: folder('b') } }), 201);
+    assert.equal(a.path, join(base, 'b'));
+    const s = await dataOf<Project>(await t.request('/api/v1/projects', { method: 'POST', ...unix, json: { name: 'by-owner', path: folder('c') } }), 201);
+    assert.equal(s.path, join(base, 'c'));
+    assert.equal(readFileSync(join(base, 'c', 'keep.txt'), 'utf8'), 'mine\n');
+  });
+
+  test("refused folders are a 4xx with the reason, never a 500: /, Zeblit's home, a missing folder, one taken", async () => {
+    const post = (json: unknown) => t.request('/api/v1/projects', { method: 'POST', ...unix, json });
+    assert.match((await errorOf(await post({ name: 'r', path: '/' }), 400, 'INVALID_PATH')).message, /root folder/);
+    assert.match((await errorOf(await post({ name: 'z', path: t.deps.paths.home }), 400, 'INVALID_PATH')).message, /Zeblit's own home/);
+    assert.match((await errorOf(await post({ name: 'm', path: join(base, 'missing') }), 404, 'NOT_FOUND')).message, /does not exist/);
+    assert.match((await errorOf(await post({ name: 'again', path: join(base, 'c') }), 409, 'CONFLICT')).message, /already the folder of another project/);
   });
 });
