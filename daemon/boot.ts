@@ -20,7 +20,7 @@ import { VERSION } from '../src/contracts/index.ts';
 import { openDatabase } from '../src/db/index.ts';
 import { Projects } from '../src/projects/index.ts';
 import type { DaemonConfig } from './config.ts';
-import { closeListener, listenSocket, listenTcp, tcpPort, type Listener } from './listeners.ts';
+import { closeListener, listenSocket, listenTcp, tcpPort, webOriginFor, type Listener } from './listeners.ts';
 import { acquireLock } from './lock.ts';
 import { createLogger } from './logger.ts';
 import { createShutdown } from './shutdown.ts';
@@ -119,6 +119,8 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     // Project setting auto_fix: failed runs and new container errors start Engineer turns.
     const offAutofix = new AutoFix({ agents, projects, containers, console: consoleService, bus, onError: (err, projectId) => logger.warn({ err, project_id: projectId }, 'auto-fix failed') }).start();
     const vitals = processStats(paths.db);
+    // Known once the TCP listener is up (port 0 picks one): sign-in links of the web client point there.
+    let webOrigin: string | null = null;
     shutdown.add({ name: 'vitals', run: () => vitals.stop() });
     const app = createApp({
       database,
@@ -138,6 +140,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       startedAt: now(),
       now,
       processStats: vitals.read,
+      webOrigin: () => webOrigin,
     });
 
     // Reverse order of acquisition: listeners, then the database, then the lock.
@@ -162,6 +165,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     if (tcp) {
       listeners.push(tcp);
       lock.update({ port: tcpPort(tcp) });
+      webOrigin = webOriginFor(config.bind, tcpPort(tcp));
     }
     if (config.exposed)
       logger.warn({ bind: config.bind }, 'zeblitd is listening beyond loopback: anyone who can reach this address may try API keys against it');

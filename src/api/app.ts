@@ -26,12 +26,14 @@ import { llmRoutes } from './routes/llm.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { userRoutes } from './routes/users.ts';
 import { wsRoutes } from './routes/ws.ts';
+import { findWebRoot, isWebAppPath, webAppRoutes } from './routes/web-app.ts';
+import { webSessionRoutes } from './routes/web-session.ts';
 import { methodsFor } from './method-match.ts';
 import { BuiltOnce } from './openapi-doc.ts';
 import { Hub } from './ws/hub.ts';
 
 export const API_BASE = '/api/v1';
-const PUBLIC = new Set(['GET /api/v1/health', 'HEAD /api/v1/health', 'GET /api/v1/openapi.json', 'POST /api/v1/auth/token']);
+const PUBLIC = new Set(['GET /api/v1/health', 'HEAD /api/v1/health', 'GET /api/v1/openapi.json', 'POST /api/v1/auth/token', 'POST /api/v1/web/session']);
 
 /** The app, with the OpenAPI document it serves (built at the first request; tests and benches read `builds`). */
 export type ZeblitApp = OpenAPIHono<AppEnv> & { readonly openapiDocument: BuiltOnce };
@@ -55,7 +57,7 @@ export function createApp(deps: AppDeps): ZeblitApp {
     if (bodyless) return next();
     return isFileBody(c.req.method, c.req.path, c.req.header('content-type')) ? next() : jsonLimit(c, next);
   });
-  app.use('*', authenticate(deps.auth, (method, path) => PUBLIC.has(`${method} ${path}`)));
+  app.use('*', authenticate(deps.auth, (method, path) => PUBLIC.has(`${method} ${path}`) || isWebAppPath(method, path)));
   app.use('*', rateLimit(config.rateLimit));
 
   const api = new OpenAPIHono<AppEnv>();
@@ -70,6 +72,7 @@ export function createApp(deps: AppDeps): ZeblitApp {
   api.route('/', runRoutes(deps));
   api.route('/', agentRoutes(deps));
   api.route('/', llmRoutes(deps));
+  api.route('/', webSessionRoutes(deps));
   const ws = wsRoutes(deps, deps.hub ?? new Hub(deps.bus));
   api.route('/', ws.stats);
   api.route('/', ws.sockets);
@@ -100,6 +103,8 @@ export function createApp(deps: AppDeps): ZeblitApp {
     return c.body(bytes, 200, { 'Content-Type': 'application/json; charset=UTF-8', ETag: tag, 'Cache-Control': 'no-cache' });
   });
   app.route(API_BASE, api);
+  // The web client: its page and bundles, outside /api (a thin client over the routes above).
+  app.route('/', webAppRoutes(config.webRoot === undefined ? findWebRoot() : config.webRoot));
 
   const known = () => app.routes.filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, path: r.path }));
   app.notFound((c) => {

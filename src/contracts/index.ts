@@ -15,3 +15,4 @@ export * from './containers.ts';
 export * from './lock.ts';
 export * from './llm.ts';
 export * from './agents.ts';
+export * from './web.ts';

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { errorOf, makeTestApp, type TestApp } from '../testing.ts';
+import { WEB_CSP } from './web-app.ts';
+
+describe('the web client is served: the page with a strict CSP, hashed assets immutable', () => {
+  let root: string;
+  let t: TestApp;
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'zeblit-web-'));
+    mkdirSync(join(root, 'assets'));
+    writeFileSync(join(root, 'index.html'), '<!doctype html><script type="module" src="/assets/main-ABC123.js"></script>');
+    writeFileSync(join(root, 'assets', 'main-ABC123.js'), 'console.log(1)');
+    writeFileSync(join(root, 'assets', 'main-ABC123.css'), 'body{}');
+    writeFileSync(join(root, 'secret.txt'), 'not an asset');
+    t = makeTestApp({ webRoot: root });
+  });
+  after(() => {
+    t.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('GET / and /login answer the page on TCP without credentials, with the CSP and no-cache', async () => {
+    for (const path of ['/', '/login']) {
+      const res = await t.request(path);
+      assert.equal(res.status, 200, path);
+      assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+      assert.equal(res.headers.get('content-security-policy'), WEB_CSP);
+      assert.equal(res.headers.get('cache-control'), 'no-cache');
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+      assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
+      assert.match(await res.text(), /main-ABC123\.js/);
+    }
+    const csp = WEB_CSP;
+    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.match(csp, /connect-src 'self'(;|$)/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
+  });
+
+  it('assets are immutable with their type; anything else under /assets is a plain 404', async () => {
+    const js = await t.request('/assets/main-ABC123.js');
+    assert.equal(js.status, 200);
+    assert.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
+    assert.equal(js.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.equal(await js.text(), 'console.log(1)');
+    assert.equal((await t.request('/assets/main-ABC123.css')).headers.get('content-type'), 'text/css; charset=utf-8');
+    // (`/assets/../secret.txt` is normalised by the URL parser to /secret.txt: no route, and not public.)
+    for (const path of ['/assets/nope.js', '/assets/..%2Fsecret.txt', '/assets/%2e%2e%2fsecret.txt', '/assets/../secret.txt', '/secret.txt']) {
+      const res = await t.request(path);
+      assert.ok(res.status === 404 || res.status === 401, `${path}: ${res.status}`);
+      assert.doesNotMatch(await res.text(), /not an asset/);
+    }
+    const missing = await t.request('/assets/nope.js');
+    assert.match(missing.headers.get('content-type') ?? '', /^text\/plain/);
+    assert.equal(missing.headers.get('cache-control'), 'no-store');
+  });
+
+  it('under /api nothing changed: unknown routes are 404 in the envelope, and still need credentials', async () => {
+    await errorOf(await t.request('/api/v1/nope', { transport: 'unix' }), 404, 'NOT_FOUND');
+    await errorOf(await t.request('/api/v1/projects'), 401, 'UNAUTHORIZED');
+    await errorOf(await t.request('/elsewhere', { transport: 'unix' }), 404, 'NOT_FOUND');
+    // The page does not open the API: a POST to / is no route.
+    await errorOf(await t.request('/', { method: 'POST', transport: 'unix' }), 405, 'METHOD_NOT_ALLOWED');
+  });
+
+  it('the page is refused to a foreign Host (DNS rebinding) like the API', async () => {
+    await errorOf(await t.request('/', { headers: { host: 'evil.example:7823' } }), 403, 'FORBIDDEN');
+  });
+
+  it('without a build the page says how to make one (503), and assets are 404', async () => {
+    const bare = makeTestApp({ webRoot: null });
+    try {
+      const res = await bare.request('/');
+      assert.equal(res.status, 503);
+      assert.match(await res.text(), /node build\.mjs/);
+      assert.equal((await bare.request('/assets/main-ABC123.js')).status, 404);
+    } finally {
+      bare.close();
+    }
+  });
+});
