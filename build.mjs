@@ -1,7 +1,7 @@
 // Bundles zeblitd and zeblit into one ESM file each under dist/, with the
 // database migrations copied beside them (resolved at run time next to the bundle).
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const version = readFileSync(new URL('./src/contracts/version.ts', import.meta.url), 'utf8').match(/VERSION = '([^']+)'/)?.[1];
@@ -43,4 +43,49 @@ cpSync('src/db/migrations', `${out}/migrations`, { recursive: true });
 cpSync('src/containers/runner/runner.pl', `${out}/runner.pl`);
 // The agents' system prompts, read at run time from <out>/prompts/ (src/agents/definitions.ts).
 cpSync('src/agents/prompts', `${out}/prompts`, { recursive: true });
-console.log(`built ${out}/zeblitd.js and ${out}/zeblit.js in ${Date.now() - started} ms`);
+// The web client (web/): one browser bundle and its stylesheet with content hashes in their names (served
+// immutable under /assets/), and the page that loads them; no inline script or style (the page's CSP forbids them).
+const web = await build({
+  entryPoints: { main: 'web/main.tsx' },
+  outdir: `${out}/web/assets`,
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  target: ['chrome109', 'firefox115', 'safari16'],
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  minify: true,
+  entryNames: '[name]-[hash]',
+  assetNames: '[name]-[hash]',
+  metafile: true,
+  logLevel: 'warning',
+  legalComments: 'none',
+});
+const entry = Object.entries(web.metafile.outputs).find(([, o]) => o.entryPoint === 'web/main.tsx');
+if (!entry) throw new Error('the web bundle has no entry output');
+const asset = (file) => `/assets/${file.split('/').pop()}`;
+writeFileSync(
+  `${out}/web/index.html`,
+  [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<meta name="color-scheme" content="light dark">',
+    '<title>Zeblit</title>',
+    '<link rel="icon" href="data:,">',
+    entry[1].cssBundle ? `<link rel="stylesheet" href="${asset(entry[1].cssBundle)}">` : '',
+    `<script type="module" src="${asset(entry[0])}"></script>`,
+    '</head>',
+    '<body>',
+    '<div id="app"></div>',
+    '<noscript>The Zeblit web client needs JavaScript.</noscript>',
+    '</body>',
+    '</html>',
+    '',
+  ]
+    .filter((l) => l !== '')
+    .join('\n') + '\n',
+);
+console.log(`built ${out}/zeblitd.js, ${out}/zeblit.js and ${out}/web/ in ${Date.now() - started} ms`);

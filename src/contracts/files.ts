@@ -5,8 +5,7 @@ import { z } from 'zod';
  * (`/workspace` in its container), `/`-separated, never absolute.
  */
 
-/** First path segments that name routes under /files, not files: a root file of that name is sent as `.%2F<name>`. */
-export const FILES_RESERVED = ['tree', 'search', 'upload', 'download', 'move', 'copy', 'sync'] as const;
+export { FILES_RESERVED } from './file-routes.ts';
 
 export const FILE_PATH_MAX_BYTES = 4096;
 export const FILE_SEGMENT_MAX_BYTES = 255;

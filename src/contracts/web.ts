@@ -7,11 +7,7 @@ import { User } from './users.ts';
  * daemon and the page live here so that neither spells them twice.
  */
 
-/** The header (and, on a WebSocket, the `csrf.<token>` subprotocol) that must go with the session cookie. */
-export const CSRF_HEADER = 'X-Zeblit-CSRF';
-export const CSRF_PROTOCOL_PREFIX = 'csrf.';
-/** The session cookie's name; the daemon's port is appended (`zeblit_session_7823`): cookies do not tell ports apart. */
-export const SESSION_COOKIE_PREFIX = 'zeblit_session_';
+export { CSRF_HEADER, CSRF_PROTOCOL_PREFIX, SESSION_COOKIE_PREFIX } from './web-names.ts';
 
 export const LoginCode = z.object({
   code: z.string().describe('Works once, within 5 minutes'),
