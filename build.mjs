@@ -75,6 +75,8 @@ writeFileSync(
     '<meta name="color-scheme" content="light dark">',
     '<title>Zeblit</title>',
     '<link rel="icon" href="data:,">',
+    // Replaced per response by the daemon (src/api/routes/web-app.ts): the nonce CodeMirror's <style> element carries.
+    '<meta name="zeblit-style-nonce" content="__ZEBLIT_STYLE_NONCE__">',
     entry[1].cssBundle ? `<link rel="stylesheet" href="${asset(entry[1].cssBundle)}">` : '',
     `<script type="module" src="${asset(entry[0])}"></script>`,
     '</head>',

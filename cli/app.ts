@@ -57,9 +57,11 @@ import { UsersCreateCommand } from './commands/users/create.ts';
 import { UsersDeleteCommand } from './commands/users/delete.ts';
 import { UsersListCommand } from './commands/users/list.ts';
 import { VersionCommand } from './commands/version.ts';
+import { WebCommand } from './commands/web.ts';
 import { ZeblitCli } from './zeblit-cli.ts';
 
 export const COMMANDS = [
+  WebCommand,
   ConsoleCommand,
   ConsoleClearCommand,
   ErrorsCommand,

@@ -1,8 +1,8 @@
 /**
  * CodeMirror 6, bundled (works offline): the editor of a workspace file and
- * the read-only diff of a version against the file now. Styles come from
- * CodeMirror's own style sheets (constructed, so the page's CSP needs no
- * inline style).
+ * the read-only diff of a version against the file now. CodeMirror writes
+ * its styles into a <style> element: it carries the nonce the daemon put in
+ * the page's CSP for this response (and in the page's meta tag).
  */
 import { javascript } from '@codemirror/lang-javascript';
 import { json } from '@codemirror/lang-json';
@@ -13,6 +13,10 @@ import { EditorState, type Extension } from '@codemirror/state';
 import { oneDark } from '@codemirror/theme-one-dark';
 import { EditorView, keymap } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
+
+/** The nonce of this page's CSP for styles (CodeMirror puts its generated styles in one <style> element). */
+const nonce = document.querySelector<HTMLMetaElement>('meta[name="zeblit-style-nonce"]')?.content ?? '';
+const csp = nonce ? EditorView.cspNonce.of(nonce) : [];
 
 export function languageFor(path: string): Extension {
   const ext = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
@@ -40,6 +44,7 @@ export function createEditor(o: EditorOptions): EditorView {
     state: EditorState.create({
       doc: o.doc,
       extensions: [
+        csp,
         keymap.of([{ key: 'Mod-s', preventDefault: true, run: () => (o.onSave?.(), true) }]),
         basicSetup,
         languageFor(o.path),
@@ -61,6 +66,7 @@ export function createDiff(parent: HTMLElement, original: string, current: strin
     state: EditorState.create({
       doc: current,
       extensions: [
+        csp,
         basicSetup,
         languageFor(path),
         dark ? oneDark : [],

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { errorOf, makeTestApp, type TestApp } from '../testing.ts';
-import { WEB_CSP } from './web-app.ts';
 
 describe('the web client is served: the page with a strict CSP, hashed assets immutable', () => {
   let root: string;
@@ -12,7 +11,7 @@ describe('the web client is served: the page with a strict CSP, hashed assets im
   before(() => {
     root = mkdtempSync(join(tmpdir(), 'zeblit-web-'));
     mkdirSync(join(root, 'assets'));
-    writeFileSync(join(root, 'index.html'), '<!doctype html><script type="module" src="/assets/main-ABC123.js"></script>');
+    writeFileSync(join(root, 'index.html'), '<!doctype html><meta name="zeblit-style-nonce" content="__ZEBLIT_STYLE_NONCE__"><script type="module" src="/assets/main-ABC123.js"></script>');
     writeFileSync(join(root, 'assets', 'main-ABC123.js'), 'console.log(1)');
     writeFileSync(join(root, 'assets', 'main-ABC123.css'), 'body{}');
     writeFileSync(join(root, 'secret.txt'), 'not an asset');
@@ -23,22 +22,32 @@ describe('the web client is served: the page with a strict CSP, hashed assets im
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('GET / and /login answer the page on TCP without credentials, with the CSP and no-cache', async () => {
-    for (const path of ['/', '/login']) {
+  it('GET / and /login answer the page on TCP without credentials, with the strict CSP, never cached', async () => {
+    const nonces = new Set<string>();
+    for (const path of ['/', '/login', '/']) {
       const res = await t.request(path);
       assert.equal(res.status, 200, path);
       assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
-      assert.equal(res.headers.get('content-security-policy'), WEB_CSP);
-      assert.equal(res.headers.get('cache-control'), 'no-cache');
+      assert.equal(res.headers.get('cache-control'), 'no-store');
       assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
       assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
-      assert.match(await res.text(), /main-ABC123\.js/);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      assert.match(csp, /^default-src 'none'; /);
+      assert.match(csp, /script-src 'self'(;|$)/, 'scripts from this origin only: no nonce, no inline');
+      assert.match(csp, /connect-src 'self'(;|$)/);
+      assert.match(csp, /frame-ancestors 'none'/);
+      assert.match(csp, /form-action 'none'/);
+      assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
+      // Styles: this origin, and the one <style> element (CodeMirror's) that carries this response's nonce.
+      const nonce = /style-src 'self' 'nonce-([A-Za-z0-9+/=]{24})'(;|$)/.exec(csp)?.[1];
+      assert.ok(nonce, csp);
+      const html = await res.text();
+      assert.match(html, /main-ABC123\.js/);
+      assert.ok(html.includes(`content="${nonce}"`), 'the page gets the nonce of its own policy');
+      assert.ok(!html.includes('__ZEBLIT_STYLE_NONCE__'));
+      nonces.add(nonce);
     }
-    const csp = WEB_CSP;
-    assert.match(csp, /script-src 'self'(;|$)/);
-    assert.match(csp, /connect-src 'self'(;|$)/);
-    assert.match(csp, /frame-ancestors 'none'/);
-    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
+    assert.equal(nonces.size, 3, 'a fresh nonce for every response');
   });
 
   it('assets are immutable with their type; anything else under /assets is a plain 404', async () => {

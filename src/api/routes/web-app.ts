@@ -10,16 +10,24 @@
  * Only names listed in the assets folder are served (read once): a path is
  * never joined from the request, so nothing else on disk can be reached.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../env.ts';
 
-export const WEB_CSP = [
+/**
+ * The page's policy. `nonce`: CodeMirror writes its generated styles into one
+ * <style> element (style-mod), which a policy of `'self'` alone would block;
+ * it carries the nonce of this response, and nothing else may. Scripts are
+ * `'self'` only: no nonce, no inline script at all.
+ */
+export function webCsp(nonce: string): string {
+  return [
   "default-src 'none'",
   "script-src 'self'",
-  "style-src 'self'",
+  `style-src 'self' 'nonce-${nonce}'`,
   "img-src 'self' data: blob:",
   "font-src 'self'",
   "connect-src 'self'",
@@ -27,7 +35,11 @@ export const WEB_CSP = [
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
-].join('; ');
+  ].join('; ');
+}
+
+/** Where the page finds the style nonce of its response (index.html has the placeholder; build.mjs writes it). */
+export const STYLE_NONCE_PLACEHOLDER = '__ZEBLIT_STYLE_NONCE__';
 
 /** The paths the page answers (client-side routes live in the fragment). */
 export const WEB_PAGES = ['/', '/login'] as const;
@@ -71,11 +83,13 @@ export function webAppRoutes(root: string | null) {
 
   const index = (c: Context<AppEnv>): Response => {
     securityHeaders(c);
-    c.header('Content-Security-Policy', WEB_CSP);
-    c.header('Cache-Control', 'no-cache');
+    // A fresh nonce for every response: a page cannot reuse another's.
+    const nonce = randomBytes(16).toString('base64');
+    c.header('Content-Security-Policy', webCsp(nonce));
+    c.header('Cache-Control', 'no-store');
     if (!root) return c.text('The web client is not built: run `node build.mjs` (it writes dist/web/).\n', 503);
     page ??= readFileSync(join(root, 'index.html'), 'utf8');
-    return c.html(page);
+    return c.html(page.replaceAll(STYLE_NONCE_PLACEHOLDER, nonce));
   };
   for (const path of WEB_PAGES) app.get(path, index);
 
