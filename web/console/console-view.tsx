@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ConsoleEntry, EventPayload, Project } from '../../src/contracts/index.ts';
+import type { ConsoleEntry, DetectedErrorInfo, EventPayload, Project } from '../../src/contracts/index.ts';
 import { describeError } from '../api/http.ts';
 import { useServices } from '../shell/context.ts';
 import { ErrorNote } from '../shell/error-note.tsx';
@@ -8,6 +8,7 @@ import { RunForm } from './run-form.tsx';
 
 /** A console line as the page shows it: history entries and live events look alike. */
 export interface Line {
+  key: string;
   seq: number;
   text: string;
   stream: 'stdout' | 'stderr';
@@ -17,7 +18,33 @@ export interface Line {
 }
 
 const MAX_LINES = 2000;
-const fromEntry = (e: ConsoleEntry): Line => ({ seq: e.seq, text: e.text, stream: e.stream, source: e.source, level: e.level });
+const fromEntry = (e: ConsoleEntry): Line => ({ key: `l${e.seq}`, seq: e.seq, text: e.text, stream: e.stream, source: e.source, level: e.level });
+
+/** A detection the history already put in place (fetched after the history, it may be replayed as an event too). */
+const shownAlready = (ls: Line[], d: EventPayload<'console.error_detected'>): boolean =>
+  ls.some((l) => l.key.startsWith('e') && l.detected?.error_id === d.error_id && l.detected.occurrences >= d.occurrences);
+
+/** History lines with the errors detected in them put back in place: after the last line seen before each detection. */
+function withDetections(entries: ConsoleEntry[], errors: DetectedErrorInfo[]): Line[] {
+  const lines = entries.map(fromEntry);
+  const times = entries.map((e) => e.time);
+  for (const err of [...errors].sort((a, b) => a.last_seen - b.last_seen)) {
+    let at = times.length;
+    while (at > 0 && (times[at - 1] ?? 0) > err.last_seen) at--;
+    if (at === 0) continue; // detected before the oldest line shown
+    const line: Line = {
+      key: `e${err.id}`,
+      seq: entries[at - 1]?.seq ?? 0,
+      text: `${err.type}: ${err.message}`,
+      stream: 'stderr',
+      source: 'detector',
+      level: 'error',
+      detected: { error_id: err.id, type: err.type, language: err.language, severity: err.severity, message: err.message, file: err.file, line: err.line, occurrences: err.occurrences, run_id: err.run_id, suggestion: err.suggestion },
+    };
+    lines.splice(at + lines.length - times.length, 0, line);
+  }
+  return lines;
+}
 
 /**
  * The live console: the last lines from history, then every console event
@@ -36,18 +63,23 @@ export function ConsoleView({ project }: { project: Project }) {
   useEffect(() => {
     let off: (() => void) | null = null;
     let live = true;
-    client.console.history(project.id, { limit: 500 }).then(
-      (h) => {
+    const load = async () => {
+      const h = await client.console.history(project.id, { limit: 500 });
+      const since = h.items[0]?.time;
+      return { h, errors: since === undefined ? [] : await client.console.errors(project.id, { since, limit: 100 }) };
+    };
+    load().then(
+      ({ h, errors }) => {
         if (!live) return;
-        setLines(h.items.map(fromEntry));
+        setLines(withDetections(h.items, errors));
         off = events.follow(project.id, ['console'], h.last_seq, (e) => {
           if (e.type === 'console.output') {
             const d = e.data as EventPayload<'console.output'>;
-            const line: Line = { seq: e.seq, text: d.text, stream: d.stream, source: d.source, level: d.stream === 'stderr' ? 'warning' : 'info' };
+            const line: Line = { key: `l${e.seq}`, seq: e.seq, text: d.text, stream: d.stream, source: d.source, level: d.stream === 'stderr' ? 'warning' : 'info' };
             setLines((ls) => [...ls, line].slice(-MAX_LINES));
           } else if (e.type === 'console.error_detected') {
             const d = e.data as EventPayload<'console.error_detected'>;
-            setLines((ls) => [...ls, { seq: e.seq, text: `${d.type}: ${d.message}`, stream: 'stderr' as const, source: 'detector', level: 'error' as const, detected: d }].slice(-MAX_LINES));
+            setLines((ls) => (shownAlready(ls, d) ? ls : [...ls, { key: `l${e.seq}`, seq: e.seq, text: `${d.type}: ${d.message}`, stream: 'stderr' as const, source: 'detector', level: 'error' as const, detected: d }].slice(-MAX_LINES)));
             setErrorsTick((t) => t + 1);
           }
         });
@@ -93,7 +125,7 @@ export function ConsoleView({ project }: { project: Project }) {
         <div class="lines" ref={box} role="log" aria-live="polite" aria-label="Console output" tabIndex={0}>
           {lines.length === 0 && <p class="muted">No output yet. Run a command above, or a file from its editor.</p>}
           {lines.map((l) => (
-            <div key={l.seq} class={`line ${l.stream} ${l.level}${l.detected ? ' detected' : ''}`}>
+            <div key={l.key} class={`line ${l.stream} ${l.level}${l.detected ? ' detected' : ''}`}>
               {l.detected ? <strong>⚠ {l.text}</strong> : l.text}
               {l.detected?.suggestion && <span class="hint"> — {l.detected.suggestion}</span>}
             </div>
