@@ -166,3 +166,16 @@ describe('web client sessions: one-time codes, the cookie, CSRF', () => {
     assert.equal(owner.auth, 'socket');
   });
 });
+
+describe('guessing sign-in codes', () => {
+  it('counts against the failed-authentication limit per address', async () => {
+    const t = makeTestApp({ authFailureLimit: { perSecond: 0.001, burst: 3 } });
+    try {
+      const guess = () => t.request('/api/v1/web/session', { method: 'POST', json: { code: 'guess' } });
+      for (let i = 0; i < 3; i++) await errorOf(await guess(), 401, 'UNAUTHORIZED');
+      await errorOf(await guess(), 429, 'RATE_LIMITED');
+    } finally {
+      t.close();
+    }
+  });
+});
