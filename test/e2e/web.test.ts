@@ -24,7 +24,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { dockerSuite, dockerUnavailableReason, removeTestResources, requireDocker } from '../../src/containers/testing.ts';
 import type { FileContent, Project } from '../../src/contracts/index.ts';
 import { FakeLlm } from '../../src/llm/testing/fake-llm.ts';
-import { cleanup, dataOf, request, runCli, sock, startDaemon, tcp, tempHome, type DaemonProc } from './helpers.ts';
+import { cleanup, createKey, dataOf, request, runCli, sock, startDaemon, tcp, tempHome, waitFor, type DaemonProc } from './helpers.ts';
 
 const CHROMIUM = process.env.ZEBLIT_CHROMIUM ?? '/usr/bin/chromium';
 /** Without these Chromium reaches for the network (updates, sync, QUIC probes), which this machine does not have. */
@@ -70,11 +70,8 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
     context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
     // Reported by the page itself: anything the CSP blocked (an inline style or script, a connection elsewhere).
-    await context.addInitScript(() => {
-      const seen: string[] = [];
-      (window as unknown as { __csp: string[] }).__csp = seen;
-      document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
-    });
+    // (Scripts for the page are strings: this file is compiled without the DOM's types.)
+    await context.addInitScript(`window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));`);
     page = await context.newPage();
     page.setDefaultTimeout(30_000);
     page.on('console', (m) => {
@@ -110,7 +107,7 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     assert.equal(session.httpOnly, true);
     assert.equal(session.sameSite, 'Strict');
     assert.equal(session.path, '/');
-    assert.ok(!(await page.evaluate(() => document.cookie)).includes('zeblit_session'), 'no script reads the session cookie');
+    assert.ok(!(await page.evaluate<string>('document.cookie')).includes('zeblit_session'), 'no script reads the session cookie');
     await shot('01-projects');
 
     // The same link a second time (another browser profile): refused, and the page says how to get a new one.
@@ -121,6 +118,26 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     assert.equal(second.url(), `${origin}/`);
     await second.screenshot({ path: join(shots, '00-link-used-twice.png') });
     await other.close();
+  });
+
+  it('zeblit web opens the link with the system opener ($BROWSER here); over TCP an admin key gets a link, a user key is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zeblit-opener-'));
+    const opener = join(dir, 'open.sh');
+    writeFileSync(opener, `#!/bin/sh\necho "$1" > ${join(dir, 'opened')}\n`, { mode: 0o755 });
+    const r = await runCli(home, ['web'], { env: { ...env(), BROWSER: opener } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Opened the web client in your browser/);
+    await waitFor('the opener to run', () => existsSync(join(dir, 'opened')));
+    assert.match(readFileSync(join(dir, 'opened'), 'utf8'), new RegExp(`^${origin}/login#code=`));
+
+    const admin = await createKey(daemon, 'web-admin', ['read', 'write', 'admin']);
+    const viaTcp = await runCli(home, ['web', '--print'], { env: { ...env(), ZEBLIT_HOST: origin, ZEBLIT_API_KEY: admin.key } });
+    assert.equal(viaTcp.code, 0, viaTcp.stderr);
+    assert.match(viaTcp.stdout, new RegExp(`${origin}/login#code=[A-Za-z0-9_-]{43}`));
+    const user = await createKey(daemon, 'web-rw', ['read', 'write']);
+    const refused = await runCli(home, ['web', '--print'], { env: { ...env(), ZEBLIT_HOST: origin, ZEBLIT_API_KEY: user.key } });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /FORBIDDEN/);
   });
 
   it('the page is served with the strict CSP, assets immutable; a foreign Origin is refused even with the session', async () => {
@@ -139,7 +156,7 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     assert.doesNotMatch(res.text, /<script>|<style>| style=/, 'no inline script or style in the page');
 
     const cookie = (await context.cookies(origin)).find((c) => c.name === cookieName());
-    const csrf = await page.evaluate(() => sessionStorage.getItem('zeblit.csrf'));
+    const csrf = await page.evaluate<string | null>("sessionStorage.getItem('zeblit.csrf')");
     assert.ok(cookie && csrf);
     const headers = { cookie: `${cookie.name}=${cookie.value}`, 'x-zeblit-csrf': csrf };
     assert.equal((await request(tcp(daemon), { path: '/api/v1/users/me', headers })).status, 200);
@@ -148,10 +165,10 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     assert.equal(foreign.body?.error?.message, 'Origin "http://127.0.0.1:9" is not allowed');
     assert.equal((await request(tcp(daemon), { path: '/api/v1/users/me', headers: { cookie: headers.cookie } })).status, 401, 'the cookie alone');
     // From the browser: a page of another origin cannot use the session (its Origin is refused before anything runs).
-    const blocked = await page.evaluate(async (target) => {
-      const r = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"x"}', credentials: 'include' });
-      return r.status;
-    }, `${origin.replace('127.0.0.1', 'localhost')}/api/v1/projects`).catch((e: unknown) => String(e));
+    const target = JSON.stringify(`${origin.replace('127.0.0.1', 'localhost')}/api/v1/projects`);
+    const blocked = await page
+      .evaluate<number>(`fetch(${target}, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"x"}', credentials: 'include' }).then((r) => r.status)`)
+      .catch((e: unknown) => String(e));
     assert.notEqual(blocked, 201, 'a cross-origin POST created nothing');
     // The page's own CSP stopped it before the daemon could (connect-src 'self'); that violation was this test's doing.
     assert.ok(violations.some((v) => v.includes("connect-src 'self'")), violations.join('\n'));
@@ -262,11 +279,11 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${origin}/#/projects/${project.id}/console`);
     await page.getByRole('log', { name: 'Console output' }).getByText('hello from the web').first().waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px at 390px`);
     await shot('09-phone-console');
     const theme = page.getByRole('button', { name: /Change theme/ });
-    while ((await page.evaluate(() => document.documentElement.dataset.theme)) !== 'dark') await theme.click();
+    while ((await page.evaluate<string>('document.documentElement.dataset.theme')) !== 'dark') await theme.click();
     await page.goto(`${origin}/#/projects/${project.id}/files/hello.py`);
     await page.locator('.editor .cm-content').waitFor();
     await shot('10-phone-dark-editor');
@@ -276,19 +293,19 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     await page.reload();
     await page.locator('.editor .cm-content').waitFor();
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    assert.equal(await page.evaluate<string>('document.activeElement?.textContent'), 'Skip to content');
   });
 
   it('signs out: every later request with that cookie and token is refused; nothing broke the CSP', async () => {
     const cookie = (await context.cookies(origin)).find((c) => c.name === cookieName());
-    const csrf = await page.evaluate(() => sessionStorage.getItem('zeblit.csrf'));
+    const csrf = await page.evaluate<string | null>("sessionStorage.getItem('zeblit.csrf')");
     assert.ok(cookie && csrf);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByText('You signed out.').waitFor();
     await shot('12-signed-out');
     const after = await request(tcp(daemon), { path: '/api/v1/users/me', headers: { cookie: `${cookie.name}=${cookie.value}`, 'x-zeblit-csrf': csrf } });
     assert.equal(after.status, 401);
-    assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
+    assert.deepEqual(await page.evaluate<string[]>('window.__csp'), []);
     assert.deepEqual(violations, []);
     assert.deepEqual(pageErrors, []);
   });
