@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import WebSocket from 'ws';
 import { dockerSuite, dockerUnavailableReason, removeTestResources, requireDocker } from '../../src/containers/testing.ts';
 import type { FileContent, Project } from '../../src/contracts/index.ts';
 import { FakeLlm } from '../../src/llm/testing/fake-llm.ts';
@@ -173,6 +174,29 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     // The page's own CSP stopped it before the daemon could (connect-src 'self'); that violation was this test's doing.
     assert.ok(violations.some((v) => v.includes("connect-src 'self'")), violations.join('\n'));
     violations.length = 0;
+  });
+
+  it('a WebSocket takes the cookie with the CSRF token as the subprotocol csrf.<token>; the server selects zeblit.v1, never the token', async () => {
+    const cookie = (await context.cookies(origin)).find((c) => c.name === cookieName());
+    const csrf = await page.evaluate<string | null>("sessionStorage.getItem('zeblit.csrf')");
+    assert.ok(cookie && csrf);
+    const url = `ws://127.0.0.1:${daemon.port}/api/v1/ws`;
+    const open = (protocols: string[], headers: Record<string, string>) =>
+      new Promise<{ status: number; protocol?: string }>((resolve, reject) => {
+        const ws = new WebSocket(url, protocols, { headers: { cookie: `${cookie.name}=${cookie.value}`, ...headers }, handshakeTimeout: 5_000 });
+        ws.on('open', () => {
+          resolve({ status: 101, protocol: ws.protocol });
+          ws.close();
+        });
+        ws.on('unexpected-response', (req, res) => {
+          req.destroy();
+          resolve({ status: res.statusCode ?? 0 });
+        });
+        ws.on('error', reject);
+      });
+    for (const protocols of [[`csrf.${csrf}`, 'zeblit.v1'], ['zeblit.v1', `csrf.${csrf}`]]) assert.deepEqual(await open(protocols, { origin }), { status: 101, protocol: 'zeblit.v1' });
+    assert.equal((await open(['zeblit.v1'], { origin })).status, 401, 'the cookie without its token');
+    assert.equal((await open(['zeblit.v1', `csrf.${csrf}`], { origin: 'http://127.0.0.1:9' })).status, 403, 'a foreign Origin');
   });
 
   it('creates a project, writes a file in the editor and saves it', async () => {
