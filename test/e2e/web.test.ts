@@ -290,6 +290,23 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     await shot('07-container');
   });
 
+  it('archives, unarchives and deletes a project from the list', async () => {
+    const scratch = await api<Project>('POST', '/projects', { name: 'scratch', template: 'blank' });
+    projects.push(scratch.id);
+    await page.getByRole('link', { name: 'Projects' }).click();
+    await page.getByRole('button', { name: 'Archive scratch' }).click();
+    await page.getByRole('button', { name: 'Archive scratch' }).waitFor({ state: 'detached' });
+    assert.equal((await api<Project>('GET', `/projects/${scratch.id}`)).status, 'archived');
+    await page.getByRole('button', { name: 'Archived' }).click();
+    await page.getByRole('button', { name: 'Unarchive scratch' }).waitFor();
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete scratch' }).click();
+    await page.getByRole('button', { name: 'Delete scratch' }).waitFor({ state: 'detached' });
+    assert.equal((await request(sock(daemon), { path: `/api/v1/projects/${scratch.id}` })).status, 404);
+    await page.getByRole('button', { name: 'Active' }).click();
+    await page.getByRole('link', { name: 'webdemo' }).waitFor();
+  });
+
   it('shows usage and cost by day, agent and model', async () => {
     await page.getByRole('link', { name: 'Usage' }).click();
     await page.getByRole('heading', { name: 'Usage and cost' }).waitFor();
