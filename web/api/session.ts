@@ -35,7 +35,7 @@ export class BrowserSession {
     this.channel?.addEventListener('message', (e: MessageEvent<Message>) => {
       const m = e.data;
       if (m.type === 'ask' && this.csrfToken) this.channel?.postMessage({ type: 'token', csrf: this.csrfToken } satisfies Message);
-      if (m.type === 'signed-out') this.end('You signed out in another tab.', false);
+      if (m.type === 'signed-out') this.end('You signed out in another tab.');
     });
   }
 
@@ -76,12 +76,12 @@ export class BrowserSession {
       await fetch(`${API_BASE}/web/session`, { method: 'DELETE', headers: { accept: 'application/json', [CSRF_HEADER]: this.csrfToken ?? '' }, credentials: 'same-origin' });
     } finally {
       this.channel?.postMessage({ type: 'signed-out' } satisfies Message);
-      this.end('You signed out.', false);
+      this.end('You signed out.');
     }
   }
 
   /** The daemon refused the session (expired, revoked): the page shows how to sign in again. */
-  end(reason: string, _fromServer = true): void {
+  end(reason: string): void {
     this.forget();
     for (const fn of this.listeners) fn(null, reason);
   }

@@ -11,7 +11,9 @@ import { createDiff } from './code-editor.ts';
 
 /** A file's versions (who made each: a person, an agent, a run), the diff of one against now, and restoring it. */
 export function FileHistory({ project, path, current, onRestored }: { project: Project; path: string; current: string; onRestored(): void }) {
-  const { client } = useServices();
+  const { client, session } = useServices();
+  // Authors are `user:<id>`, `agent:<name>`, `container`…: the signed-in user reads as "you".
+  const by = (author: string) => (author === `user:${session.user.id}` ? `you (${session.user.name})` : author);
   const versions = useAsync(() => client.files.versions(project.id, path), [project.id, path]);
   const [shown, setShown] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -72,7 +74,7 @@ export function FileHistory({ project, path, current, onRestored }: { project: P
                 {v.current ? ' (current)' : ''}
               </td>
               <td>{v.action}{v.origin ? ` — ${v.origin}` : ''}</td>
-              <td>{v.author}</td>
+              <td>{by(v.author)}</td>
               <td>{when(v.created_at)}</td>
               <td class="actions">
                 {!v.current && v.action !== 'deleted' && (
