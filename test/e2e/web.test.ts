@@ -255,7 +255,7 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     await shot('05-chat');
   });
 
-  it('shows a file’s versions and the diff of one against the editor, uploads by the file picker and downloads', async () => {
+  it('shows a file’s versions and the diff of one against the editor, uploads by the file picker and by drag and drop, downloads', async () => {
     await page.goto(`${origin}/#/projects/${project.id}/files/hello.py`);
     await page.locator('.editor .cm-content').waitFor();
     await page.getByRole('button', { name: 'History' }).click();
@@ -271,6 +271,12 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     await page.getByText('Uploaded 1 file.').waitFor();
     await page.getByRole('button', { name: 'data.txt' }).waitFor();
     assert.equal((await api<FileContent>('GET', `/projects/${project.id}/files/data.txt`)).content, 'uploaded from the browser\n');
+    // Drag and drop: a file dropped on the tree is uploaded the same way.
+    const dropped = await page.evaluateHandle(`(() => { const dt = new DataTransfer(); dt.items.add(new File(['dropped on the tree\\n'], 'dropped.txt', { type: 'text/plain' })); return dt; })()`);
+    await page.locator('.drop').dispatchEvent('dragover', { dataTransfer: dropped });
+    await page.locator('.drop').dispatchEvent('drop', { dataTransfer: dropped });
+    await page.getByRole('button', { name: 'dropped.txt' }).waitFor();
+    assert.equal((await api<FileContent>('GET', `/projects/${project.id}/files/dropped.txt`)).content, 'dropped on the tree\n');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download', exact: true }).click()]);
     assert.equal(download.suggestedFilename(), 'hello.py');
