@@ -1,7 +1,11 @@
-// Bundles zeblitd and zeblit into one ESM file each under dist/, with the
-// database migrations copied beside them (resolved at run time next to the bundle).
+// Bundles zeblitd into one ESM file under dist/, with the database
+// migrations copied beside it (resolved at run time next to the bundle), and
+// the zeblit CLI into dist/zeblit.cjs plus a bundle per command under dist/cli/
+// (scripts/build-cli.mjs says how and why), and the web client (web/) into
+// dist/web/ with hashed asset names.
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { buildCli } from './scripts/build-cli.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const version = readFileSync(new URL('./src/contracts/version.ts', import.meta.url), 'utf8').match(/VERSION = '([^']+)'/)?.[1];
@@ -24,9 +28,7 @@ const out = process.env.ZEBLIT_BUILD_OUT || 'dist';
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const started = Date.now();
-await build({
-  entryPoints: { zeblitd: 'daemon/main.ts', zeblit: 'cli/main.ts' },
-  outdir: out,
+const common = {
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -37,7 +39,9 @@ await build({
   banner: { js: banner },
   logLevel: 'warning',
   legalComments: 'none',
-});
+};
+
+const [, commands] = await Promise.all([build({ ...common, entryPoints: { zeblitd: 'daemon/main.ts' }, outdir: out }), buildCli(out)]);
 cpSync('src/db/migrations', `${out}/migrations`, { recursive: true });
 // The containers' in-container runner is read at run time from beside the bundle.
 cpSync('src/containers/runner/runner.pl', `${out}/runner.pl`);
@@ -90,4 +94,4 @@ writeFileSync(
     .filter((l) => l !== '')
     .join('\n') + '\n',
 );
-console.log(`built ${out}/zeblitd.js, ${out}/zeblit.js and ${out}/web/ in ${Date.now() - started} ms`);
+console.log(`built ${out}/zeblitd.js, ${out}/zeblit.cjs (${commands} commands) and ${out}/web/ in ${Date.now() - started} ms`);

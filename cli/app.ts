@@ -1,135 +1,99 @@
-import { Builtins } from 'clipanion';
-import { VERSION } from '../src/contracts/index.ts';
-import { AgentsCommand } from './commands/agents.ts';
-import { AnalyzeCommand } from './commands/analyze.ts';
-import { ApprovalsCommand, ApproveCommand, DenyCommand } from './commands/approve.ts';
-import { ChatCommand } from './commands/chat/chat.ts';
-import { ChatCancelCommand } from './commands/chat/cancel.ts';
-import { ChatHistoryCommand } from './commands/chat/history.ts';
-import { ArchiveCommand } from './commands/archive.ts';
-import { ConsoleClearCommand } from './commands/console/clear.ts';
-import { ConsoleCommand } from './commands/console/follow.ts';
-import { ErrorsCommand } from './commands/errors.ts';
-import { AuditCommand } from './commands/audit.ts';
-import { AuthCreateKeyCommand } from './commands/auth/create-key.ts';
-import { AuthKeysCommand } from './commands/auth/keys.ts';
-import { AuthLoginCommand } from './commands/auth/login.ts';
-import { AuthLogoutCommand } from './commands/auth/logout.ts';
-import { AuthRevokeKeyCommand } from './commands/auth/revoke-key.ts';
-import { AuthStatusCommand } from './commands/auth/status.ts';
-import { AuthTelegramLinkCommand } from './commands/auth/telegram-link.ts';
-import { ConfigGetCommand } from './commands/config/get.ts';
-import { ConfigSetCommand } from './commands/config/set.ts';
-import { ConfigUnsetCommand } from './commands/config/unset.ts';
-import { CreateCommand } from './commands/create.ts';
-import { DaemonLogsCommand } from './commands/daemon/logs.ts';
-import { DaemonStartCommand } from './commands/daemon/start.ts';
-import { DaemonStatusCommand } from './commands/daemon/status.ts';
-import { DaemonStopCommand } from './commands/daemon/stop.ts';
-import { DeleteCommand } from './commands/delete.ts';
-import { FilesListCommand } from './commands/files/list.ts';
-import { FilesTreeCommand } from './commands/files/tree.ts';
-import { FilesCatCommand } from './commands/files/cat.ts';
-import { FilesPutCommand } from './commands/files/put.ts';
-import { FilesUploadCommand } from './commands/files/upload.ts';
-import { FilesDownloadCommand } from './commands/files/download.ts';
-import { FilesEditCommand } from './commands/files/edit.ts';
-import { FilesRmCommand } from './commands/files/rm.ts';
-import { FilesMvCommand } from './commands/files/mv.ts';
-import { FilesVersionsCommand } from './commands/files/versions.ts';
-import { FilesRestoreCommand } from './commands/files/restore.ts';
-import { FilesDiffCommand } from './commands/files/diff.ts';
-import { FilesSearchCommand } from './commands/files/search.ts';
-import { InfoCommand } from './commands/info.ts';
-import { SettingsCommand, SettingsResetCommand, SettingsSetCommand } from './commands/settings.ts';
-import { ListCommand } from './commands/list.ts';
-import { LogsCommand } from './commands/logs.ts';
-import { RestartCommand } from './commands/restart.ts';
-import { RunCommand } from './commands/run.ts';
-import { RunsCommand } from './commands/runs.ts';
-import { StartCommand } from './commands/start.ts';
-import { StatusCommand } from './commands/status.ts';
-import { StopCommand } from './commands/stop.ts';
-import { UnarchiveCommand } from './commands/unarchive.ts';
-import { UsageCommand } from './commands/usage.ts';
-import { UseCommand } from './commands/use.ts';
-import { UsersCreateCommand } from './commands/users/create.ts';
-import { UsersDeleteCommand } from './commands/users/delete.ts';
-import { UsersListCommand } from './commands/users/list.ts';
-import { VersionCommand } from './commands/version.ts';
-import { WebCommand } from './commands/web.ts';
-import { ZeblitCli } from './zeblit-cli.ts';
+/**
+ * Every `zeblit` command, as a table: its path, the module that holds its
+ * class, and the class's name.
+ *
+ * Nothing loads a command's module until that command runs, so `zeblit
+ * --version` and `zeblit list` do not pay for the other sixty (docs/cli.md,
+ * "Speed"). What the parser, the help, the completion and the typo
+ * suggestions need to know about every command (aliases, options,
+ * descriptions) is recorded from the classes when the CLI is built
+ * (cli/manifest-build.ts) and embedded in it. The build makes one small
+ * bundle per line of this table (dist/cli/<path>.cjs) on top of the shared
+ * code (dist/cli/core.cjs).
+ *
+ * To add a command: write its class in cli/commands/<group>/<verb>.ts (see
+ * any neighbour), then add one line here: its first path as typed, its
+ * module (relative to this file) and the exported class. That is all:
+ * `node build.mjs` picks it up, and `node --import tsx scripts/gen-cli-docs.ts`
+ * rewrites docs/cli.md (a test fails until it is regenerated). A line that
+ * does not match its class (path, module, export) fails the build.
+ */
 
-export const COMMANDS = [
-  WebCommand,
-  ConsoleCommand,
-  ConsoleClearCommand,
-  ErrorsCommand,
-  AnalyzeCommand,
-  DaemonStartCommand,
-  DaemonStopCommand,
-  DaemonStatusCommand,
-  DaemonLogsCommand,
-  AuthLoginCommand,
-  AuthLogoutCommand,
-  AuthStatusCommand,
-  AuthKeysCommand,
-  AuthCreateKeyCommand,
-  AuthRevokeKeyCommand,
-  AuthTelegramLinkCommand,
-  CreateCommand,
-  ListCommand,
-  UseCommand,
-  InfoCommand,
-  SettingsCommand,
-  SettingsSetCommand,
-  SettingsResetCommand,
-  DeleteCommand,
-  ArchiveCommand,
-  UnarchiveCommand,
-  RunCommand,
-  RunsCommand,
-  StartCommand,
-  StopCommand,
-  RestartCommand,
-  StatusCommand,
-  LogsCommand,
-  UsersListCommand,
-  UsersCreateCommand,
-  UsersDeleteCommand,
-  AuditCommand,
-  FilesListCommand,
-  FilesTreeCommand,
-  FilesCatCommand,
-  FilesPutCommand,
-  FilesUploadCommand,
-  FilesDownloadCommand,
-  FilesEditCommand,
-  FilesRmCommand,
-  FilesMvCommand,
-  FilesVersionsCommand,
-  FilesRestoreCommand,
-  FilesDiffCommand,
-  FilesSearchCommand,
-  ConfigGetCommand,
-  ConfigSetCommand,
-  ConfigUnsetCommand,
-  UsageCommand,
-  ChatCommand,
-  ChatHistoryCommand,
-  ChatCancelCommand,
-  AgentsCommand,
-  ApproveCommand,
-  DenyCommand,
-  ApprovalsCommand,
-  VersionCommand,
-] as const;
-
-/** The `zeblit` program with every command registered; main.ts runs it, tests call `run` on it. */
-export function createCli(): ZeblitCli {
-  const cli = new ZeblitCli({ binaryLabel: 'Zeblit', binaryName: 'zeblit', binaryVersion: VERSION });
-  for (const command of COMMANDS) cli.register(command);
-  cli.register(Builtins.HelpCommand);
-  cli.register(Builtins.VersionCommand);
-  return cli;
+export interface CommandEntry {
+  /** The command's first path, as typed: `'files list'`. */
+  path: string;
+  /** The module that exports the class, relative to this file. */
+  module: string;
+  /** The exported name of the class. */
+  export: string;
 }
+
+export const COMMANDS: readonly CommandEntry[] = [
+  { path: 'console', module: './commands/console/follow.ts', export: 'ConsoleCommand' },
+  { path: 'console clear', module: './commands/console/clear.ts', export: 'ConsoleClearCommand' },
+  { path: 'errors', module: './commands/errors.ts', export: 'ErrorsCommand' },
+  { path: 'analyze', module: './commands/analyze.ts', export: 'AnalyzeCommand' },
+  { path: 'daemon start', module: './commands/daemon/start.ts', export: 'DaemonStartCommand' },
+  { path: 'daemon stop', module: './commands/daemon/stop.ts', export: 'DaemonStopCommand' },
+  { path: 'daemon status', module: './commands/daemon/status.ts', export: 'DaemonStatusCommand' },
+  { path: 'daemon logs', module: './commands/daemon/logs.ts', export: 'DaemonLogsCommand' },
+  { path: 'auth login', module: './commands/auth/login.ts', export: 'AuthLoginCommand' },
+  { path: 'auth logout', module: './commands/auth/logout.ts', export: 'AuthLogoutCommand' },
+  { path: 'auth status', module: './commands/auth/status.ts', export: 'AuthStatusCommand' },
+  { path: 'auth keys', module: './commands/auth/keys.ts', export: 'AuthKeysCommand' },
+  { path: 'auth create-key', module: './commands/auth/create-key.ts', export: 'AuthCreateKeyCommand' },
+  { path: 'auth revoke-key', module: './commands/auth/revoke-key.ts', export: 'AuthRevokeKeyCommand' },
+  { path: 'auth telegram-link', module: './commands/auth/telegram-link.ts', export: 'AuthTelegramLinkCommand' },
+  { path: 'create', module: './commands/create.ts', export: 'CreateCommand' },
+  { path: 'list', module: './commands/list.ts', export: 'ListCommand' },
+  { path: 'use', module: './commands/use.ts', export: 'UseCommand' },
+  { path: 'info', module: './commands/info.ts', export: 'InfoCommand' },
+  { path: 'settings', module: './commands/settings.ts', export: 'SettingsCommand' },
+  { path: 'settings set', module: './commands/settings.ts', export: 'SettingsSetCommand' },
+  { path: 'settings reset', module: './commands/settings.ts', export: 'SettingsResetCommand' },
+  { path: 'delete', module: './commands/delete.ts', export: 'DeleteCommand' },
+  { path: 'archive', module: './commands/archive.ts', export: 'ArchiveCommand' },
+  { path: 'unarchive', module: './commands/unarchive.ts', export: 'UnarchiveCommand' },
+  { path: 'run', module: './commands/run.ts', export: 'RunCommand' },
+  { path: 'runs', module: './commands/runs.ts', export: 'RunsCommand' },
+  { path: 'start', module: './commands/start.ts', export: 'StartCommand' },
+  { path: 'stop', module: './commands/stop.ts', export: 'StopCommand' },
+  { path: 'restart', module: './commands/restart.ts', export: 'RestartCommand' },
+  { path: 'status', module: './commands/status.ts', export: 'StatusCommand' },
+  { path: 'logs', module: './commands/logs.ts', export: 'LogsCommand' },
+  { path: 'users list', module: './commands/users/list.ts', export: 'UsersListCommand' },
+  { path: 'users create', module: './commands/users/create.ts', export: 'UsersCreateCommand' },
+  { path: 'users delete', module: './commands/users/delete.ts', export: 'UsersDeleteCommand' },
+  { path: 'audit', module: './commands/audit.ts', export: 'AuditCommand' },
+  { path: 'files list', module: './commands/files/list.ts', export: 'FilesListCommand' },
+  { path: 'files tree', module: './commands/files/tree.ts', export: 'FilesTreeCommand' },
+  { path: 'files cat', module: './commands/files/cat.ts', export: 'FilesCatCommand' },
+  { path: 'files put', module: './commands/files/put.ts', export: 'FilesPutCommand' },
+  { path: 'files upload', module: './commands/files/upload.ts', export: 'FilesUploadCommand' },
+  { path: 'files download', module: './commands/files/download.ts', export: 'FilesDownloadCommand' },
+  { path: 'files edit', module: './commands/files/edit.ts', export: 'FilesEditCommand' },
+  { path: 'files rm', module: './commands/files/rm.ts', export: 'FilesRmCommand' },
+  { path: 'files mv', module: './commands/files/mv.ts', export: 'FilesMvCommand' },
+  { path: 'files versions', module: './commands/files/versions.ts', export: 'FilesVersionsCommand' },
+  { path: 'files restore', module: './commands/files/restore.ts', export: 'FilesRestoreCommand' },
+  { path: 'files diff', module: './commands/files/diff.ts', export: 'FilesDiffCommand' },
+  { path: 'files search', module: './commands/files/search.ts', export: 'FilesSearchCommand' },
+  { path: 'config get', module: './commands/config/get.ts', export: 'ConfigGetCommand' },
+  { path: 'config set', module: './commands/config/set.ts', export: 'ConfigSetCommand' },
+  { path: 'config unset', module: './commands/config/unset.ts', export: 'ConfigUnsetCommand' },
+  { path: 'usage', module: './commands/usage.ts', export: 'UsageCommand' },
+  { path: 'chat', module: './commands/chat/chat.ts', export: 'ChatCommand' },
+  { path: 'chat history', module: './commands/chat/history.ts', export: 'ChatHistoryCommand' },
+  { path: 'chat cancel', module: './commands/chat/cancel.ts', export: 'ChatCancelCommand' },
+  { path: 'agents', module: './commands/agents.ts', export: 'AgentsCommand' },
+  { path: 'approve', module: './commands/approve.ts', export: 'ApproveCommand' },
+  { path: 'deny', module: './commands/approve.ts', export: 'DenyCommand' },
+  { path: 'approvals', module: './commands/approve.ts', export: 'ApprovalsCommand' },
+  { path: 'web', module: './commands/web.ts', export: 'WebCommand' },
+  { path: 'version', module: './commands/version.ts', export: 'VersionCommand' },
+  { path: 'doctor', module: './commands/doctor.ts', export: 'DoctorCommand' },
+  { path: 'completion', module: './commands/completion/print.ts', export: 'CompletionCommand' },
+  { path: 'completion install', module: './commands/completion/install.ts', export: 'CompletionInstallCommand' },
+  { path: 'cache stats', module: './commands/cache/stats.ts', export: 'CacheStatsCommand' },
+  { path: 'cache clear', module: './commands/cache/clear.ts', export: 'CacheClearCommand' },
+];

@@ -1,15 +1,25 @@
+import { join } from 'node:path';
 import { Command, Option, UsageError } from 'clipanion';
-import { VERSION, zeblitPaths, type ZeblitPaths } from '../src/contracts/index.ts';
-import { ZeblitClient } from '../src/client/index.ts';
+import { zeblitPaths, type ZeblitPaths } from '../src/contracts/paths.ts';
+import { VERSION } from '../src/contracts/version.ts';
+import { ClientTimeoutError, DaemonUnreachableError, ZeblitClient } from '../src/client/index.ts';
 import { readCliConfig, updateCliConfig, type CliConfig, type CliConfigPatch } from './config.ts';
-import { resolveConnection, type Connection, type Env } from './connection.ts';
+import { hostKey, resolveConnection, type Connection, type Env } from './connection.ts';
 import { readCredentials } from './credentials.ts';
-import { pingDaemon, startDaemon } from './daemon-start.ts';
+import { pingDaemon, socketAccepts, startDaemon } from './daemon-start.ts';
 import { CliError } from './cli-error.ts';
 import { toJson } from './format.ts';
+import { ago, audienceOf, OfflineCache, type CacheType } from './offline-cache.ts';
 import { reportError } from './report-error.ts';
+import { colorEnabled, terminalWidth } from './style.ts';
 
 const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
+
+/** The failures that mean "no daemon to ask": the cases where a read may be answered from the cache. */
+const UNREACHABLE = new Set(['DAEMON_NOT_RUNNING', 'DAEMON_START_FAILED', 'DAEMON_START_TIMEOUT', 'DAEMON_NOT_FOUND', 'DAEMON_UNHEALTHY']);
+export function isUnreachable(e: unknown): boolean {
+  return e instanceof DaemonUnreachableError || e instanceof ClientTimeoutError || (e instanceof CliError && UNREACHABLE.has(e.code));
+}
 
 /**
  * What every command shares: `--json` and `--no-start`, the connection and
@@ -18,6 +28,15 @@ const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/
  * Commands implement `run()`; output goes only through this.context streams.
  */
 export abstract class ZeblitCommand extends Command {
+  /**
+   * Everything after the command's first argument belongs to the program it
+   * runs (`zeblit run node -v`): the start-up puts a `--` there (cli/resolve.ts).
+   */
+  static passThrough = false;
+
+  /** What `--json` prints, for docs/cli.md (scripts/gen-cli-docs.ts); every command says it. */
+  static json?: string;
+
   json = Option.Boolean('--json', false, { description: 'Print the API data as JSON' });
   noStart = Option.Boolean('--no-start', false, { description: 'Do not start zeblitd when it is not running (also: ZEBLIT_NO_AUTOSTART=1)' });
 
@@ -70,6 +89,7 @@ export abstract class ZeblitCommand extends Command {
   }
 
   protected async ensureLocalDaemon(): Promise<void> {
+    if (await socketAccepts(this.files.socket)) return;
     if (!this.autostart) {
       if (await pingDaemon(this.files)) return;
       throw new CliError('DAEMON_NOT_RUNNING', `zeblitd is not running (nothing answers on ${this.files.socket})`, {
@@ -77,6 +97,39 @@ export abstract class ZeblitCommand extends Command {
       });
     }
     await startDaemon({ env: this.env, paths: this.files, stderr: this.context.stderr });
+  }
+
+  offlineCache(): OfflineCache {
+    return new OfflineCache(join(this.files.cache, 'offline'));
+  }
+
+  /** The key an answer is cached under: whose it is (daemon, API key) and what was asked. */
+  cacheKey(what: string): string {
+    const t = this.connection().transport;
+    return `${audienceOf(hostKey(t), t.token)} ${what}`;
+  }
+
+  /**
+   * A read through the offline cache (offline-cache.ts): the daemon's answer,
+   * kept; or, when no daemon can be reached nor started, the last answer if
+   * it is younger than its type's TTL, with a note on stderr. Only for reads.
+   * ZEBLIT_OFFLINE_CACHE=0 turns this off (a script that wants the daemon or an error).
+   */
+  async read<T>(type: CacheType, what: string, fetch: (client: ZeblitClient) => Promise<T>): Promise<T> {
+    if (this.env.ZEBLIT_OFFLINE_CACHE === '0') return fetch(await this.client());
+    const cache = this.offlineCache();
+    const key = this.cacheKey(what);
+    try {
+      const data = await fetch(await this.client());
+      cache.put(type, key, data);
+      return data;
+    } catch (e) {
+      if (!isUnreachable(e)) throw e;
+      const hit = cache.get<T>(type, key);
+      if (!hit) throw e;
+      this.err(`(cached ${ago(Date.now() - hit.stored_at)} ago — daemon unreachable)\n`);
+      return hit.data;
+    }
   }
 
   /** The project argument, or the one `zeblit use` remembered. */
@@ -87,6 +140,16 @@ export abstract class ZeblitCommand extends Command {
     throw new UsageError('No project given and none selected: pass one, or choose one with `zeblit use <project>`');
   }
 
+  /** The terminal's width for tables (cut to fit), or undefined off a terminal (cells whole). */
+  get width(): number | undefined {
+    return terminalWidth(this.context.stdout, this.env);
+  }
+
+  /** Colour on stdout: a terminal, no NO_COLOR, no --json (cli/style.ts). */
+  get color(): boolean {
+    return colorEnabled(this.context.stdout, this.env, this.json);
+  }
+
   out(text: string): void {
     this.context.stdout.write(text);
   }
@@ -95,7 +158,11 @@ export abstract class ZeblitCommand extends Command {
     this.context.stderr.write(text);
   }
 
-  /** `--json` prints the data as JSON; otherwise the human rendering. */
+  /**
+   * `--json` prints the data as JSON; otherwise the human rendering. For
+   * commands with `-q,--quiet`: `quiet` is what they print instead (ids, one
+   * a line, as `docker ps -q`), and --json wins over it.
+   */
   emit<T>(data: T, human: (data: T) => string): void {
     this.out(this.json ? toJson(data) : human(data));
   }

@@ -4,7 +4,7 @@
  * local socket of ZEBLIT_HOME (with ZEBLIT_API_KEY or a key stored for it, else
  * as the owner). A stored key is only ever sent to the host it was saved for.
  */
-import { zeblitPaths } from '../src/contracts/index.ts';
+import { zeblitPaths } from '../src/contracts/paths.ts';
 import { parseHost, type ClientTransport } from '../src/client/index.ts';
 import { CliError } from './cli-error.ts';
 import type { CliConfig } from './config.ts';

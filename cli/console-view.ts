@@ -28,7 +28,7 @@ export function detectedLine(d: EventPayload<'console.error_detected'>, p: Paint
   return `${paint(p, BOLD + RED, `✖ ${d.type}${repeat}: ${d.message}`)}${where}${tip}\n`;
 }
 
-export function errorsTable(errors: DetectedErrorInfo[]): string {
+export function errorsTable(errors: DetectedErrorInfo[], width?: number): string {
   if (errors.length === 0) return 'No errors detected.\n';
   const rows = errors.map((e) => [
     e.severity,
@@ -39,7 +39,7 @@ export function errorsTable(errors: DetectedErrorInfo[]): string {
     e.message.length > 70 ? `${e.message.slice(0, 67)}…` : e.message,
   ]);
   const tips = errors.filter((e) => e.suggestion).map((e) => `  ${e.type}: ${e.suggestion}`);
-  return `${formatTable(['SEVERITY', 'TYPE', 'COUNT', 'WHERE', 'LAST SEEN', 'MESSAGE'], rows)}${tips.length ? `\nSuggestions:\n${[...new Set(tips)].join('\n')}\n` : ''}`;
+  return `${formatTable(['SEVERITY', 'TYPE', 'COUNT', 'WHERE', 'LAST SEEN', 'MESSAGE'], rows, width)}${tips.length ? `\nSuggestions:\n${[...new Set(tips)].join('\n')}\n` : ''}`;
 }
 
 export function analysisText(a: Analysis, p: Paint): string {

@@ -4,8 +4,9 @@
  * /api/v1/health answers over the socket. A daemon that is already starting
  * (its lock names a live zeblitd) is waited for, never doubled.
  */
-import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
@@ -13,7 +14,7 @@ import type { Health, ZeblitPaths } from '../src/contracts/index.ts';
 import { ClientTimeoutError, DaemonUnreachableError, ZeblitApiError, ZeblitClient } from '../src/client/index.ts';
 import { CliError } from './cli-error.ts';
 import type { Env } from './connection.ts';
-import { isDaemonProcess, readDaemonLock } from '../src/contracts/index.ts';
+import { isDaemonProcess, readDaemonLock } from '../src/contracts/lock.ts';
 
 export interface StartOptions {
   env: Env;
@@ -31,9 +32,9 @@ export interface DaemonState {
   health: Health;
 }
 
-/** dist/zeblitd.js beside the CLI bundle; from the sources (tsx), the built one in dist/. */
+/** dist/zeblitd.js beside the CLI bundle (this code sits in a chunk in dist/cli/); from the sources (tsx), the built one in dist/. */
 export function daemonProgram(): string {
-  const candidates = [new URL('./zeblitd.js', import.meta.url), new URL('../dist/zeblitd.js', import.meta.url)].map((u) => fileURLToPath(u));
+  const candidates = [new URL('../zeblitd.js', import.meta.url), new URL('./zeblitd.js', import.meta.url), new URL('../dist/zeblitd.js', import.meta.url)].map((u) => fileURLToPath(u));
   return candidates.find((p) => existsSync(p)) ?? candidates[0] ?? 'zeblitd.js';
 }
 
@@ -52,7 +53,30 @@ export async function pingDaemon(paths: ZeblitPaths, timeoutMs = 2_000): Promise
   }
 }
 
+/**
+ * Whether something accepts connections on the socket. Every command checks
+ * this before its first request; a bare connect costs about a millisecond,
+ * where a /health request would cost a whole HTTP exchange more (the first
+ * one of a process is the dear one, and the command's own request pays it
+ * anyway). What answers is then told apart by that request.
+ */
+export function socketAccepts(socketPath: string, timeoutMs = 2_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection(socketPath);
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// A synchronous require of a built-in module, also inside the CommonJS bundle (a dynamic import() would not work there).
+const requireBuiltin = createRequire(import.meta.url);
 
 /** The last lines written to `file` after byte `from`: this start's output only, not earlier attempts'. */
 function tail(file: string, lines: number, from = 0): string {
@@ -88,6 +112,8 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonState> {
     const out = openSync(outFile, 'a', 0o600);
     outStart = existsSync(outFile) ? statSync(outFile).size : 0;
     stderr.write('Starting zeblitd… ');
+    // Loaded here: most commands find the daemon running and never spawn anything.
+    const { spawn } = requireBuiltin('node:child_process') as typeof import('node:child_process');
     try {
       const child = spawn(process.execPath, [program], { detached: true, stdio: ['ignore', out, out], env: { ...opts.env }, cwd: paths.home });
       childPid = child.pid;

@@ -5,8 +5,8 @@
  * default deadline here leaves it room to finish.
  */
 import { existsSync } from 'node:fs';
-import type { ZeblitPaths } from '../src/contracts/index.ts';
-import { isAlive, isDaemonProcess, readDaemonLock } from '../src/contracts/index.ts';
+import type { ZeblitPaths } from '../src/contracts/paths.ts';
+import { isAlive, isDaemonProcess, readDaemonLock } from '../src/contracts/lock.ts';
 import { pingDaemon } from './daemon-start.ts';
 
 export type StopResult = { state: 'not-running' } | { state: 'stopped'; pid: number; ms: number } | { state: 'killed'; pid: number; ms: number };

@@ -20,6 +20,8 @@ export interface ProgressOptions {
   live: boolean;
   now?: () => number;
   width?: number;
+  /** What update() counts: bytes (transfers, with speed) or percent (an image pull, as the daemon reports it). */
+  unit?: 'bytes' | 'percent';
 }
 
 /**
@@ -57,6 +59,12 @@ export class Progress {
     const elapsed = Math.max(0.001, (this.now() - this.started) / 1000);
     const speed = this.done / elapsed;
     const width = this.opts.width ?? 24;
+    if (this.opts.unit === 'percent') {
+      const frac = Math.min(1, this.done / 100);
+      const rate = this.done / elapsed;
+      const eta = rate > 0 ? (100 - this.done) / rate : Infinity;
+      return `${this.label} [${'#'.repeat(Math.round(frac * width)).padEnd(width, '-')}] ${String(Math.floor(this.done)).padStart(3)}%  ETA ${clock(eta)}`;
+    }
     if (this.total === null || this.total === 0) return `${this.label}  ${formatBytes(this.done)}  ${formatBytes(speed)}/s`;
     const frac = Math.min(1, this.done / this.total);
     const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '-');

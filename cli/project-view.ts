@@ -3,10 +3,10 @@ import type { Project } from '../src/contracts/index.ts';
 import { formatTime } from './format.ts';
 import { formatDetails, formatTable } from './table.ts';
 
-export function projectTable(projects: readonly Project[], currentId?: string): string {
+export function projectTable(projects: readonly Project[], currentId?: string, width?: number): string {
   const rows = projects.map((p) => [p.id === currentId ? `${p.name} *` : p.name, p.id, p.template, p.status, formatTime(p.created_at), p.description]);
   const note = projects.some((p) => p.id === currentId) ? '(* = current project)\n' : '';
-  return formatTable(['name', 'id', 'template', 'status', 'created', 'description'], rows) + note;
+  return formatTable(['name', 'id', 'template', 'status', 'created', 'description'], rows, width) + note;
 }
 
 export function projectDetails(p: Project, currentId?: string): string {

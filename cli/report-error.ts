@@ -36,7 +36,7 @@ export function isUsageError(err: unknown): boolean {
   return meta?.type === 'usage';
 }
 
-interface Described {
+export interface Described {
   code: string;
   message: string;
   suggestion?: string;
@@ -46,7 +46,8 @@ interface Described {
   exitCode: number;
 }
 
-function describe(err: unknown): Described {
+/** What any failure comes to: code, message, suggestion, exit code (reportError prints it; doctor shows it in a check). */
+export function describeError(err: unknown): Described {
   if (isUsageError(err)) return { code: 'USAGE', message: (err as Error).message, extra: [], exitCode: EXIT_USAGE };
   if (err instanceof ZeblitApiError) {
     // The message already names the first field; list them all only when there are several.
@@ -75,7 +76,7 @@ function describe(err: unknown): Described {
  * can parse (stdout stays empty, as it does for a failure without --json).
  */
 export function reportError(err: unknown, stderr: Writable, json = false): number {
-  const d = describe(err);
+  const d = describeError(err);
   if (json) {
     const error = { code: d.code, message: d.message, suggestion: d.suggestion ?? null, details: d.details ?? null, request_id: d.requestId ?? null };
     stderr.write(`${JSON.stringify({ error })}\n`);

@@ -16,6 +16,20 @@ describe('formatTable', () => {
     assert.deepEqual(out.split('\n'), ['A  B', 'é  x y', '-  1', '']);
   });
 
+  it('fits a terminal by cutting the free-text columns, never ids or names; off a terminal it cuts nothing', () => {
+    const rows = [['my-project', 'prj_01abcdefghijklmnopqrstuvwx', 'A rather long description that goes on and on about the project']];
+    const whole = formatTable(['name', 'id', 'description'], rows);
+    assert.ok(whole.includes('goes on and on about the project'));
+    const fitted = formatTable(['name', 'id', 'description'], rows, 60);
+    for (const line of fitted.trimEnd().split('\n')) assert.ok([...line].length <= 60, `${line} (${[...line].length})`);
+    assert.ok(fitted.includes('prj_01abcdefghijklmnopqrstuvwx'), 'the id is whole');
+    assert.match(fitted, /A rather long d…$/m);
+    // Too narrow even with the description cut to its floor: ids are still whole; the line is as short as it can be.
+    const narrow = formatTable(['name', 'id', 'description'], rows, 20);
+    assert.ok(narrow.includes('prj_01abcdefghijklmnopqrstuvwx'));
+    assert.match(narrow, /A rather lo…$/m);
+  });
+
   it('prints only headers for no rows', () => {
     assert.equal(formatTable(['id', 'name'], []), 'ID  NAME\n');
   });

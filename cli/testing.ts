@@ -6,7 +6,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable, Writable } from 'node:stream';
-import { createCli } from './app.ts';
+import { runZeblit } from './source-run.ts';
 
 export interface FakeRequest {
   method: string;
@@ -75,6 +75,6 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     Object.assign(stdin, { isTTY: true, setRawMode: () => stdin });
     (stdin as PassThrough).end(opts.stdin ?? '');
   }
-  const code = await createCli().run(argv, { stdin, stdout, stderr, env, colorDepth: 1 });
+  const code = await runZeblit(argv, { stdin, stdout, stderr, env });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }

@@ -6,6 +6,7 @@ import { formatUsd, oneLine } from './chat/render.ts';
 
 export class AgentsCommand extends ZeblitCommand {
   static override paths = [['agents']];
+  static override json = 'AgentDefinition[]; with --status AgentStatus[]';
   static override usage = Command.Usage({
     category: 'Agents',
     description: 'The seven agents: what each does and its tools; --status: who is working where, calls and cost today',
@@ -28,14 +29,14 @@ export class AgentsCommand extends ZeblitCommand {
       this.emit(list, (l) => statusTable(l, names));
       return 0;
     }
-    this.emit(await api.definitions(), definitionsTable);
+    this.emit(await api.definitions(), (d) => definitionsTable(d, this.width));
     return 0;
   }
 }
 
-export function definitionsTable(defs: AgentDefinition[]): string {
+export function definitionsTable(defs: AgentDefinition[], width?: number): string {
   const rows = defs.map((d) => [`${d.name}${d.default ? ' *' : ''}`, d.title, d.model ?? 'default', d.tools.join(','), oneLine(d.description, 70)]);
-  return `${formatTable(['agent', 'title', 'model', 'tools', 'description'], rows)}* answers \`zeblit chat\` unless --agent says otherwise\n`;
+  return `${formatTable(['agent', 'title', 'model', 'tools', 'description'], rows, width)}* answers \`zeblit chat\` unless --agent says otherwise\n`;
 }
 
 export function statusTable(list: AgentStatus[], projectNames: ReadonlyMap<string, string> = new Map()): string {

@@ -1,9 +1,11 @@
 import { Command, Option } from 'clipanion';
 import { ZeblitCommand } from '../base-command.ts';
+import { withSpinner } from '../activity.ts';
 import { analysisText } from '../console-view.ts';
 
 export class AnalyzeCommand extends ZeblitCommand {
   static override paths = [['analyze']];
+  static override json = 'Analysis: the errors with their explanation (and the AI one with --ai)';
   static override usage = Command.Usage({
     category: 'Console',
     description: "Group a project's detected errors with probable causes and what to do",
@@ -19,9 +21,9 @@ export class AnalyzeCommand extends ZeblitCommand {
 
   async run(): Promise<number> {
     const ref = this.projectRef(this.project);
-    const analysis = await (await this.client()).console.analyze(ref, { run_id: this.runId, ai: this.ai });
-    const color = (this.context.stdout as { isTTY?: boolean }).isTTY === true;
-    this.emit(analysis, (a) => analysisText(a, { color }));
+    const client = await this.client();
+    const analysis = await withSpinner(this.context.stderr, this.env, this.ai ? 'Asking the model' : 'Analysing', () => client.console.analyze(ref, { run_id: this.runId, ai: this.ai }));
+    this.emit(analysis, (a) => analysisText(a, { color: this.color }));
     return 0;
   }
 }

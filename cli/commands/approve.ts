@@ -24,6 +24,7 @@ abstract class DecideCommand extends ZeblitCommand {
 
 export class ApproveCommand extends DecideCommand {
   static override paths = [['approve']];
+  static override json = 'Approval after the decision';
   static override usage = Command.Usage({
     category: 'Agents',
     description: 'Let an agent go ahead with a tool call that waits for approval',
@@ -38,6 +39,7 @@ export class ApproveCommand extends DecideCommand {
 
 export class DenyCommand extends DecideCommand {
   static override paths = [['deny']];
+  static override json = 'Approval after the decision';
   static override usage = Command.Usage({
     category: 'Agents',
     description: 'Refuse a tool call that waits for approval; the agent is told (with your note) and goes on without it',
@@ -51,6 +53,7 @@ export class DenyCommand extends DecideCommand {
 
 export class ApprovalsCommand extends ZeblitCommand {
   static override paths = [['approvals']];
+  static override json = 'Approval[]';
   static override usage = Command.Usage({
     category: 'Agents',
     description: 'Tool calls waiting for your approval (or, with --status, past decisions)',
@@ -66,14 +69,14 @@ export class ApprovalsCommand extends ZeblitCommand {
   async run(): Promise<number> {
     const api = (await this.client()).agents;
     const list = await api.approvals(this.projectRef(this.project), this.status ?? 'pending');
-    this.emit(list, (l) => approvalsTable(l, this.status ?? 'pending'));
+    this.emit(list, (l) => approvalsTable(l, this.status ?? 'pending', this.width));
     return 0;
   }
 }
 
-export function approvalsTable(list: Approval[], status: string): string {
+export function approvalsTable(list: Approval[], status: string, width?: number): string {
   if (list.length === 0) return status === 'pending' ? 'Nothing waits for approval.\n' : `No ${status} approvals.\n`;
   const rows = list.map((a) => [a.id, a.status, a.agent, `${a.tool} ${toolTarget(a.tool, a.input)}`.trim(), oneLine(a.reason, 50), formatTime(a.status === 'pending' ? a.expires_at : a.decided_at)]);
   const hint = status === 'pending' ? 'Decide with `zeblit approve <id>` or `zeblit deny <id> --note "why"`.\n' : '';
-  return formatTable(['approval', 'status', 'agent', 'call', 'reason', status === 'pending' ? 'expires' : 'decided'], rows) + hint;
+  return formatTable(['approval', 'status', 'agent', 'call', 'reason', status === 'pending' ? 'expires' : 'decided'], rows, width) + hint;
 }

@@ -3,6 +3,7 @@ import { ZeblitCommand } from '../base-command.ts';
 
 export class ArchiveCommand extends ZeblitCommand {
   static override paths = [['archive']];
+  static override json = 'Project';
   static override usage = Command.Usage({
     category: 'Projects',
     description: 'Archive a project (hidden from `zeblit list`, kept on disk)',

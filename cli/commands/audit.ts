@@ -7,6 +7,7 @@ import { isInt } from '../validators.ts';
 
 export class AuditCommand extends ZeblitCommand {
   static override paths = [['audit']];
+  static override json = 'PageOf<AuditEntry>';
   static override usage = Command.Usage({
     category: 'Users',
     description: 'Show the audit log of changes',

@@ -4,6 +4,7 @@ import { confirm, isInteractive } from '../prompt.ts';
 
 export class DeleteCommand extends ZeblitCommand {
   static override paths = [['delete'], ['rm']];
+  static override json = 'Project (as it was)';
   static override usage = Command.Usage({
     category: 'Projects',
     description: 'Delete a project, its workspace and its container',

@@ -38,10 +38,20 @@ describe('errors and exit codes', () => {
     const unknown = await runCli(['frobnicate'], { ZEBLIT_HOME: home });
     assert.equal(unknown.code, 2);
     assert.equal(unknown.stdout, '');
-    assert.match(unknown.stderr, /Command not found/);
+    assert.match(unknown.stderr, /^Error \[UNKNOWN_COMMAND\]: "frobnicate" is not a zeblit command\nHint: `zeblit --help` lists every command\./);
     const option = await runCli(['list', '--bogus'], { ZEBLIT_HOME: home });
     assert.equal(option.code, 2);
     assert.match(option.stderr, /Unsupported option name \("--bogus"\)/);
+  });
+
+  it('`help <command>` is `<command> --help`; `help` alone the list of commands', async () => {
+    const r = await runCli(['help', 'files', 'list'], { ZEBLIT_HOME: home });
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /zeblit files list/);
+    assert.match(r.stdout, /Examples/);
+    const all = await runCli(['help'], { ZEBLIT_HOME: home });
+    assert.equal(all.code, 0);
+    assert.match(all.stdout, /zeblit files list/);
   });
 
   it('prints help with examples', async () => {

@@ -5,6 +5,7 @@ import { isInt } from '../validators.ts';
 
 export class ErrorsCommand extends ZeblitCommand {
   static override paths = [['errors']];
+  static override json = 'DetectedErrorInfo[]: one object per distinct error (type, severity, message, file, line, suggestion, occurrences, first_seen, last_seen…)';
   static override usage = Command.Usage({
     category: 'Console',
     description: 'The errors Zeblit recognised in the console, one row per distinct error, with suggestions',
@@ -21,8 +22,9 @@ export class ErrorsCommand extends ZeblitCommand {
 
   async run(): Promise<number> {
     const ref = this.projectRef(this.project);
-    const errors = await (await this.client()).console.errors(ref, { run_id: this.runId, limit: this.limit ?? 50 });
-    this.emit(errors, errorsTable);
+    const query = { run_id: this.runId, limit: this.limit ?? 50 };
+    const errors = await this.read('errors', `errors ${ref} ${JSON.stringify(query)}`, (c) => c.console.errors(ref, query));
+    this.emit(errors, (e) => errorsTable(e, this.width));
     return 0;
   }
 }

@@ -6,6 +6,7 @@ import { projectDetails } from '../project-view.ts';
 
 export class InfoCommand extends ZeblitCommand {
   static override paths = [['info']];
+  static override json = 'Project';
   static override usage = Command.Usage({
     category: 'Projects',
     description: 'Show a project (the current one by default)',
@@ -19,8 +20,7 @@ export class InfoCommand extends ZeblitCommand {
 
   async run(): Promise<number> {
     const ref = this.projectRef(this.project);
-    const client = await this.client();
-    const project = await client.projects.get(ref).catch((e: unknown) => {
+    const project = await this.read('project', `project ${ref}`, (c) => c.projects.get(ref)).catch((e: unknown) => {
       if (!this.project && e instanceof ZeblitApiError && e.code === 'NOT_FOUND')
         throw new CliError('NOT_FOUND', `The current project (${ref}) no longer exists`, { suggestion: 'Choose another with `zeblit use <project>`.' });
       throw e;

@@ -5,6 +5,7 @@ import { isInt } from '../validators.ts';
 
 export class LogsCommand extends ZeblitCommand {
   static override paths = [['logs']];
+  static override json = '`{lines: LogLine[]}`; with -f, one LogLine a line (NDJSON)';
   static override usage = Command.Usage({
     category: 'Containers',
     description: "The container's own output (not the daemon's: see `zeblit daemon logs`)",

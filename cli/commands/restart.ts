@@ -1,9 +1,11 @@
 import { Command, Option } from 'clipanion';
 import { ZeblitCommand } from '../base-command.ts';
+import { withContainerProgress } from '../container-progress.ts';
 import { containerDetails } from '../container-view.ts';
 
 export class RestartCommand extends ZeblitCommand {
   static override paths = [['restart']];
+  static override json = 'ContainerStatus';
   static override usage = Command.Usage({
     category: 'Containers',
     description: "Restart the project's container",
@@ -16,7 +18,8 @@ export class RestartCommand extends ZeblitCommand {
   project = Option.String({ name: 'project', required: false });
 
   async run(): Promise<number> {
-    const status = await (await this.client()).containers.restart(this.projectRef(this.project));
+    const ref = this.projectRef(this.project);
+    const status = await withContainerProgress(this, ref, `Restarting the container of ${ref}`, (c) => c.containers.restart(ref));
     this.emit(status, (s) => containerDetails(s));
     return 0;
   }

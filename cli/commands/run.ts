@@ -8,15 +8,17 @@ const ENV = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
 
 export class RunCommand extends ZeblitCommand {
   static override paths = [['run']];
+  static override json = 'ExecuteResult (`{run_id, exit_code, stdout, stderr, timed_out, …}`; exit code: the command\'s); with --detach RunStarted `{run_id}`';
+  static override passThrough = true;
   static override usage = Command.Usage({
     category: 'Containers',
     description: "Run a command in the project's container",
     details: `
-      Output streams as it is produced and \`zeblit run\` exits with the command's exit code (124 when it timed out). One argument is a shell command line (\`sh -c\`); several are the program and its arguments, passed as they are. Ctrl-C stops the command (its whole process tree). \`--detach\` prints the run id and returns at once: follow it with \`zeblit runs\`.
+      Output streams as it is produced and \`zeblit run\` exits with the command's exit code (124 when it timed out). One argument is a shell command line (\`sh -c\`); several are the program and its arguments, passed as they are. Everything after the first argument belongs to the command, its options too (\`zeblit run node -v\`): options of \`zeblit run\` go before it. Ctrl-C stops the command (its whole process tree). \`--detach\` prints the run id and returns at once: follow it with \`zeblit runs\`.
     `,
     examples: [
       ['A shell command line', '$0 run "npm test && npm run lint"'],
-      ['A program and its arguments', '$0 run -- python -c "print(1)"'],
+      ['A program and its options', '$0 run python3 -m pytest -x'],
       ['In a folder, with a variable, at most 10 minutes', '$0 run --cwd backend -e DEBUG=1 --timeout 600 make'],
       ['In the background', '$0 run --detach "npm run dev"'],
       ['Feed it stdin', 'cat data.csv | $0 run --stdin "wc -l"'],

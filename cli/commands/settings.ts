@@ -55,6 +55,7 @@ function settingsText(p: Project): string {
 
 export class SettingsCommand extends ZeblitCommand {
   static override paths = [['settings']];
+  static override json = 'ProjectSettings';
   static override usage = Command.Usage({
     category: 'Projects',
     description: "Show a project's settings (resources, network, approvals, auto-fix, budget)",
@@ -76,6 +77,7 @@ export class SettingsCommand extends ZeblitCommand {
 
 export class SettingsSetCommand extends ZeblitCommand {
   static override paths = [['settings', 'set']];
+  static override json = 'ProjectSettings after the change';
   static override usage = Command.Usage({
     category: 'Projects',
     description: 'Change a project setting',
@@ -113,6 +115,7 @@ export class SettingsSetCommand extends ZeblitCommand {
 
 export class SettingsResetCommand extends ZeblitCommand {
   static override paths = [['settings', 'reset']];
+  static override json = 'ProjectSettings after the change';
   static override usage = Command.Usage({
     category: 'Projects',
     description: 'Put a project setting back to its default (env.<NAME> removes the variable)',

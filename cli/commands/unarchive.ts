@@ -3,6 +3,7 @@ import { ZeblitCommand } from '../base-command.ts';
 
 export class UnarchiveCommand extends ZeblitCommand {
   static override paths = [['unarchive']];
+  static override json = 'Project';
   static override usage = Command.Usage({
     category: 'Projects',
     description: 'Bring an archived project back',

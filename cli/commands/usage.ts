@@ -33,6 +33,7 @@ export function formatUsage(r: UsageReport): string {
 
 export class UsageCommand extends ZeblitCommand {
   static override paths = [['usage']];
+  static override json = 'UsageReport: `{group_by, since, until, totals, groups, budgets}`';
   static override usage = Command.Usage({
     category: 'LLM',
     description: 'What the LLM calls cost: totals, groups and budgets',

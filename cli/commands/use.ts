@@ -3,6 +3,7 @@ import { ZeblitCommand } from '../base-command.ts';
 
 export class UseCommand extends ZeblitCommand {
   static override paths = [['use']];
+  static override json = 'Project (the one now current)';
   static override usage = Command.Usage({
     category: 'Projects',
     description: 'Choose the current project',

@@ -1,10 +1,11 @@
 import { Command } from 'clipanion';
-import { VERSION } from '../../src/contracts/index.ts';
+import { VERSION } from '../../src/contracts/version.ts';
 import { ZeblitCommand } from '../base-command.ts';
 import { pingDaemon } from '../daemon-start.ts';
 
 export class VersionCommand extends ZeblitCommand {
   static override paths = [['version']];
+  static override json = '`{cli, daemon}` (daemon: null when it does not answer)';
   static override usage = Command.Usage({
     description: 'Show the versions of the CLI and of the daemon',
     details: 'Asks the chosen daemon for its version; never starts one.',

@@ -23,7 +23,9 @@ export function openInBrowser(url: string, platform: NodeJS.Platform = process.p
 
 export class WebCommand extends ZeblitCommand {
   static override paths = [['web']];
+  static override json = '`{url, expires_at}`: the one-time sign-in link and when it expires (nothing is opened)';
   static override usage = Command.Usage({
+    category: 'General',
     description: 'Open the web client, signed in (a one-time link, like Jupyter)',
     details: [
       'Asks zeblitd for a one-time sign-in link (the socket owner, or an admin over TCP) and opens it in your browser.',
@@ -55,7 +57,7 @@ export class WebCommand extends ZeblitCommand {
       return 0;
     }
     const opened = !this.print && (await this.opener(url));
-        if (opened) this.out(`Opened the web client in your browser. If it did not open, use this link (once, until ${formatTime(code.expires_at)}):\n${url}\n`);
+    if (opened) this.out(`Opened the web client in your browser. If it did not open, use this link (once, until ${formatTime(code.expires_at)}):\n${url}\n`);
     else this.out(`${this.print ? '' : 'No browser could be opened. '}Open this link to sign in (it works once, until ${formatTime(code.expires_at)}):\n${url}\n`);
     return 0;
   }

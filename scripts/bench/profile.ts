@@ -1,9 +1,11 @@
 /**
- * Reads a V8 .cpuprofile of the bundled daemon and says where the time went:
- * self time per original source (through the bundle's source map, so
- * `node_modules/hono/...` and `src/api/...` show apart) and per function.
+ * Reads a V8 .cpuprofile of the bundled daemon or CLI and says where the time
+ * went: self time per original source (through each bundle file's source map,
+ * so `node_modules/hono/...` and `src/api/...` show apart) and per function.
+ * The CLI is split into chunks: every `.js` of the profile with a `.map` beside
+ * it is mapped, not only the one named.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { SourceMap, type SourceMapPayload } from 'node:module';
 import { join } from 'node:path';
 
@@ -30,9 +32,10 @@ interface CpuProfile {
  * The original file of a bundle position. drizzle-orm's own source maps point
  * one level too high ("node_modules/src/..."), so those are named here.
  */
-function originalOf(map: SourceMap, frame: CallFrame): { source: string; line: number } {
+function originalOf(maps: SourceMaps, frame: CallFrame): { source: string; line: number } {
   const plain = { source: frame.url.replace(/^file:\/\//, ''), line: frame.lineNumber };
-  if (!frame.url.endsWith('zeblitd.js') || frame.lineNumber < 0) return plain;
+  const map = frame.lineNumber < 0 ? undefined : maps.of(plain.source);
+  if (!map) return plain;
   const e = map.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string; originalLine?: number };
   if (!e.originalSource) return plain;
   let source = e.originalSource.replace(/^file:\/\//, '');
@@ -42,11 +45,28 @@ function originalOf(map: SourceMap, frame: CallFrame): { source: string; line: n
   return { source, line: e.originalLine ?? frame.lineNumber };
 }
 
+/** Source maps by bundle file, read on first use; `first` is the one the caller named. */
+class SourceMaps {
+  private readonly cache = new Map<string, SourceMap | undefined>();
+
+  constructor(first: string) {
+    this.cache.set(first.replace(/\.map$/, ''), new SourceMap(JSON.parse(readFileSync(first, 'utf8')) as SourceMapPayload));
+  }
+
+  of(file: string): SourceMap | undefined {
+    if (this.cache.has(file)) return this.cache.get(file);
+    const mapFile = `${file}.map`;
+    const map = /\.c?js$/.test(file) && existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8')) as SourceMapPayload) : undefined;
+    this.cache.set(file, map);
+    return map;
+  }
+}
+
 /** A short group name: the package for node_modules, the folder for our code, the kind for the rest. */
 function groupOf(source: string): string {
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(source);
   if (nm?.[1]) return nm[1];
-  const ours = /(?:^|\/)(src\/[^/]+|daemon)\//.exec(source);
+  const ours = /(?:^|\/)(src\/[^/]+|daemon|cli)\//.exec(source);
   if (ours?.[1]) return ours[1];
   if (source.startsWith('node:')) return source.replace(/^(node:internal\/[^/]+|node:[^/]+).*/, '$1');
   return source || '(native / vm)';
@@ -56,7 +76,7 @@ export function summarizeProfile(dir: string, mapFile: string, top = 15): string
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) return `no .cpuprofile in ${dir}`;
   const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
-  const map = new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8')) as SourceMapPayload);
+  const map = new SourceMaps(mapFile);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 
   const selfUs = new Map<number, number>();

@@ -12,7 +12,7 @@ import type {
   PageOf,
 } from '../contracts/index.ts';
 import type { z } from 'zod';
-import { API_VERSION } from '../contracts/index.ts';
+import { API_VERSION } from '../contracts/version.ts';
 import { ZeblitApiError } from './errors.ts';
 import { seg, type Requester } from './requester.ts';
 import { streamSse } from './stream.ts';

@@ -1,4 +1,6 @@
-import { API_VERSION, VERSION, type Health } from '../contracts/index.ts';
+import type { Health } from '../contracts/index.ts';
+// Values from the zod-free files, not index.ts: the CLI must not build schemas to talk to the daemon.
+import { API_VERSION, VERSION } from '../contracts/version.ts';
 import type WebSocket from 'ws';
 import { AgentsApi } from './agents.ts';
 import { AuditApi } from './audit.ts';
@@ -105,8 +107,8 @@ export class ZeblitClient implements Requester {
     }
   }
 
-  /** A WebSocket on an /api/v1 path; listen for 'open' yourself, or use connectWebSocket. */
-  websocket(path: string, options: WebSocketOptions = {}): WebSocket {
+  /** A WebSocket on an /api/v1 path, not yet open: listen for 'open' yourself, or use connectWebSocket. */
+  websocket(path: string, options: WebSocketOptions = {}): Promise<WebSocket> {
     return createWebSocket(this.transport, `${API_BASE}${path}`, { ...options, headers: { 'user-agent': this.userAgent, ...options.headers } });
   }
 

@@ -4,6 +4,7 @@ import type {
   ExecStreamRecord,
   ExecuteRequest,
   ExecuteResult,
+  EngineInfo,
   ImageStatus,
   KillQuery,
   LogLine,
@@ -13,7 +14,7 @@ import type {
   RunStatus,
   RunSummary,
 } from '../contracts/index.ts';
-import { API_VERSION } from '../contracts/index.ts';
+import { API_VERSION } from '../contracts/version.ts';
 import { queryString, seg, type Requester } from './requester.ts';
 import { streamNdjson, type StreamRequester } from './stream.ts';
 
@@ -92,7 +93,13 @@ export class ContainersApi {
     return this.r.request('POST', `/projects/${seg(ref)}/runs/${seg(runId)}/kill`, { query: { signal }, timeoutMs: 60_000 });
   }
 
-  images(): Promise<ImageStatus[]> {
-    return this.r.request('GET', '/containers/images');
+  /** `check`: look up in the engine the templates not used yet (no pull). */
+  images(options: { check?: boolean } = {}): Promise<ImageStatus[]> {
+    return this.r.request('GET', '/containers/images', { query: options.check ? { check: 'true' } : {} });
+  }
+
+  /** The engine and the limits it can enforce (for `zeblit doctor`). */
+  engine(): Promise<EngineInfo> {
+    return this.r.request('GET', '/containers/engine');
   }
 }

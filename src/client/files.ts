@@ -1,20 +1,20 @@
 import type { Readable, Writable } from 'node:stream';
-import {
-  API_VERSION,
-  FILES_RESERVED,
-  type DeleteResult,
-  type FileContent,
-  type FileDiff,
-  type FileEncoding,
-  type FileList,
-  type FileMeta,
-  type FileTree,
-  type FileVersionContent,
-  type FileVersionList,
-  type MoveResult,
-  type SearchResult,
-  type SyncResult,
-  type UploadResult,
+import { FILES_RESERVED } from '../contracts/constants.ts';
+import { API_VERSION } from '../contracts/version.ts';
+import type {
+  DeleteResult,
+  FileContent,
+  FileDiff,
+  FileEncoding,
+  FileList,
+  FileMeta,
+  FileTree,
+  FileVersionContent,
+  FileVersionList,
+  MoveResult,
+  SearchResult,
+  SyncResult,
+  UploadResult,
 } from '../contracts/index.ts';
 import { queryString, seg, type Requester } from './requester.ts';
 import type { StreamRequester } from './stream.ts';

@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { createRequire } from 'node:module';
+import { createConnection } from 'node:net';
 import { ClientTimeoutError, DaemonUnreachableError, UNREACHABLE_CODES, errnoOf } from './errors.ts';
 import { describeTransport, type ClientTransport } from './transport.ts';
 
@@ -19,12 +20,33 @@ export interface RawResponse {
   body: string;
 }
 
-/** Node's http options for one request over the transport (no agent: nothing keeps the process alive afterwards). */
+/**
+ * Node's http options for one request over the transport (no agent: nothing
+ * keeps the process alive afterwards). On the socket the connection is made
+ * here rather than by an Agent: an Agent works out a TLS server name with
+ * net.isIP, whose first call compiles a large regular expression (8–20 ms of
+ * every CLI command's start-up on this machine, see docs/cli.md "Speed").
+ */
 export function requestOptions(t: ClientTransport, method: string, path: string, headers: Record<string, string>): RequestOptions {
-  if (t.kind === 'unix') return { socketPath: t.socketPath, method, path, headers: { host: 'localhost', ...headers }, agent: false };
+  if (t.kind === 'unix') {
+    const socketPath = t.socketPath;
+    return { socketPath, method, path, headers: { host: 'localhost', ...headers }, createConnection: () => createConnection(socketPath) };
+  }
   const url = new URL(t.baseUrl);
   const prefix = url.pathname === '/' ? '' : url.pathname;
   return { protocol: url.protocol, hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || undefined, method, path: prefix + path, headers, agent: false };
+}
+
+const requireBuiltin = createRequire(import.meta.url);
+
+/**
+ * http.request, or https.request for an https:// daemon: https (and with it
+ * TLS and crypto, some twenty modules of Node's own) is loaded only then, not
+ * by every command on the local socket.
+ */
+export function requestFunction(t: ClientTransport, opts: RequestOptions): typeof httpRequest {
+  if (t.kind === 'tcp' && opts.protocol === 'https:') return (requireBuiltin('node:https') as typeof import('node:https')).request;
+  return httpRequest;
 }
 
 /**
@@ -34,7 +56,7 @@ export function requestOptions(t: ClientTransport, method: string, path: string,
 export function sendRaw(t: ClientTransport, req: RawRequest): Promise<RawResponse> {
   const target = describeTransport(t);
   const opts = requestOptions(t, req.method, req.path, req.headers);
-  const send = t.kind === 'tcp' && opts.protocol === 'https:' ? httpsRequest : httpRequest;
+  const send = requestFunction(t, opts);
   return new Promise<RawResponse>((resolve, reject) => {
     let settled = false;
     const finish = (fn: () => void) => {

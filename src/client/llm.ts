@@ -1,4 +1,4 @@
-import type { LlmConfigUpdate, LlmConfigView, UsageReport } from '../contracts/index.ts';
+import type { LlmConfigUpdate, LlmConfigView, ProviderCheckReport, UsageReport } from '../contracts/index.ts';
 import type { Requester } from './requester.ts';
 
 /** The usage query as a caller writes it; times are UTC milliseconds, `project` an id or a name. */
@@ -23,5 +23,10 @@ export class LlmApi {
 
   usage(query: UsageParams = {}): Promise<UsageReport> {
     return this.r.request('GET', '/usage', { query: { ...query } });
+  }
+
+  /** Asks each enabled provider for a one-token answer (admin; costs a few tokens each). */
+  check(): Promise<ProviderCheckReport> {
+    return this.r.request('POST', '/config/llm/check', { timeoutMs: 60_000 });
   }
 }

@@ -1,8 +1,6 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { unwrapEnvelope } from './envelope.ts';
 import { DaemonUnreachableError, UNREACHABLE_CODES, ZeblitApiError, errnoOf } from './errors.ts';
-import { requestOptions } from './http.ts';
+import { requestFunction, requestOptions } from './http.ts';
 import { SseParser } from './sse.ts';
 import { describeTransport, type ClientTransport } from './transport.ts';
 
@@ -60,7 +58,7 @@ function streamRecords<T>(client: StreamRequester, req: StreamRequest, format: S
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (t.token) headers.authorization = `Bearer ${t.token}`;
   const opts = requestOptions(t, req.method, req.path, headers);
-  const send = t.kind === 'tcp' && opts.protocol === 'https:' ? httpsRequest : httpRequest;
+  const send = requestFunction(t, opts);
   return new Promise<void>((resolve, reject) => {
     const r = send(opts, (res) => {
       const type = String(res.headers['content-type'] ?? '');

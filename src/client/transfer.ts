@@ -1,9 +1,8 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import type { Readable, Writable } from 'node:stream';
 import { unwrapEnvelope } from './envelope.ts';
 import { DaemonUnreachableError, UNREACHABLE_CODES, errnoOf } from './errors.ts';
-import { requestOptions } from './http.ts';
+import { requestFunction, requestOptions } from './http.ts';
 import type { StreamRequester } from './stream.ts';
 import { describeTransport } from './transport.ts';
 
@@ -25,7 +24,7 @@ function open(client: StreamRequester, method: string, path: string, headers: Re
   const all: Record<string, string> = { 'user-agent': client.userAgent, ...headers };
   if (t.token) all.authorization = `Bearer ${t.token}`;
   const opts = requestOptions(t, method, path, all);
-  const send = t.kind === 'tcp' && opts.protocol === 'https:' ? httpsRequest : httpRequest;
+  const send = requestFunction(t, opts);
   return send(opts);
 }
 

@@ -71,7 +71,7 @@ describe('ZeblitClient WebSockets', () => {
 
   it('opens over the Unix socket (ws+unix) and echoes', async () => {
     const client = new ZeblitClient({ transport: { kind: 'unix', socketPath } });
-    const ws = client.websocket('/ws/echo');
+    const ws = await client.websocket('/ws/echo');
     const messages = firstMessages(ws, 2);
     await once(ws, 'open');
     ws.send('ping');

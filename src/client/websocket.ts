@@ -1,6 +1,6 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import WebSocket from 'ws';
-import { ERROR_HEADERS } from '../contracts/index.ts';
+import type WebSocket from 'ws';
+import { ERROR_HEADERS } from '../contracts/constants.ts';
 import { unwrapEnvelope } from './envelope.ts';
 import { ClientTimeoutError, DaemonUnreachableError, UNREACHABLE_CODES, ZeblitApiError, errnoOf } from './errors.ts';
 import { describeTransport, type ClientTransport } from './transport.ts';
@@ -47,11 +47,16 @@ export interface WebSocketOptions {
   handshakeTimeoutMs?: number;
 }
 
-/** A `ws` WebSocket over the transport; the bearer token goes in the Authorization header, never the URL. */
-export function createWebSocket(t: ClientTransport, absolutePath: string, options: WebSocketOptions = {}): WebSocket {
+/**
+ * A `ws` WebSocket over the transport; the bearer token goes in the
+ * Authorization header, never the URL. `ws` is imported on first use: most CLI
+ * commands never open a WebSocket and should not load it (docs/cli.md, "Speed").
+ */
+export async function createWebSocket(t: ClientTransport, absolutePath: string, options: WebSocketOptions = {}): Promise<WebSocket> {
   const headers: Record<string, string> = { ...options.headers };
   if (t.token) headers.authorization = `Bearer ${t.token}`;
-  return new WebSocket(websocketUrl(t, absolutePath), options.protocols, { headers, handshakeTimeout: options.handshakeTimeoutMs });
+  const { default: WebSocketClass } = await import('ws');
+  return new WebSocketClass(websocketUrl(t, absolutePath), options.protocols, { headers, handshakeTimeout: options.handshakeTimeoutMs });
 }
 
 /**
@@ -60,10 +65,10 @@ export function createWebSocket(t: ClientTransport, absolutePath: string, option
  * answer (its envelope becomes a ZeblitApiError); nobody listening becomes
  * DaemonUnreachableError.
  */
-export function openWebSocket(t: ClientTransport, absolutePath: string, options: WebSocketOptions = {}): Promise<WebSocket> {
+export async function openWebSocket(t: ClientTransport, absolutePath: string, options: WebSocketOptions = {}): Promise<WebSocket> {
   const target = describeTransport(t);
   const timeoutMs = options.handshakeTimeoutMs ?? 10_000;
-  const ws = createWebSocket(t, absolutePath, { ...options, handshakeTimeoutMs: timeoutMs });
+  const ws = await createWebSocket(t, absolutePath, { ...options, handshakeTimeoutMs: timeoutMs });
   return new Promise<WebSocket>((resolve, reject) => {
     const cleanup = () => {
       ws.off('open', onOpen);

@@ -127,10 +127,25 @@ export interface Subscription {
   close(): void;
 }
 
+/** The parts of `docker info` that tell whether containers can be limited. */
+export interface EngineFacts {
+  os: string | null;
+  cgroupVersion: string | null;
+  cpus: number | null;
+  memoryBytes: number | null;
+  containersRunning: number | null;
+  /** The engine's clock, UTC ms. */
+  systemTime: number | null;
+  limits: { memory: boolean; cpu: boolean; pids: boolean } | null;
+  warnings: string[];
+}
+
 export interface ContainerEngine {
   /** Where the engine is, as a URL-like string for people and logs. */
   readonly endpoint: string;
   version(): Promise<EngineVersion>;
+  /** What the engine says about itself; optional so that test engines need not. */
+  facts?(): Promise<EngineFacts>;
   ping(): Promise<void>;
 
   imageExists(ref: string): Promise<boolean>;

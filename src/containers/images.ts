@@ -67,6 +67,22 @@ export class Images {
     });
   }
 
+  /**
+   * status(), with the templates not resolved yet looked up in the engine
+   * (present, local fallback, or missing), without pulling anything: what
+   * `zeblit doctor` needs to say whether a first start would find an image.
+   */
+  async presence(engine: ContainerEngine): Promise<ImageStatus[]> {
+    return Promise.all(
+      this.status().map(async (s) => {
+        if (s.state !== 'unknown') return s;
+        if (await engine.imageExists(s.image)) return { ...s, state: 'present' as const };
+        if (s.local_image !== s.image && (await engine.imageExists(s.local_image))) return { ...s, state: 'local' as const };
+        return { ...s, state: 'missing' as const };
+      }),
+    );
+  }
+
   private publish(template: TemplateName, image: string, projectId: string | null, status: BuildStatus['status'], message: string, progress: BuildStatus['progress'] = null): void {
     const s: BuildStatus = { template, image, project_id: projectId, status, message, progress, at: this.now() };
     this.last.set(template, s);

@@ -11,6 +11,7 @@ import {
   projectWorkspace,
   type ContainerLogs,
   type ContainerStatus,
+  type EngineInfo,
   type EngineStatus,
   type ExecuteInput,
   type ImageStatus,
@@ -104,6 +105,7 @@ export class Containers {
       log: this.log,
       runner: opts.runner ?? true,
       runnerReadyTimeoutMs: opts.runnerReadyTimeoutMs ?? 5_000,
+      runnerAckTimeoutMs: opts.killDeadlineMs ?? 3_000,
       stopTimeoutSeconds: opts.stopTimeoutSeconds ?? 5,
       workspaceMode: this.mode,
     });
@@ -116,6 +118,7 @@ export class Containers {
       now: this.now,
       log: this.log,
       killGraceMs: opts.killGraceMs ?? 2_000,
+      killDeadlineMs: opts.killDeadlineMs ?? 3_000,
       outputCapBytes: opts.outputCapBytes ?? 1 << 20,
       runTailBytes: opts.runTailBytes ?? 64 * 1024,
       beforeRun: (projectId) => Promise.all([...this.runGates].map((gate) => gate(projectId))).then(() => undefined),
@@ -186,8 +189,28 @@ export class Containers {
     return this.gate.status();
   }
 
+  /** The engine's status and what it says about itself (limits it can enforce), for `zeblit doctor`. */
+  async engineInfo(): Promise<EngineInfo> {
+    const status = await this.gate.status();
+    const none = { os: null, cgroup_version: null, cpus: null, memory_bytes: null, containers_running: null, system_time: null, limits: null, warnings: [] };
+    if (!status.reachable) return { ...status, ...none };
+    try {
+      const engine = await this.gate.get();
+      const f = engine.facts ? await engine.facts() : null;
+      if (!f) return { ...status, ...none };
+      return { ...status, os: f.os, cgroup_version: f.cgroupVersion, cpus: f.cpus, memory_bytes: f.memoryBytes, containers_running: f.containersRunning, system_time: f.systemTime, limits: f.limits, warnings: f.warnings };
+    } catch (e) {
+      return { ...status, reachable: false, error: e instanceof Error ? e.message : String(e), ...none };
+    }
+  }
+
   imageStatus(): ImageStatus[] {
     return this.images.status();
+  }
+
+  /** imageStatus(), with what is not resolved yet looked up in the engine (no pull). */
+  async imagePresence(): Promise<ImageStatus[]> {
+    return this.images.presence(await this.gate.get());
   }
 
   // ---- lifecycle ----

@@ -2,7 +2,9 @@
  * One container per project: created, started, stopped, restarted and removed
  * here. Invariants: lifecycle operations of one project run one at a time
  * (serialize); a running container always has a way in (the runner, else
- * docker exec); the name zeblit-<project id> is the container's identity, so a
+ * docker exec); a runner is only ever opened in a container that has run
+ * nothing since it started (one that runs already is restarted first: see
+ * startLocked); the name zeblit-<project id> is the container's identity, so a
  * daemon that lost its database row finds and adopts it instead of creating a
  * duplicate.
  */
@@ -11,7 +13,7 @@ import { join } from 'node:path';
 import { ZeblitError, type ContainerState, type Project } from '../contracts/index.ts';
 import type { Emitter, ContainerEvents } from './emitter.ts';
 import type { ContainerEngine, ContainerInfo, ContainerSpec } from './engine.ts';
-import { ExecSpawner } from './exec/fallback.ts';
+import { ExecSpawner, KILL_SCRIPT } from './exec/fallback.ts';
 import type { Spawner } from './exec/process.ts';
 import type { EngineGate } from './gate.ts';
 import type { Images } from './images.ts';
@@ -29,7 +31,7 @@ import {
   type ContainerUser,
   type WorkspaceMode,
 } from './profile.ts';
-import { RunnerChannel } from './runner/channel.ts';
+import { RunnerChannel, type ChannelEnd } from './runner/channel.ts';
 import { runnerScript } from './runner/script.ts';
 import { exitReason, liveFromRow, serialize, type Live } from './state.ts';
 import type { ContainerStore } from './store.ts';
@@ -49,6 +51,8 @@ export interface LifecycleDeps {
   log: Log;
   runner: boolean;
   runnerReadyTimeoutMs: number;
+  /** How long the runner may take to answer a kill before its channel is given up. */
+  runnerAckTimeoutMs: number;
   stopTimeoutSeconds: number;
   /** How new containers get their /workspace (see WorkspaceMode). */
   workspaceMode: WorkspaceMode;
@@ -177,9 +181,27 @@ export class Lifecycle {
     const before = live.state;
     try {
       let info = (live.containerId ? await engine.inspectContainer(live.containerId) : null) ?? (await engine.inspectContainer(containerName(project.id)));
+      let keepImage: string | null = null;
+      if (info?.running && this.d.runner && !live.noRunner) {
+        // A new runner in a container that already runs (its last channel died,
+        // or a previous daemon's container is adopted): a process left in there
+        // could open the runner's stdout in the milliseconds before the runner
+        // makes itself non-dumpable, and forge its frames. A restart leaves no
+        // such process: the runner then starts where nothing else has run.
+        this.d.log.info({ project_id: project.id }, 'restarting the container to open a new runner channel in it');
+        if (live.state === 'running') this.setState(live, 'starting', 'restarting: its command channel is replaced');
+        live.stopping = true;
+        try {
+          await engine.stopContainer(info.id, this.d.stopTimeoutSeconds);
+        } finally {
+          live.stopping = false;
+        }
+        keepImage = info.image;
+        info = await engine.inspectContainer(info.id);
+      }
       if (info?.running && info.id === live.containerId && live.state === 'running') return await this.attach(engine, live, info);
-      if (before !== 'starting') this.setState(live, 'starting', null);
-      const image = info?.running ? info.image : await this.d.images.resolve(engine, project.template, project.id);
+      if (before !== 'starting' && live.state !== 'starting') this.setState(live, 'starting', null);
+      const image = info?.running ? info.image : (keepImage ?? (await this.d.images.resolve(engine, project.template, project.id)));
       const spec = this.desiredSpec(project, image);
       if (info && !info.running && info.labels[LABEL_CONFIG] !== spec.labels[LABEL_CONFIG]) {
         this.d.log.info({ project_id: project.id }, 'settings changed: recreating the container');
@@ -262,10 +284,13 @@ export class Lifecycle {
         const exec = await engine.exec(containerId, { cmd: ['perl', '-e', runnerScript()], stdin: true });
         channel = await RunnerChannel.open(exec, {
           readyTimeoutMs: this.d.runnerReadyTimeoutMs,
+          ackTimeoutMs: this.d.runnerAckTimeoutMs,
           onStderr: (text) => this.d.log.debug({ project_id: live.project.id, text }, 'runner says'),
-          onClose: (reason) => {
+          onAnomaly: (what) => this.d.log.warn({ project_id: live.project.id, what }, 'runner channel'),
+          onClose: (end) => {
             if (channel !== null && live.spawner === channel) live.spawner = null;
-            this.d.log.debug({ project_id: live.project.id, reason }, 'runner channel closed');
+            this.d.log[end.cause === 'closed' ? 'debug' : 'warn']({ project_id: live.project.id, reason: end.reason, runs: end.tags.length }, 'runner channel closed');
+            if (end.cause !== 'closed') void this.killLeftovers(engine, live, containerId, end);
           },
         });
         return channel;
@@ -276,6 +301,25 @@ export class Lifecycle {
       }
     }
     return new ExecSpawner(() => this.d.gate.get(), containerId);
+  }
+
+  /**
+   * The commands of a channel that died without killing them (runner killed,
+   * stopped or broken) are killed by their tag through plain docker execs: no
+   * process of a run that was answered keeps running. The next runner opens
+   * in a restarted container anyway; this covers the time until then.
+   */
+  private async killLeftovers(engine: ContainerEngine, live: Live, containerId: string, end: ChannelEnd): Promise<void> {
+    for (const tag of end.tags) {
+      if (live.containerId !== containerId || live.stopping) return;
+      try {
+        const ex = await engine.exec(containerId, { cmd: ['sh', '-c', KILL_SCRIPT, 'zeblit-kill', 'KILL', tag], stdin: false });
+        ex.onOutput(() => {});
+        await ex.finished;
+      } catch (err) {
+        this.d.log.debug({ project_id: live.project.id, err, tag }, 'could not kill what a dead channel left running');
+      }
+    }
   }
 
   private async stopLocked(live: Live, reason: string): Promise<Live> {

@@ -47,4 +47,20 @@ describe('limits (real engine)', dockerSuite(reason), () => {
     assert.equal((await env.exec(p, 'echo ok')).stdout, 'ok\n');
     assert.equal((await env.exec(bystander, 'echo fine')).stdout, 'fine\n');
   });
+
+  test('an OOM kill inside a shell is the run\'s; a later SIGKILL is not an OOM (issue 10, part 4)', async () => {
+    const p = env.project('shell-hog', { memory_mb: 64 });
+    await env.containers.start(p);
+    // dash does not exec the last command of sh -c: the OOM killer takes tail, and sh reports it as 137.
+    const hog = await env.exec(p, 'tail /dev/zero');
+    assert.equal(hog.exit_code, 137);
+    assert.equal(hog.oom_killed, true, 'the kill of a process in its tree is the run\'s');
+    const killed = await env.exec(p, 'kill -9 $$');
+    assert.equal(killed.exit_code, 137);
+    assert.equal(killed.oom_killed, false, 'an OOM kill counted before it started is never a later run\'s');
+    assert.equal(killed.error, null);
+    // And the other way round: a SIGKILL first, then an OOM.
+    assert.equal((await env.exec(p, 'sh -c \'kill -9 $$\'; exit $?')).oom_killed, false);
+    assert.equal((await env.exec(p, 'echo start; tail /dev/zero; exit $?')).oom_killed, true);
+  });
 });

@@ -46,6 +46,13 @@ export interface ContainersOptions {
   stopTimeoutSeconds?: number;
   /** Between TERM and KILL when a run times out or is killed (default 2 s). */
   killGraceMs?: number;
+  /**
+   * How long the container's side may take to answer one step of a kill (the
+   * signal delivered; the command gone after SIGKILL) before the daemon stops
+   * waiting: a runner that does not answer is given up and replaced, and the
+   * run is answered anyway (default 3 s).
+   */
+  killDeadlineMs?: number;
   /** Bytes of each stream kept in an exec response: half from the start, half from the end (default 1 MiB). */
   outputCapBytes?: number;
   /** Bytes of each stream's end kept in the run record (default 64 KiB). */

@@ -54,7 +54,8 @@ export class ContainerStore {
     this.finishRunStmt = db
       .update(runs)
       .set(Object.fromEntries(END_COLUMNS.map((c) => [c, ph(c)])) as Partial<RunRow>)
-      .where(eq(runs.id, ph('id')))
+      // Only a run still running: one a newer daemon already called lost keeps that verdict.
+      .where(and(eq(runs.id, ph('id')), eq(runs.status, 'running')))
       .prepare();
   }
 

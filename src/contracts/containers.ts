@@ -211,3 +211,25 @@ export interface RunOutputEvent {
   stream: 'stdout' | 'stderr';
   chunk: string;
 }
+
+/**
+ * What the engine says about itself (docker info): whether it enforces the
+ * limits Zeblit puts on containers, for `zeblit doctor`. A false limit means
+ * containers run without it (the kernel or the engine lacks the cgroup
+ * controller); warnings are the engine's own.
+ */
+export const EngineInfo = z.object({
+  reachable: z.boolean(),
+  endpoint: z.string(),
+  version: z.string().nullable(),
+  error: z.string().optional(),
+  os: z.string().nullable(),
+  cgroup_version: z.string().nullable(),
+  cpus: z.number().int().nullable(),
+  memory_bytes: z.number().nullable(),
+  containers_running: z.number().int().nullable(),
+  system_time: z.number().int().nullable().describe("The engine's clock (UTC ms) when it answered"),
+  limits: z.object({ memory: z.boolean(), cpu: z.boolean(), pids: z.boolean() }).nullable().describe('null: the engine does not say'),
+  warnings: z.array(z.string()),
+});
+export type EngineInfo = z.infer<typeof EngineInfo>;

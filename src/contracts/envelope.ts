@@ -56,9 +56,3 @@ export interface PageOf<T> {
   limit: number;
   offset: number;
 }
-
-/**
- * Where an error also travels as headers: a refused WebSocket upgrade reaches
- * the client without a body. Message and suggestion are URI-encoded.
- */
-export const ERROR_HEADERS = { code: 'x-zeblit-error', message: 'x-zeblit-error-message', suggestion: 'x-zeblit-error-suggestion' } as const;

@@ -5,8 +5,6 @@ import { z } from 'zod';
  * (`/workspace` in its container), `/`-separated, never absolute.
  */
 
-export { FILES_RESERVED } from './file-routes.ts';
-
 export const FILE_PATH_MAX_BYTES = 4096;
 export const FILE_SEGMENT_MAX_BYTES = 255;
 export const DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024;

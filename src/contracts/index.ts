@@ -1,4 +1,5 @@
 export * from './version.ts';
+export * from './constants.ts';
 export * from './ids.ts';
 export * from './errors.ts';
 export * from './envelope.ts';

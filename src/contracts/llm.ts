@@ -132,3 +132,17 @@ export const UsageReport = z.object({
   budgets: z.array(BudgetState),
 });
 export type UsageReport = z.infer<typeof UsageReport>;
+
+/** One provider asked for the smallest answer it can give (POST /config/llm/check, `zeblit doctor --providers`). */
+export const ProviderCheck = z.object({
+  provider: ProviderName,
+  ok: z.boolean(),
+  model: z.string().nullable(),
+  latency_ms: z.number().int().nullable(),
+  cost_usd: z.number(),
+  error: z.string().nullable(),
+  skipped: z.string().nullable().describe('Why it was not called (disabled, no key, no model); null when it was'),
+});
+export type ProviderCheck = z.infer<typeof ProviderCheck>;
+export const ProviderCheckReport = z.object({ providers: z.array(ProviderCheck) });
+export type ProviderCheckReport = z.infer<typeof ProviderCheckReport>;

@@ -19,6 +19,8 @@ export interface ZeblitPaths {
   /** Shared by the daemon (port, bind, origins, limits) and the CLI (current project, host). */
   config: string;
   cliCredentials: string;
+  /** What the CLI keeps to go faster and to work offline: code caches, answers of read commands. */
+  cache: string;
 }
 
 export function zeblitPaths(env: NodeJS.ProcessEnv = process.env): ZeblitPaths {
@@ -35,6 +37,7 @@ export function zeblitPaths(env: NodeJS.ProcessEnv = process.env): ZeblitPaths {
     blobs: join(home, 'blobs'),
     config: join(home, 'config.json'),
     cliCredentials: join(home, 'credentials.json'),
+    cache: join(home, 'cache'),
   };
 }
 

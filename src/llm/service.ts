@@ -7,7 +7,7 @@
  * the successful one with its tokens and cost. Provider clients are built
  * lazily and rebuilt when the configuration changes.
  */
-import { ZeblitError, type LlmConfigUpdate, type LlmConfigView, type ProviderName, type UsageReport } from '../contracts/index.ts';
+import { ZeblitError, type LlmConfigUpdate, type LlmConfigView, type ProviderCheckReport, type ProviderName, type UsageReport } from '../contracts/index.ts';
 import { deriveKey } from '../auth/index.ts';
 import type { Db } from '../db/index.ts';
 import { Budgets, type ProjectLookup } from './budget.ts';
@@ -152,6 +152,48 @@ export class LlmService implements LlmClient {
   check(meta: LlmRequest['meta']): void {
     this.chainOrThrow();
     this.budgets.check({ meta });
+  }
+
+  /**
+   * Asks every enabled provider for a one-token answer to "ping", once, no
+   * retries, no fallback: whether its key, base URL and model work. Each call
+   * is recorded (agent "doctor") and costs what a few tokens cost; budgets
+   * are not checked, so that a spent budget does not hide a broken key.
+   */
+  async checkProviders(timeoutMs = 15_000): Promise<ProviderCheckReport> {
+    const cfg = this.config.resolved();
+    const meta = { project_id: null, agent: 'doctor', conversation_id: null };
+    const providers = await Promise.all(
+      cfg.order.map(async (name) => {
+        const p = cfg.providers[name];
+        const base = { provider: name, model: p.model, latency_ms: null, cost_usd: 0, error: null };
+        if (!p.enabled) return { ...base, ok: false, skipped: 'disabled' };
+        if (!p.usable) return { ...base, ok: false, skipped: p.problem ?? 'not configured' };
+        if (!p.model) return { ...base, ok: false, skipped: 'no model configured' };
+        const started = performance.now();
+        try {
+          const result = await this.client(p, cfg).call({
+            model: p.model,
+            system: 'Answer with one word.',
+            messages: [{ role: 'user', content: [{ type: 'text', text: 'ping' }] }],
+            tools: [],
+            max_tokens: 1,
+            signal: AbortSignal.timeout(Math.min(timeoutMs, cfg.timeout_ms)),
+          });
+          const latency_ms = Math.round(performance.now() - started);
+          const cost_usd = costOf(result.usage, priceFor(result.model, cfg.price_overrides).price);
+          this.calls.record({ provider: name, model: result.model, meta, usage: result.usage, cost_usd, latency_ms, outcome: 'ok' });
+          return { ...base, model: result.model, ok: true, latency_ms, cost_usd, skipped: null };
+        } catch (err) {
+          const latency_ms = Math.round(performance.now() - started);
+          const failure = err instanceof ProviderFailure ? err : null;
+          const message = failure?.status && !failure.message.includes(String(failure.status)) ? `${failure.message} (HTTP ${failure.status})` : err instanceof Error ? err.message : String(err);
+          this.calls.record({ provider: name, model: p.model, meta, usage: ZERO, latency_ms, outcome: 'error', error: message });
+          return { ...base, ok: false, latency_ms, error: message, skipped: null };
+        }
+      }),
+    );
+    return { providers };
   }
 
   private chainOrThrow() {

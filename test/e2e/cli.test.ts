@@ -180,7 +180,11 @@ describe('the CLI, first steps of a new user', () => {
     const after = await cli('daemon', 'status');
     assert.notEqual(after.code, 0, 'status of a stopped daemon exits non-zero');
     assert.match(after.stdout + after.stderr, /not running/);
-    failed(await cli('--no-start', 'list'), 'DAEMON_NOT_RUNNING', 'list --no-start after stop');
+    failed(await cli('--no-start', 'create', 'other'), 'DAEMON_NOT_RUNNING', 'create --no-start after stop');
+    // A read answers from the offline cache (marked); with the cache turned off it refuses like a write.
+    const cached = ok(await cli('--no-start', 'list'), 'list --no-start after stop');
+    assert.match(cached.stderr, /\(cached \d+[smh] ago — daemon unreachable\)/);
+    failed(await runCli(home, ['--no-start', 'list'], { env: { ZEBLIT_OFFLINE_CACHE: '0' } }), 'DAEMON_NOT_RUNNING', 'list --no-start, cache off');
     assert.equal(readLockFile(home), null, '--no-start started nothing');
   });
 

@@ -18,7 +18,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 /** ZEBLIT_E2E_DIST: test a side build (`ZEBLIT_BUILD_OUT=.build-x node build.mjs`) instead of dist/. */
 export const DIST = process.env.ZEBLIT_E2E_DIST ? resolve(ROOT, process.env.ZEBLIT_E2E_DIST) : join(ROOT, 'dist');
 export const DAEMON_JS = join(DIST, 'zeblitd.js');
-export const CLI_JS = join(DIST, 'zeblit.js');
+export const CLI_JS = join(DIST, 'zeblit.cjs');
 
 export function requireBuilt(file: string): void {
   if (!existsSync(file)) throw new Error(`${file} is missing: run \`node build.mjs\` before the e2e tests`);

@@ -1,5 +1,5 @@
 import type { FileContent, FileDiff, FileMeta, FileTree, FileVersionContent, FileVersionList, UploadResult } from '../../src/contracts/index.ts';
-import { FILES_RESERVED } from '../../src/contracts/file-routes.ts';
+import { FILES_RESERVED } from '../../src/contracts/constants.ts';
 import { seg } from '../../src/client/requester.ts';
 import type { WebRequester } from './http.ts';
 

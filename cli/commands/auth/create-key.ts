@@ -16,6 +16,7 @@ export function parseScopes(input: string): Scope[] {
 
 export class AuthCreateKeyCommand extends ZeblitCommand {
   static override paths = [['auth', 'create-key']];
+  static override json = 'CreatedKey: ApiKeyInfo and `key`, shown this once';
   static override usage = Command.Usage({
     category: 'Auth',
     description: 'Create an API key (shown once)',

@@ -5,6 +5,7 @@ import { formatTable } from '../../table.ts';
 
 export class AuthKeysCommand extends ZeblitCommand {
   static override paths = [['auth', 'keys']];
+  static override json = 'ApiKeyInfo[] (never the key itself)';
   static override usage = Command.Usage({
     category: 'Auth',
     description: 'List your API keys',

@@ -1,5 +1,5 @@
 import { Command, Option, UsageError } from 'clipanion';
-import { VERSION } from '../../../src/contracts/index.ts';
+import { VERSION } from '../../../src/contracts/version.ts';
 import { ZeblitClient, type ClientTransport } from '../../../src/client/index.ts';
 import { ZeblitCommand } from '../../base-command.ts';
 import { hostKey, parseHostOrFail } from '../../connection.ts';
@@ -9,6 +9,7 @@ import { describeMe } from '../../describe-me.ts';
 
 export class AuthLoginCommand extends ZeblitCommand {
   static override paths = [['auth', 'login']];
+  static override json = 'Me: the user and key the daemon sees';
   static override usage = Command.Usage({
     category: 'Auth',
     description: 'Choose the daemon to use and the API key to use it with',

@@ -4,6 +4,7 @@ import { removeCredentials } from '../../credentials.ts';
 
 export class AuthLogoutCommand extends ZeblitCommand {
   static override paths = [['auth', 'logout']];
+  static override json = '`{removed_key, removed_host}`: what was forgotten';
   static override usage = Command.Usage({
     category: 'Auth',
     description: 'Forget the saved host and API key',

@@ -3,6 +3,7 @@ import { ZeblitCommand } from '../../base-command.ts';
 
 export class AuthRevokeKeyCommand extends ZeblitCommand {
   static override paths = [['auth', 'revoke-key']];
+  static override json = 'ApiKeyInfo of the revoked key';
   static override usage = Command.Usage({
     category: 'Auth',
     description: 'Revoke an API key; it fails from its next request on',

@@ -5,6 +5,7 @@ import { formatDetails } from '../../table.ts';
 
 export class AuthStatusCommand extends ZeblitCommand {
   static override paths = [['auth', 'status']];
+  static override json = 'Me: user, role, key (id, name, scopes) or the socket owner';
   static override usage = Command.Usage({
     category: 'Auth',
     description: 'Who you are, to which daemon, over which transport',

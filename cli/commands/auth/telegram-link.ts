@@ -4,6 +4,7 @@ import { formatTime } from '../../format.ts';
 
 export class AuthTelegramLinkCommand extends ZeblitCommand {
   static override paths = [['auth', 'telegram-link']];
+  static override json = 'TelegramLinkToken: `{token, expires_at, instructions}`';
   static override usage = Command.Usage({
     category: 'Auth',
     description: 'Get a one-time token to link your Telegram account',

@@ -4,6 +4,7 @@ import { rememberedConversation } from './state.ts';
 
 export class ChatCancelCommand extends ZeblitCommand {
   static override paths = [['chat', 'cancel']];
+  static override json = '`{cancelled}`';
   static override usage = Command.Usage({
     category: 'Agents',
     description: 'Stop the turn running in a conversation (what it did so far is kept)',

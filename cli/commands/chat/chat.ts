@@ -13,6 +13,7 @@ import { Interrupts, runTurn, type TurnOutcome } from './turn.ts';
 
 export class ChatCommand extends ZeblitCommand {
   static override paths = [['chat']];
+  static override json = 'ChatResponse: the final answer of the turn (no deltas)';
   static override usage = Command.Usage({
     category: 'Agents',
     description: 'Talk to the agents: they read, write and run code in the project',
@@ -61,10 +62,6 @@ export class ChatCommand extends ZeblitCommand {
     } finally {
       process.off('SIGINT', interrupts.fire);
     }
-  }
-
-  private get color(): boolean {
-    return (this.context.stdout as { isTTY?: boolean }).isTTY === true && !this.env.NO_COLOR;
   }
 
   /**

@@ -10,6 +10,7 @@ import { rememberedConversation } from './state.ts';
 
 export class ChatHistoryCommand extends ZeblitCommand {
   static override paths = [['chat', 'history']];
+  static override json = 'PageOf<Conversation>; with --conversation ConversationWithMessages';
   static override usage = Command.Usage({
     category: 'Agents',
     description: 'Past conversations with the agents, or one of them with its messages and tool calls',
@@ -37,16 +38,16 @@ export class ChatHistoryCommand extends ZeblitCommand {
     }
     const page = await client.agents.conversations(project.id, query);
     const current = rememberedConversation(this.files.config, project.id);
-    this.emit(page, (p) => conversationsTable(p, current));
+    this.emit(page, (p) => conversationsTable(p, current, this.width));
     return 0;
   }
 }
 
-export function conversationsTable(p: PageOf<Conversation>, current?: string): string {
+export function conversationsTable(p: PageOf<Conversation>, current?: string, width?: number): string {
   if (p.items.length === 0) return 'No conversations yet. Start one with `zeblit chat "…"`.\n';
   const rows = p.items.map((c) => [`${c.id === current ? '* ' : ''}${c.id}`, formatTime(c.updated_at), c.agent, c.message_count, formatUsd(c.cost_usd), oneLine(c.title, 60)]);
   const more = p.offset + p.items.length < p.total ? `(${p.offset + p.items.length} of ${p.total}; --offset ${p.offset + p.items.length} for more)\n` : '';
-  return formatTable(['conversation', 'updated', 'agent', 'messages', 'cost', 'title'], rows) + more;
+  return formatTable(['conversation', 'updated', 'agent', 'messages', 'cost', 'title'], rows, width) + more;
 }
 
 function messageText(m: ChatMessage): string {

@@ -33,6 +33,7 @@ export function formatConfig(v: LlmConfigView): string {
 
 export class ConfigGetCommand extends ZeblitCommand {
   static override paths = [['config', 'get']];
+  static override json = 'LlmConfigView (keys only as set/source/last four); one key: `{key, value}`';
   static override usage = Command.Usage({
     category: 'LLM',
     description: 'Show the LLM configuration, or one setting',

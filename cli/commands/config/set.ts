@@ -18,6 +18,7 @@ export async function applyChange(cmd: ZeblitCommand, key: string, change: Chang
 
 export class ConfigSetCommand extends ZeblitCommand {
   static override paths = [['config', 'set']];
+  static override json = 'LlmConfigView after the change';
   static override usage = Command.Usage({
     category: 'LLM',
     description: 'Change one LLM setting (admin), or a project budget',

@@ -5,6 +5,7 @@ import { KEY_LIST, parseUnset } from './settings.ts';
 
 export class ConfigUnsetCommand extends ZeblitCommand {
   static override paths = [['config', 'unset']];
+  static override json = 'LlmConfigView after the change';
   static override usage = Command.Usage({
     category: 'LLM',
     description: 'Reset one LLM setting to its default (admin), or remove a project budget',

@@ -4,6 +4,7 @@ import { plural } from '../../format.ts';
 
 export class ConsoleClearCommand extends ZeblitCommand {
   static override paths = [['console', 'clear']];
+  static override json = 'ClearResult: `{deleted_lines, deleted_errors}`';
   static override usage = Command.Usage({
     category: 'Console',
     description: "Delete a project's stored console lines and detected errors",

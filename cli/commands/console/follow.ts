@@ -7,6 +7,7 @@ import { isInt } from '../../validators.ts';
 
 export class ConsoleCommand extends ZeblitCommand {
   static override paths = [['console']];
+  static override json = 'NDJSON: the history lines as `{"type":"console.line", …ConsoleEntry}`, then each event of the project stream as it arrives (ZeblitEvent)';
   static override usage = Command.Usage({
     category: 'Console',
     description: "A project's console, live: every run's output as it is printed, and the errors Zeblit recognises in it",
@@ -31,7 +32,7 @@ export class ConsoleCommand extends ZeblitCommand {
     const ref = this.projectRef(this.project);
     const client = await this.client();
     const project = await client.projects.get(ref);
-    const color = (this.context.stdout as { isTTY?: boolean }).isTTY === true && !this.json;
+    const color = this.color;
     const show = (e: Pick<ConsoleEntry, 'stream' | 'text' | 'level'> & { run_id: string | null }) => {
       if (this.runId && e.run_id !== this.runId) return;
       this.out(consoleLine(e, { color }));

@@ -8,6 +8,7 @@ import { isInt } from '../../validators.ts';
 
 export class DaemonLogsCommand extends ZeblitCommand {
   static override paths = [['daemon', 'logs']];
+  static override json = 'the daemon log\'s own JSON lines, unchanged (NDJSON)';
   static override usage = Command.Usage({
     category: 'Daemon',
     description: "Print the daemon's log",

@@ -1,11 +1,12 @@
 import { Command, Option } from 'clipanion';
 import { ZeblitCommand } from '../../base-command.ts';
-import { readDaemonLock } from '../../../src/contracts/index.ts';
+import { readDaemonLock } from '../../../src/contracts/lock.ts';
 import { pingDaemon, startDaemon } from '../../daemon-start.ts';
 import { isInt } from '../../validators.ts';
 
 export class DaemonStartCommand extends ZeblitCommand {
   static override paths = [['daemon', 'start']];
+  static override json = '`{started, health: Health, lock}`';
   static override usage = Command.Usage({
     category: 'Daemon',
     description: 'Start zeblitd in the background',

@@ -2,13 +2,14 @@ import { Command } from 'clipanion';
 import { existsSync } from 'node:fs';
 import { ZeblitApiError } from '../../../src/client/index.ts';
 import { ZeblitCommand } from '../../base-command.ts';
-import { isAlive, readDaemonLock } from '../../../src/contracts/index.ts';
+import { isAlive, readDaemonLock } from '../../../src/contracts/lock.ts';
 import { pingDaemon } from '../../daemon-start.ts';
 import { formatDuration, formatTime } from '../../format.ts';
 import { formatDetails } from '../../table.ts';
 
 export class DaemonStatusCommand extends ZeblitCommand {
   static override paths = [['daemon', 'status']];
+  static override json = '`{running, health: Health | null, error, lock, socket, log}`';
   static override usage = Command.Usage({
     category: 'Daemon',
     description: 'Show whether zeblitd is running, with its health and lock',

@@ -5,6 +5,7 @@ import { isInt } from '../../validators.ts';
 
 export class DaemonStopCommand extends ZeblitCommand {
   static override paths = [['daemon', 'stop']];
+  static override json = '`{state: not-running|stopped|killed, pid, ms}`';
   static override usage = Command.Usage({
     category: 'Daemon',
     description: 'Stop zeblitd gracefully',

@@ -4,6 +4,7 @@ import { isInt } from '../../validators.ts';
 
 export class FilesCatCommand extends ZeblitCommand {
   static override paths = [['files', 'cat']];
+  static override json = 'FileContent (`{path, content, encoding, size, sha256, version…}`), or FileVersionContent with --version';
   static override usage = Command.Usage({
     category: 'Files',
     description: 'Print a file (its exact bytes), or one of its versions',

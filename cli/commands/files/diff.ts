@@ -10,6 +10,7 @@ const ref = (v: string | undefined, flag: string): number | 'current' | undefine
 
 export class FilesDiffCommand extends ZeblitCommand {
   static override paths = [['files', 'diff']];
+  static override json = 'FileDiff: `{path, from, to, binary, identical, diff, additions, deletions}`';
   static override usage = Command.Usage({
     category: 'Files',
     description: 'A unified diff between two versions of a file, or a version and the file as it is now',

@@ -6,6 +6,7 @@ import { formatBytes, progressFor } from '../../progress.ts';
 
 export class FilesDownloadCommand extends ZeblitCommand {
   static override paths = [['files', 'download']];
+  static override json = '`{path, bytes}`: where it was written';
   static override usage = Command.Usage({
     category: 'Files',
     description: 'Download a file, or a folder as .tar.gz (streamed, with a progress bar)',
@@ -19,6 +20,7 @@ export class FilesDownloadCommand extends ZeblitCommand {
   project = Option.String('-p,--project', { description: 'The project (default: the current one)' });
   remote = Option.String({ name: 'remote' });
   local = Option.String({ name: 'local', required: false });
+  quiet = Option.Boolean('-q,--quiet', false, { description: 'No progress bar and no summary' });
 
   async run(): Promise<number> {
     const files = (await this.client()).files;
@@ -32,15 +34,15 @@ export class FilesDownloadCommand extends ZeblitCommand {
     const target0 = this.local ?? guess;
     const partial = `${target0}.zeblit-part`;
     const sink = createWriteStream(partial);
-    const bar = progressFor(this.context.stderr, this.env, `Downloading ${this.remote}`);
+    const bar = this.quiet ? null : progressFor(this.context.stderr, this.env, `Downloading ${this.remote}`);
     try {
-      const res = await files.download(ref, this.remote, sink, { onProgress: bar.update });
+      const res = await files.download(ref, this.remote, sink, { onProgress: bar?.update });
       await new Promise<void>((resolve, reject) => sink.end((err?: Error | null) => (err ? reject(err) : resolve())));
-      bar.finish();
+      bar?.finish();
       const name = res.filename ?? guess;
       const target = this.local === undefined ? name : existsSync(target0) && statSync(target0).isDirectory() ? join(target0, name) : target0;
       renameSync(partial, target);
-      this.emit({ path: target, bytes: res.bytes }, (r) => `${r.path}: ${formatBytes(r.bytes)}\n`);
+      if (!this.quiet || this.json) this.emit({ path: target, bytes: res.bytes }, (r) => `${r.path}: ${formatBytes(r.bytes)}\n`);
       return 0;
     } catch (e) {
       sink.destroy();

@@ -19,6 +19,7 @@ function runEditor(editor: string, file: string, env: Record<string, string | un
 
 export class FilesEditCommand extends ZeblitCommand {
   static override paths = [['files', 'edit']];
+  static override json = 'FileMeta of the saved file, or `{path, changed: false}`';
   static override usage = Command.Usage({
     category: 'Files',
     description: 'Edit a file in $EDITOR; saved back only if nobody changed it meanwhile',

@@ -5,6 +5,7 @@ import { isInt } from '../../validators.ts';
 
 export class FilesListCommand extends ZeblitCommand {
   static override paths = [['files', 'list'], ['files', 'ls']];
+  static override json = 'FileList: `{dir, items: FileEntry[], truncated}`';
   static override usage = Command.Usage({
     category: 'Files',
     description: "List a folder of the project's workspace",
@@ -22,7 +23,9 @@ export class FilesListCommand extends ZeblitCommand {
   dir = Option.String({ name: 'dir', required: false });
 
   async run(): Promise<number> {
-    const list = await (await this.client()).files.list(this.projectRef(this.project), { dir: this.dir ?? '', glob: this.glob, recursive: this.recursive || undefined, limit: this.limit });
+    const ref = this.projectRef(this.project);
+    const query = { dir: this.dir ?? '', glob: this.glob, recursive: this.recursive || undefined, limit: this.limit };
+    const list = await this.read('files', `files ${ref} ${JSON.stringify(query)}`, (c) => c.files.list(ref, query));
     this.emit(list, (l) => entryTable(l.items) + (l.truncated ? '(more entries not shown: raise --limit or narrow with --glob)\n' : ''));
     return 0;
   }

@@ -3,6 +3,7 @@ import { ZeblitCommand } from '../../base-command.ts';
 
 export class FilesMvCommand extends ZeblitCommand {
   static override paths = [['files', 'mv']];
+  static override json = 'MoveResult: `{from, to, type, files}`';
   static override usage = Command.Usage({
     category: 'Files',
     description: 'Move or rename a file or folder in the workspace',

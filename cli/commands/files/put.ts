@@ -5,6 +5,7 @@ import { uploadLocal } from '../../transfer.ts';
 
 export class FilesPutCommand extends ZeblitCommand {
   static override paths = [['files', 'put']];
+  static override json = 'UploadResult: `{files: [{path, size, version}], …}`';
   static override usage = Command.Usage({
     category: 'Files',
     description: 'Copy a local file into the workspace (replacing what is there)',

@@ -4,6 +4,7 @@ import { isInt } from '../../validators.ts';
 
 export class FilesRestoreCommand extends ZeblitCommand {
   static override paths = [['files', 'restore']];
+  static override json = 'FileMeta of the restored file';
   static override usage = Command.Usage({
     category: 'Files',
     description: 'Write an old version back (as a new version); also brings back a deleted file',

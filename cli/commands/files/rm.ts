@@ -3,6 +3,7 @@ import { ZeblitCommand } from '../../base-command.ts';
 
 export class FilesRmCommand extends ZeblitCommand {
   static override paths = [['files', 'rm']];
+  static override json = 'DeleteResult[]: one per path';
   static override usage = Command.Usage({
     category: 'Files',
     description: 'Delete a file or folder (history is kept: `zeblit files restore` brings it back)',

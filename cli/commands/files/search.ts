@@ -5,6 +5,7 @@ import { isInt } from '../../validators.ts';
 
 export class FilesSearchCommand extends ZeblitCommand {
   static override paths = [['files', 'search'], ['files', 'grep']];
+  static override json = 'SearchResult: `{matches, truncated, files_scanned, files_skipped}`';
   static override usage = Command.Usage({
     category: 'Files',
     description: 'Search the text files of the workspace (binary and ignored files are skipped)',

@@ -5,6 +5,7 @@ import { isInt } from '../../validators.ts';
 
 export class FilesTreeCommand extends ZeblitCommand {
   static override paths = [['files', 'tree']];
+  static override json = 'FileTree';
   static override usage = Command.Usage({
     category: 'Files',
     description: 'The workspace as a tree, with sizes (ignored folders such as node_modules are shown closed)',
@@ -20,7 +21,9 @@ export class FilesTreeCommand extends ZeblitCommand {
   target = Option.String({ name: 'path', required: false });
 
   async run(): Promise<number> {
-    const tree = await (await this.client()).files.tree(this.projectRef(this.project), { path: this.target, depth: this.depth, expand_ignored: this.all });
+    const ref = this.projectRef(this.project);
+    const query = { path: this.target, depth: this.depth, expand_ignored: this.all };
+    const tree = await this.read('tree', `tree ${ref} ${JSON.stringify(query)}`, (c) => c.files.tree(ref, query));
     this.emit(tree, renderTree);
     return 0;
   }

@@ -5,6 +5,7 @@ import { uploadLocal } from '../../transfer.ts';
 
 export class FilesUploadCommand extends ZeblitCommand {
   static override paths = [['files', 'upload']];
+  static override json = 'UploadResult (with `extracted`, `skipped` for --extract)';
   static override usage = Command.Usage({
     category: 'Files',
     description: 'Upload a local file (streamed, with a progress bar); --extract unpacks a .tar, .tar.gz or .zip into a folder',
@@ -20,11 +21,13 @@ export class FilesUploadCommand extends ZeblitCommand {
   project = Option.String('-p,--project', { description: 'The project (default: the current one)' });
   extract = Option.Boolean('-x,--extract', false, { description: 'Unpack an archive into the folder <remote>' });
   noOverwrite = Option.Boolean('--no-overwrite', false, { description: 'Fail (409) when the target exists' });
+  quiet = Option.Boolean('-q,--quiet', false, { description: 'No progress bar and no summary' });
   local = Option.String({ name: 'local' });
   remote = Option.String({ name: 'remote' });
 
   async run(): Promise<number> {
-    const res = await uploadLocal(this, this.projectRef(this.project), this.local, this.remote, { overwrite: !this.noOverwrite, extract: this.extract, progress: true });
+    const res = await uploadLocal(this, this.projectRef(this.project), this.local, this.remote, { overwrite: !this.noOverwrite, extract: this.extract, progress: !this.quiet });
+    if (this.quiet && !this.json) return 0;
     this.emit(res, (r) => (r.extracted ? `Extracted ${r.files.length} files (${formatBytes(r.bytes)}) into ${this.remote}\n${r.skipped.map((s) => `  skipped ${s.name}: ${s.reason}\n`).join('')}` : r.files.map((f) => `${f.path}: ${formatBytes(f.size)}${f.version === null ? '' : `, version ${f.version}`}\n`).join('')));
     return 0;
   }

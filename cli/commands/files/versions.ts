@@ -4,6 +4,7 @@ import { versionTable } from '../../file-view.ts';
 
 export class FilesVersionsCommand extends ZeblitCommand {
   static override paths = [['files', 'versions']];
+  static override json = 'FileVersionList: `{path, exists, current_version, items}`';
   static override usage = Command.Usage({
     category: 'Files',
     description: 'The history of a file, newest first (* marks the current version); deleted files too',

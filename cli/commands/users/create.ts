@@ -4,6 +4,7 @@ import { ZeblitCommand } from '../../base-command.ts';
 
 export class UsersCreateCommand extends ZeblitCommand {
   static override paths = [['users', 'create']];
+  static override json = 'CreatedUser: `{user, api_key}`';
   static override usage = Command.Usage({
     category: 'Users',
     description: 'Create a user (admin); prints their first API key once',

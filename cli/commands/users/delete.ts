@@ -4,6 +4,7 @@ import { confirm, isInteractive } from '../../prompt.ts';
 
 export class UsersDeleteCommand extends ZeblitCommand {
   static override paths = [['users', 'delete'], ['users', 'rm']];
+  static override json = 'User (as it was)';
   static override usage = Command.Usage({
     category: 'Users',
     description: 'Delete a user with their keys and projects (admin)',

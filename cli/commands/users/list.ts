@@ -5,6 +5,7 @@ import { formatTable } from '../../table.ts';
 
 export class UsersListCommand extends ZeblitCommand {
   static override paths = [['users', 'list'], ['users', 'ls']];
+  static override json = 'User[]';
   static override usage = Command.Usage({
     category: 'Users',
     description: 'List users (admin)',

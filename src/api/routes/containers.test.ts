@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { Containers, ownLabels, type ContainersOptions, type Endpoint } from '../../containers/index.ts';
 import { dockerSuite, dockerUnavailableReason, removeTestResources, requireDocker } from '../../containers/testing.ts';
 import { discoverEndpoint } from '../../containers/discovery.ts';
-import type { ContainerStatus, ExecStreamRecord, ExecuteResult, Health, PageOf, Project, Run, RunStarted, RunSummary } from '../../contracts/index.ts';
+import type { ContainerStatus, EngineInfo, ImageStatus, ExecStreamRecord, ExecuteResult, Health, PageOf, Project, Run, RunStarted, RunSummary } from '../../contracts/index.ts';
 import { createApp } from '../app.ts';
 import { addUser, dataOf, errorOf, makeTestApp, ownerWithKey, type TestApp } from '../testing.ts';
 
@@ -93,6 +93,10 @@ describe('container routes: input checks and ownership (no engine needed)', () =
     assert.deepEqual({ reachable: h.engine.reachable, version: h.engine.version, endpoint: h.engine.endpoint }, { reachable: false, version: null, endpoint: 'unix:///nonexistent/docker.sock' });
     const anon = await dataOf<Health>(await t.request('/api/v1/health'));
     assert.equal(anon.engine.endpoint, undefined, 'anonymous TCP callers do not learn where the engine is');
+    const info = await dataOf<EngineInfo>(await t.request('/api/v1/containers/engine', { token: key }));
+    assert.deepEqual([info.reachable, info.limits, info.endpoint], [false, null, 'unix:///nonexistent/docker.sock']);
+    assert.ok(info.error, 'says why');
+    await errorOf(await t.request('/api/v1/containers/images?check=true', { token: key }), 503, 'DOCKER_UNAVAILABLE');
   });
 });
 
@@ -123,6 +127,17 @@ describe('container routes on the real engine', dockerSuite(reason), () => {
     assert.equal(h.engine.reachable, true);
     assert.match(h.engine.version ?? '', /^\d+\.\d+/);
     assert.equal(h.engine.endpoint, `unix://${(endpoint as { socketPath: string }).socketPath}`);
+    // What `zeblit doctor` reads: this engine enforces the limits Zeblit sets (see STACK-NOTES: cgroup limits work here).
+    const info = await dataOf<EngineInfo>(await t.request('/api/v1/containers/engine', { token: key }));
+    assert.equal(info.reachable, true);
+    assert.deepEqual(info.limits, { memory: true, cpu: true, pids: true });
+    assert.ok((info.cpus ?? 0) >= 1 && (info.memory_bytes ?? 0) > 0);
+    assert.ok(Math.abs((info.system_time ?? 0) - Date.now()) < 60_000, "the engine's clock");
+    // Templates not used yet are looked up (the local images are built on every test machine), nothing is pulled.
+    const images = await dataOf<ImageStatus[]>(await t.request('/api/v1/containers/images?check=true', { token: key }));
+    assert.equal(images.length, 3);
+    for (const i of images) assert.ok(['present', 'local'].includes(i.state), JSON.stringify(i));
+    await errorOf(await t.request('/api/v1/containers/images?check=maybe', { token: key }), 400, 'VALIDATION_FAILED');
   });
 
   test('start, status, stop, restart through the routes', async () => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   ContainerLogs,
   ContainerStatus,
+  EngineInfo,
   Envelope,
   ErrorEnvelope,
   ExecStreamRecord,
@@ -25,6 +26,7 @@ import { defineRoute, principalOf, requireAccess, router } from '../route.ts';
 import { visibleProjectIds } from '../scope.ts';
 import { NDJSON, SSE, recordStream, streamFormat } from '../streaming.ts';
 
+const ImagesQuery = z.object({ check: z.enum(['true', 'false', '1', '0']).optional().transform((v) => v === 'true' || v === '1') });
 const ProjectRef = z.object({ id: z.string().min(1).max(100).describe('Project id (prj_…) or name') });
 
 const errors = {
@@ -79,17 +81,32 @@ export function containerRoutes(deps: AppDeps) {
       method: 'get',
       path: '/containers/images',
       summary: 'Template images: which one is used, pull progress',
-      description: "`last` is the latest pull or check of the template's image; a non-admin sees it only when it was for one of their own projects or for the daemon itself.",
+      description:
+        "With check=true, templates not used yet are looked up in the engine (present, local or missing; nothing is pulled); 503 when the engine is down. `last` is the latest pull or check of the template's image; a non-admin sees it only when it was for one of their own projects or for the daemon itself.",
       tags: ['containers'],
+      query: ImagesQuery,
       data: z.array(ImageStatus),
     },
-    (c) => {
+    async (c, { query }) => {
+      const statuses = query.check ? await containers.imagePresence() : containers.imageStatus();
       const visible = visibleProjectIds(deps, principalOf(c));
-      if (!visible) return containers.imageStatus();
+      if (!visible) return statuses;
       const own = new Set(visible);
       // Which project pulled, and why its pull failed, is that project's owner's business.
-      return containers.imageStatus().map((s) => (s.last?.project_id && !own.has(s.last.project_id) ? { ...s, last: null } : s));
+      return statuses.map((s) => (s.last?.project_id && !own.has(s.last.project_id) ? { ...s, last: null } : s));
     },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: 'get',
+      path: '/containers/engine',
+      summary: 'The container engine: reachable, version, and whether it enforces memory, CPU and process limits (docker info)',
+      tags: ['containers'],
+      data: EngineInfo,
+    },
+    () => containers.engineInfo(),
   );
 
   registerExecute(app, deps, projectOf);

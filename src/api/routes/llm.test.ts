@@ -99,4 +99,29 @@ describe('/api/v1/config/llm and /api/v1/usage', () => {
     await errorOf(await t.request('/api/v1/usage?project=shop', { token: fay.key }), 404, 'NOT_FOUND');
     await errorOf(await t.request('/api/v1/usage?group_by=week', { transport: 'unix' }), 400, 'VALIDATION_FAILED');
   });
+
+  test('POST /config/llm/check asks each enabled provider for one token; skips the unconfigured; admins only; records the calls', async () => {
+    await errorOf(await t.request('/api/v1/config/llm/check', { method: 'POST', token: fay.key }), 403, 'FORBIDDEN');
+    fake.script([{ text: 'pong', usage: { input_tokens: 12, output_tokens: 1 } }], 'anthropic');
+    const before = (await dataOf<UsageReport>(await t.request('/api/v1/usage?group_by=agent', { transport: 'unix' }))).groups.find((g) => g.key === 'doctor')?.calls ?? 0;
+    const r = await dataOf<{ providers: Array<{ provider: string; ok: boolean; skipped: string | null; error: string | null; model: string | null }> }>(
+      await t.request('/api/v1/config/llm/check', { method: 'POST', transport: 'unix' }),
+    );
+    const by = new Map(r.providers.map((p) => [p.provider, p]));
+    assert.equal(by.get('anthropic')?.ok, true, JSON.stringify(r));
+    assert.equal(fake.requests.at(-1)?.max_tokens, 1, 'one token asked');
+    assert.equal(by.get('openai')?.ok, false);
+    assert.match(by.get('openai')?.skipped ?? '', /key/i);
+    const after = (await dataOf<UsageReport>(await t.request('/api/v1/usage?group_by=agent', { transport: 'unix' }))).groups.find((g) => g.key === 'doctor')?.calls ?? 0;
+    assert.equal(after, before + 1, 'the call is recorded, as agent "doctor"');
+
+    // A key the vendor refuses: ok false, with what the vendor said (and no retries).
+    fake.script([{ error: { status: 401, message: 'invalid x-api-key' } }], 'anthropic');
+    const asked = fake.requests.length;
+    const bad = await dataOf<{ providers: Array<{ provider: string; ok: boolean; error: string | null }> }>(await t.request('/api/v1/config/llm/check', { method: 'POST', transport: 'unix' }));
+    const a = bad.providers.find((p) => p.provider === 'anthropic');
+    assert.equal(a?.ok, false);
+    assert.match(a?.error ?? '', /401|refused|invalid/i);
+    assert.equal(fake.requests.length, asked + 1);
+  });
 });

@@ -1,4 +1,4 @@
-import { LlmConfigUpdate, LlmConfigView, UsageQuery, UsageReport } from '../../contracts/index.ts';
+import { LlmConfigUpdate, LlmConfigView, ProviderCheckReport, UsageQuery, UsageReport } from '../../contracts/index.ts';
 import type { AppDeps } from '../deps.ts';
 import { router, defineRoute, principalOf } from '../route.ts';
 import { visibleProjectIds } from '../scope.ts';
@@ -36,6 +36,23 @@ export function llmRoutes(deps: AppDeps) {
     (c, { body }) => {
       c.set('resource', 'config/llm');
       return llm.update(body);
+    },
+  );
+
+  defineRoute(
+    app,
+    {
+      method: 'post',
+      path: '/config/llm/check',
+      summary: 'Ask each enabled provider for a one-token answer: do its key, base URL and model work? (admin; each call is recorded and costs a few tokens)',
+      tags: ['llm'],
+      data: ProviderCheckReport,
+      scope: 'admin',
+      role: 'admin',
+    },
+    (c) => {
+      c.set('resource', 'config/llm');
+      return llm.checkProviders();
     },
   );
 

@@ -14,6 +14,7 @@ import type {
   EngineContainerState,
   EngineEvent,
   EngineExec,
+  EngineFacts,
   EngineVersion,
   ExecOptions,
   LabelledResource,
@@ -76,6 +77,25 @@ export class DockerEngine implements ContainerEngine {
   async version(): Promise<EngineVersion> {
     const v = await this.call('version', () => this.docker.version());
     return { version: v.Version, apiVersion: v.ApiVersion, os: `${v.Os}/${v.Arch}` };
+  }
+
+  async facts(): Promise<EngineFacts> {
+    const i = (await this.call('info', () => this.docker.info())) as Record<string, unknown>;
+    const bool = (k: string) => (typeof i[k] === 'boolean' ? (i[k] as boolean) : null);
+    const num = (k: string) => (typeof i[k] === 'number' ? (i[k] as number) : null);
+    const memory = bool('MemoryLimit');
+    const cpu = bool('CpuCfsQuota');
+    const pids = bool('PidsLimit');
+    return {
+      os: typeof i.OperatingSystem === 'string' ? i.OperatingSystem : null,
+      cgroupVersion: typeof i.CgroupVersion === 'string' ? i.CgroupVersion : null,
+      cpus: num('NCPU'),
+      memoryBytes: num('MemTotal'),
+      containersRunning: num('ContainersRunning'),
+      systemTime: typeof i.SystemTime === 'string' && Number.isFinite(Date.parse(i.SystemTime)) ? Date.parse(i.SystemTime) : null,
+      limits: memory === null && cpu === null && pids === null ? null : { memory: memory === true, cpu: cpu === true, pids: pids === true },
+      warnings: Array.isArray(i.Warnings) ? i.Warnings.filter((w): w is string => typeof w === 'string') : [],
+    };
   }
 
   async ping(): Promise<void> {

@@ -2,8 +2,9 @@
  * Runs commands in project containers and records every run. Invariants: a
  * run's record is written before it starts and finished exactly once; a run
  * that times out or is killed answers only after every signal reached its
- * whole process tree; output kept in memory is bounded per run (CappedOutput),
- * whatever the command prints.
+ * whole process tree, and answers within a bounded time even when the
+ * container's side stops answering (each kill step has a deadline); output
+ * kept in memory is bounded per run (CappedOutput), whatever the command prints.
  */
 import { lstatSync } from 'node:fs';
 import { join, posix } from 'node:path';
@@ -46,6 +47,13 @@ export interface ExecutorDeps {
   now: () => number;
   log: Log;
   killGraceMs: number;
+  /**
+   * How long one kill step may wait on the container's side: for the signal to
+   * be delivered, and for the command to end after SIGKILL. Past it the run is
+   * finished without that answer (the runner channel gives itself up at the
+   * same deadline, see RunnerChannel.kill). Default 3 s.
+   */
+  killDeadlineMs?: number;
   outputCapBytes: number;
   runTailBytes: number;
   /** Shortest gap between two writes of last_active_at to the database. */
@@ -120,7 +128,8 @@ export class Executor {
     const timer = setTimeout(() => void this.kill(run, 'TERM', 'timeout'), input.timeout_seconds * 1000);
     const onAbort = () => void this.kill(run, 'TERM', 'user');
     if (!input.detach) signal?.addEventListener('abort', onAbort, { once: true });
-    void proc.done.then(async (exit) => {
+    const forced = new Promise<ProcessExit>((resolve) => (run.forceExit = resolve));
+    void Promise.race([proc.done, forced]).then(async (exit) => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       await run.killing;
@@ -135,12 +144,16 @@ export class Executor {
     if (!proc || run.status !== 'running') return Promise.resolve();
     run.killCause ??= cause;
     const previous = run.killing ?? Promise.resolve();
+    const deadline = this.d.killDeadlineMs ?? 3_000;
     run.killing = previous.then(async () => {
       if (signal !== 'KILL') {
-        await proc.kill(signal);
+        await Promise.race([proc.kill(signal), sleep(deadline)]);
         await Promise.race([proc.done, sleep(this.d.killGraceMs)]);
       }
-      await proc.kill('KILL');
+      await Promise.race([proc.kill('KILL'), sleep(deadline)]);
+      const ended = await Promise.race([proc.done.then(() => true), sleep(deadline).then(() => false)]);
+      // SIGKILL was sent and nothing came back: the answer does not wait for a container that no longer answers.
+      if (!ended) run.forceExit?.({ exitCode: null, signal: null, error: `no exit status came within ${deadline} ms of SIGKILL` });
     });
     return run.killing;
   }
@@ -184,7 +197,7 @@ export class Executor {
   private finish(live: Live, run: ActiveRun, exit: ProcessExit): void {
     const finishedAt = this.d.now();
     const cause = run.killCause;
-    const oom = exit.signal === 9 && cause === null && (exit.oomKilled || (live.oomAt !== null && live.oomAt >= run.row.started_at));
+    const oom = cause === null && this.oomKilled(live, run, exit);
     const status: RunStatus =
       cause === 'timeout' ? 'timed_out' : cause === 'user' ? 'killed' : exit.error !== null && exit.exitCode === null ? 'failed' : 'exited';
     const result: ExecuteResult = {
@@ -225,6 +238,20 @@ export class Executor {
     this.active.delete(run.id);
     run.finish(result);
     this.d.events.emit('run.finished', { project_id: run.row.project_id, run_id: run.id, status, exit_code: exit.exitCode, at: finishedAt, source: run.source });
+  }
+
+  /**
+   * Whether the kernel's OOM killer ended this run. The runner judges it
+   * itself, in the container (see runner.pl). A `docker exec` says nothing, so
+   * there a run that ended by SIGKILL (137: the shell reports its child's
+   * SIGKILL so too) gets the OOM event Docker reported while it ran, and that
+   * event is then used up: one OOM kill is never given to a later run.
+   */
+  private oomKilled(live: Live, run: ActiveRun, exit: ProcessExit): boolean {
+    if (exit.oomKilled !== undefined) return exit.oomKilled;
+    if (exit.exitCode !== 137 || live.oomAt === null || live.oomAt < run.row.started_at) return false;
+    live.oomAt = null;
+    return true;
   }
 
   /**

@@ -2,7 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { ExecuteResult, Run, RunStatus } from '../../contracts/index.ts';
 import type { RunRow } from '../store.ts';
 import { CappedOutput } from './output.ts';
-import type { ChannelKind, RunningProcess } from './process.ts';
+import type { ChannelKind, ProcessExit, RunningProcess } from './process.ts';
 
 export type StreamName = 'stdout' | 'stderr';
 
@@ -22,6 +22,8 @@ export class ActiveRun {
   /** Settles when every kill signal was delivered: the result waits for it, so nothing of a killed run outlives its answer. */
   killing: Promise<void> | null = null;
   proc: RunningProcess | null = null;
+  /** Finishes the run without the process's own exit record (it never came after SIGKILL). */
+  forceExit: ((e: ProcessExit) => void) | null = null;
   result: ExecuteResult | null = null;
   /** Who started it (the console's source, and whether auto-fix looks at it). */
   source: 'exec' | 'agent' | 'scheduler' = 'exec';

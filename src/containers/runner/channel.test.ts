@@ -3,58 +3,27 @@
  * perl (any Linux with perl-base), fed through the same framing as in a container.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { after, before, describe, test } from 'node:test';
-import type { EngineExec } from '../engine.ts';
 import { RunnerChannel, RunnerUnavailable } from './channel.ts';
-import { FrameDecoder, encodeFrame, parseExit, spawnPayload } from './protocol.ts';
-import { runnerScript } from './script.ts';
-
-const hasPerl = spawnSync('perl', ['-e', '1']).status === 0;
-
-function localExec(cmd: string[] = ['perl', '-e', runnerScript()]): EngineExec {
-  const cp = spawn(cmd[0] ?? 'perl', cmd.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-  const fns: ((s: 'stdout' | 'stderr', c: Buffer) => void)[] = [];
-  cp.stdout.on('data', (c: Buffer) => fns.forEach((f) => f('stdout', c)));
-  cp.stderr.on('data', (c: Buffer) => fns.forEach((f) => f('stderr', c)));
-  cp.stdin.on('error', () => {});
-  return {
-    write: (d) => void cp.stdin.write(d),
-    end: () => cp.stdin.end(),
-    onOutput: (f) => void fns.push(f),
-    finished: new Promise((r) => {
-      cp.on('exit', (code) => r(code));
-      cp.on('error', () => r(null));
-    }),
-    pause: () => void cp.stdout.pause(),
-    resume: () => void cp.stdout.resume(),
-    destroy: () => void cp.kill('SIGKILL'),
-  };
-}
-
-const alive = (tag: string) =>
-  readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z' && readFileSync(`/proc/${p}/environ`, 'utf8').split('\0').includes(`ZEBLIT_RUN_TAG=${tag}`);
-      } catch {
-        return false;
-      }
-    });
+import { FrameDecoder, MAX_PAYLOAD, parseExit, spawnPayload } from './protocol.ts';
+import { hasPerl, localExec, runnerFrame, taggedProcesses as alive } from './testing.ts';
 
 describe('runner protocol', () => {
   test('frames survive arbitrary chunking', () => {
-    const a = encodeFrame('S', 7, 'hello');
-    const b = encodeFrame('H', 0xfffffffe);
-    const all = Buffer.concat([a, b]);
-    const got: string[] = [];
+    const big = Buffer.alloc(MAX_PAYLOAD, 'x');
+    const all = Buffer.concat([runnerFrame('O', 7, 'hello'), runnerFrame('h', 0xfffffffe), runnerFrame('E', 3, big), runnerFrame('X', 7, '0 0 0')]);
+    const want = ['O:7:5', `h:${0xfffffffe}:0`, `E:3:${MAX_PAYLOAD}`, 'X:7:5'];
+    for (const size of [1, 2, 7, 9, 10, 4096, all.length]) {
+      const got: string[] = [];
+      const d = new FrameDecoder();
+      for (let i = 0; i < all.length; i += size) d.push(all.subarray(i, i + size), (f) => got.push(`${f.type}:${f.id}:${f.payload.length}`));
+      assert.deepEqual(got, want, `chunks of ${size}`);
+    }
     const d = new FrameDecoder();
-    for (const byte of all) d.push(Buffer.from([byte]), (f) => got.push(`${f.type}:${f.id}:${f.payload.toString()}`));
-    assert.deepEqual(got, ['S:7:hello', `H:${0xfffffffe}:`]);
+    const payloads: string[] = [];
+    d.push(Buffer.concat([runnerFrame('O', 1, 'ab'), runnerFrame('O', 1, 'cd')]), (f) => payloads.push(f.payload.toString()));
+    assert.deepEqual(payloads, ['ab', 'cd']);
   });
 
   test('spawn payload and exit record', () => {
@@ -63,6 +32,8 @@ describe('runner protocol', () => {
     assert.throws(() => spawnPayload({ argv: ['a\0b'], env: {}, cwd: '/', tag: 't', stdin: false }));
     assert.deepEqual(parseExit(Buffer.from('137 9 1')), { code: 137, signal: 9, oom: true });
     assert.deepEqual(parseExit(Buffer.from('3 0 0')), { code: 3, signal: null, oom: false });
+    assert.equal(parseExit(Buffer.from('3 0')), null);
+    assert.equal(parseExit(Buffer.from('42 0 0 junk')), null);
   });
 });
 

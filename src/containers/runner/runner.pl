@@ -6,18 +6,40 @@
 # In:  S spawn   payload: flags \0 tag \0 cwd \0 argc \0 argv... \0 KEY=VALUE...
 #      I stdin data   C close stdin   K kill (payload: "signal command-id tag")
 #      P pause output   U resume output   H ping
-# Out: R ready ("zeblit-runner <protocol> <pid>")   O stdout   E stderr
+# Out: R ready ("zeblit-runner <protocol> <pid> dumpable=<0|1>")   O stdout   E stderr
 #      X exit ("code signal oom": oom is 1 when the kernel's OOM killer ended it)   F spawn failed (message)   k killed (count)   h pong
+# No frame the runner sends carries more than 65536 bytes of payload: the
+# daemon treats a longer one as a broken channel.
 #
 # Invariants: every command runs in its own process group, so a kill reaches
 # its whole tree (group, session, and the ZEBLIT_RUN_TAG it inherits); an X
 # frame comes after every byte of that command's output; when the daemon goes
-# away (stdin closes) every command still running is killed.
+# away (stdin closes) every command still running is killed. The channel is
+# the daemon's alone: the runner is not dumpable (see the BEGIN block).
 #
 # Speed: fork is the expensive part of starting a command (milliseconds in a
 # VM), so a spare child is forked ahead of time, waiting on a pipe for its
 # command; a spawn hands it the command, and the next spare is forked once
 # nothing runs (or the runner is idle). No POSIX module: a smaller perl forks faster.
+
+# First of all, before any command can run: the runner makes itself
+# non-dumpable (prctl PR_SET_DUMPABLE 0). Commands run as the same uid, and
+# without this any of them could open /proc/<runner>/fd/1 and write frames the
+# daemon trusts (a forged exit record, a 2 GiB length), or ptrace the runner.
+# A non-dumpable process's /proc files belong to root and ptrace needs
+# CAP_SYS_PTRACE, which containers do not have. Children inherit it until they
+# exec. The greeting says whether it worked, and the daemon refuses a runner
+# that is still dumpable. (A process already in the container could get in
+# during the few milliseconds before this runs: the daemon therefore opens a
+# runner only in a freshly started container, see lifecycle.ts.)
+our ($SYS_PRCTL, $DUMPABLE);
+BEGIN {
+  require Config;
+  my $arch = $Config::Config{archname} // '';
+  $SYS_PRCTL = $arch =~ /^x86_64-/ ? 157 : $arch =~ /^(aarch64|riscv64)-/ ? 167 : $arch =~ /^(i\d86|arm)/ ? 172 : $arch =~ /^(powerpc|ppc)/ ? 171 : undef;
+  # PR_SET_DUMPABLE is 4, PR_GET_DUMPABLE 3: read back what the kernel now says.
+  $DUMPABLE = defined $SYS_PRCTL && syscall($SYS_PRCTL, 4, 0, 0, 0, 0) == 0 ? syscall($SYS_PRCTL, 3, 0, 0, 0, 0) : 1;
+}
 use strict;
 use warnings;
 use Fcntl qw(F_GETFL F_SETFL O_NONBLOCK);
@@ -28,7 +50,7 @@ binmode STDOUT;
 $SIG{PIPE} = 'IGNORE';
 use constant WNOHANG => 1;
 
-my %procs;     # id => { pid, sid, tag, out, err, in, inbuf, inclose, status, paused }
+my %procs;     # id => { pid, sid, tag, out, err, in, inbuf, inclose, status, paused, oom0, killed }
 my $spare;     # { pid, ctl, in, out, err }: a forked child waiting for its command
 my $rbuf = '';
 my $stdin_open = 1;
@@ -77,6 +99,11 @@ sub become {
   open(STDOUT, '>&', $ow);
   open(STDERR, '>&', $ew);
   close $_ for ($ir, $ow, $ew);
+  # Nothing of the runner's is open here any more (child_setup and the lines
+  # above closed it), so the child may be dumpable again: a non-dumpable
+  # process's /proc/self files belong to root, and it could not write
+  # oom_score_adj. exec makes the command dumpable in any case.
+  syscall($SYS_PRCTL, 4, 1, 0, 0, 0) if defined $SYS_PRCTL;
   # A command is the OOM killer's first choice, before the runner and init.
   if (open(my $adj, '>', '/proc/self/oom_score_adj')) { print $adj '500'; close $adj }
   chdir $cwd;
@@ -108,6 +135,7 @@ sub make_spare {
       last unless $n;
     }
     exit 0 unless length $payload;    # the runner went away
+    close $cr;
     become($payload, $ir, $ow, $ew);
   }
   close $_ for ($cr, $ir, $ow, $ew);
@@ -124,8 +152,10 @@ sub spawn {
   my ($id, $payload) = @_;
   my ($flags, $tag, $cwd, $argc, $argv0) = split /\0/, $payload, 6;
   return out_frame('F', $id, 'empty command') unless $argc;
-  return out_frame('F', $id, "cwd $cwd: no such directory") unless -d $cwd;
+  return out_frame('F', $id, substr("cwd $cwd: no such directory", 0, 4096)) unless -d $cwd;
   my $with_stdin = index($flags, 'i') >= 0;
+  # The OOM-kill counter before the command runs: a kill counted before it started is never its.
+  my $oom0 = oom_count();
   my ($pid, $in, $out, $err);
   if (my $s = $spare) {
     undef $spare;
@@ -158,7 +188,7 @@ sub spawn {
   if ($with_stdin) { nonblock($in) } else { close $in; undef $in }
   nonblock($out);
   nonblock($err);
-  $procs{$id} = { pid => $pid, sid => $pid, tag => $tag, out => $out, err => $err, in => $in, inbuf => '', inclose => 0, status => undef, paused => 0 };
+  $procs{$id} = { pid => $pid, sid => $pid, tag => $tag, out => $out, err => $err, in => $in, inbuf => '', inclose => 0, status => undef, paused => 0, oom0 => $oom0, killed => 0 };
 }
 
 # Signals every process of a command: its session and group, and anything that
@@ -210,6 +240,7 @@ sub handle {
   elsif ($type eq 'K') {
     my ($sig, $of, $tag) = split / /, $payload, 3;
     my $t = $procs{ int($of || 0) };
+    $t->{killed} = 1 if $t;    # its SIGKILL is ours, not the OOM killer's
     out_frame('k', $id, kill_tree(int($sig || 15), $t ? $t->{sid} : 0, $tag // ''));
   }
 }
@@ -222,21 +253,34 @@ sub oom_count {
   }
   return -1;
 }
-my $oom_seen = oom_count();
+
+# OOM kills up to this count are accounted for: each one is given to one run at most.
+my $oom_claimed = oom_count();
+
+# Whether the OOM killer ended this command. The kernel does not say whom it
+# killed, so: a process of the command's tree died of SIGKILL (the command
+# itself, or a shell reporting its child's death as 137), the runner did not
+# send that SIGKILL, and the cgroup's counter rose past what it was when the
+# command started and past every kill already given to another run.
+sub oom_of {
+  my ($p) = @_;
+  return 0 if $p->{killed} || $p->{oom0} < 0;
+  return 0 unless $p->{sig} == 9 || (!$p->{sig} && $p->{code} == 137);
+  my $from = $p->{oom0} > $oom_claimed ? $p->{oom0} : $oom_claimed;
+  return 0 unless oom_count() > $from;
+  $oom_claimed = $from + 1;
+  return 1;
+}
 
 sub reap {
   while ((my $pid = waitpid(-1, WNOHANG)) > 0) {
     if ($spare && $spare->{pid} == $pid) { drop_spare($spare); undef $spare }
     my $st = $?;
     my $sig = $st & 127;
-    my $oom = 0;
-    if ($sig == 9) {
-      my $n = oom_count();
-      ($oom, $oom_seen) = (1, $n) if $n > $oom_seen;
-    }
     for my $p (values %procs) {
       next unless $p->{pid} == $pid;
-      $p->{status} = $sig ? (128 + $sig) . " $sig $oom" : ($st >> 8) . ' 0 0';
+      ($p->{code}, $p->{sig}) = ($sig ? 128 + $sig : $st >> 8, $sig);
+      $p->{status} = 1;
     }
   }
 }
@@ -273,14 +317,14 @@ sub finish {
     pump($id, 'out', 'O', 64);
     pump($id, 'err', 'E', 64);
     close $_ for grep { defined } ($p->{out}, $p->{err}, $p->{in});
-    out_frame('X', $id, $p->{status});
+    out_frame('X', $id, "$p->{code} $p->{sig} " . oom_of($p));
     delete $procs{$id};
     $done++;
   }
   return $done;
 }
 
-out_frame('R', 0, "zeblit-runner 1 $$");
+out_frame('R', 0, "zeblit-runner 2 $$ dumpable=$DUMPABLE");
 make_spare();
 while (1) {
   my ($rin, $win) = ('', '');
