@@ -51,10 +51,26 @@ describe('the web client in Chromium against the built daemon', skip, () => {
   const pageErrors: string[] = [];
   const env = () => ({ ANTHROPIC_API_KEY: 'sk-e2e-fake', ANTHROPIC_BASE_URL: fake.anthropicBaseUrl, OPENAI_API_KEY: '', OPENAI_BASE_URL: '' });
   const api = async <T>(method: string, path: string, json?: unknown): Promise<T> => dataOf(await request<T>(sock(daemon), { method, path: `/api/v1${path}`, json, timeoutMs: 120_000 }));
+  /**
+   * Every view is checked for controls a screen reader could not name before its screenshot: buttons, links,
+   * fields and editors without text, label, aria-label or aria-labelledby.
+   */
+  const unnamed = () =>
+    page.evaluate<string[]>(`[...document.querySelectorAll('button, a[href], input:not([type=hidden]), select, textarea, summary, [contenteditable=true], [role=button]')]
+      .filter((el) => el.getClientRects().length > 0)
+      .filter((el) => {
+        const byId = (el.getAttribute('aria-labelledby') || '').split(/\\s+/).map((id) => document.getElementById(id)?.textContent || '').join('');
+        const own = ['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName) ? [...(el.labels || [])].map((l) => l.textContent).join('') : el.textContent;
+        return !((el.getAttribute('aria-label') || '') + byId + (own || '') + (el.getAttribute('title') || '')).trim();
+      })
+      .map((el) => el.outerHTML.slice(0, 160))`);
   const shot = async (name: string) => {
+    assert.deepEqual(await unnamed(), [], `controls without an accessible name in ${name}`);
     await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
   };
   const cookieName = () => `zeblit_session_${daemon.port}`;
+  /** Waits until an expression is true in the page (page.waitForFunction evaluates with eval, which the page's CSP refuses). */
+  const until = (expression: string, timeoutMs = 10_000) => waitFor(expression, () => page.evaluate<boolean>(expression), timeoutMs, 50);
 
   before(async () => {
     if (browserMissing) throw new Error(`${browserMissing} (ZEBLIT_REQUIRE_BROWSER=0 skips this suite)`);
@@ -174,6 +190,7 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     // The page's own CSP stopped it before the daemon could (connect-src 'self'); that violation was this test's doing.
     assert.ok(violations.some((v) => v.includes("connect-src 'self'")), violations.join('\n'));
     violations.length = 0;
+    await page.evaluate('window.__csp.length = 0');
   });
 
   it('a WebSocket takes the cookie with the CSRF token as the subprotocol csrf.<token>; the server selects zeblit.v1, never the token', async () => {
@@ -206,6 +223,9 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     await page.getByRole('heading', { name: 'webdemo' }).waitFor();
     project = await api<Project>('GET', '/projects/webdemo');
     projects.push(project.id);
+    // Nothing here needs the network in the container; without one the project also takes none of the engine's
+    // ~30 address pools, which the suites running beside this one on a shared machine can use up.
+    await api('PUT', `/projects/${project.id}`, { settings: { network: 'none' } });
     await page.getByLabel('New file').fill('hello.py');
     await page.getByRole('button', { name: 'Create', exact: true }).click();
     await page.getByRole('heading', { name: 'hello.py' }).waitFor();
@@ -322,25 +342,98 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     await shot('08-usage');
   });
 
-  it('works at a phone’s width, in dark mode, from the keyboard', async () => {
+  it('works at a phone’s width: no view scrolls sideways', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(`${origin}/#/projects/${project.id}/console`);
-    await page.getByRole('log', { name: 'Console output' }).getByText('hello from the web').first().waitFor();
-    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
-    assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px at 390px`);
-    await shot('09-phone-console');
+    const views: [string, string, () => Promise<void>][] = [
+      ['projects', '#/', () => page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor()],
+      ['files', `#/projects/${project.id}/files/hello.py`, () => page.locator('.editor .cm-content').waitFor()],
+      ['console', `#/projects/${project.id}/console`, () => page.getByRole('log', { name: 'Console output' }).getByText('hello from the web').first().waitFor()],
+      ['chat', `#/projects/${project.id}/chat`, () => page.getByRole('heading', { name: 'Chat' }).waitFor()],
+      ['container', `#/projects/${project.id}/container`, () => page.getByRole('heading', { name: 'Container' }).waitFor()],
+      ['usage', '#/usage', () => page.getByRole('heading', { name: 'Usage and cost' }).waitFor()],
+    ];
+    for (const [name, hash, ready] of views) {
+      await page.goto(`${origin}/${hash}`);
+      await ready();
+      const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+      assert.ok(overflow <= 1, `${name} scrolls sideways by ${overflow}px at 390px`);
+      await shot(`09-phone-${name}`);
+    }
+  });
+
+  it('is light or dark: the choice, or the system’s (followed live), and the editor follows without reopening', async () => {
+    const oneDarkBackground = 'rgb(40, 44, 52)';
+    const bodyColour = () => page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
+    const editorColour = () => page.evaluate<string>("getComputedStyle(document.querySelector('.editor .cm-editor')).backgroundColor");
+    /** The open editor's colours change with the page's (a re-render later, not at once). */
+    const editorTurns = (dark: boolean) =>
+      until(`(getComputedStyle(document.querySelector('.editor .cm-editor')).backgroundColor === '${oneDarkBackground}') === ${dark}`);
+    const themeOf = () => page.evaluate<string>('document.documentElement.dataset.theme');
     const theme = page.getByRole('button', { name: /Change theme/ });
-    while ((await page.evaluate<string>('document.documentElement.dataset.theme')) !== 'dark') await theme.click();
     await page.goto(`${origin}/#/projects/${project.id}/files/hello.py`);
     await page.locator('.editor .cm-content').waitFor();
+    // "system": the page follows the system's setting as it changes, without a reload.
+    while (!(await theme.getAttribute('aria-label'))?.startsWith('Theme: system')) await theme.click();
+    await page.emulateMedia({ colorScheme: 'light' });
+    await until("document.documentElement.dataset.theme === 'light'");
+    assert.equal(await bodyColour(), 'rgb(255, 255, 255)');
+    await editorTurns(false);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await until("document.documentElement.dataset.theme === 'dark'");
+    assert.equal(await bodyColour(), 'rgb(15, 17, 21)');
+    await editorTurns(true);
     await shot('10-phone-dark-editor');
-    await page.setViewportSize({ width: 1280, height: 860 });
-    await shot('11-dark-editor');
-    // From the top of a fresh page, the first Tab reaches the skip link.
+    // A choice overrides the system, and stays across a reload.
+    await theme.click(); // system -> light
+    assert.equal(await themeOf(), 'light');
+    await editorTurns(false);
+    await theme.click(); // light -> dark
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.reload();
     await page.locator('.editor .cm-content').waitFor();
+    assert.equal(await themeOf(), 'dark');
+    assert.equal(await editorColour(), oneDarkBackground);
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await shot('11-dark-editor');
+  });
+
+  it('works from the keyboard: a skip link, and the focus lands on each new view’s heading with the tab’s title naming it', async () => {
+    const focused = () => page.evaluate<string>("(document.activeElement?.tagName ?? '') + ' ' + (document.activeElement?.textContent ?? '').trim()");
+    await page.goto(`${origin}/#/`);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+    // From the top of a fresh page the first Tab reaches the skip link, and Enter moves past the header.
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate<string>('document.activeElement?.textContent'), 'Skip to content');
+    assert.equal(await focused(), 'A Skip to content');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate<string>("document.activeElement?.id ?? ''"), 'main');
+    // Following links with Enter: each new view's heading takes the focus, and is the tab's title.
+    await page.getByRole('link', { name: 'Usage' }).focus();
+    await page.keyboard.press('Enter');
+    await until("document.activeElement?.textContent === 'Usage and cost'");
+    assert.equal(await page.title(), 'Usage and cost — Zeblit');
+    await page.getByRole('link', { name: 'Projects' }).focus();
+    await page.keyboard.press('Enter');
+    await until("document.activeElement?.textContent === 'Projects'");
+    await page.getByRole('link', { name: 'webdemo' }).focus();
+    await page.keyboard.press('Enter');
+    await until("document.activeElement?.id === 'tree-title'");
+    assert.equal(await page.title(), 'Files — webdemo — Zeblit');
+    // A file opened from the tree with the keyboard: the focus stays in the tree, the title names the file.
+    await page.getByRole('button', { name: 'hello.py' }).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('.editor .cm-content').waitFor();
+    assert.equal(await focused(), 'BUTTON hello.py');
+    assert.equal(await page.title(), 'hello.py — Files — webdemo — Zeblit');
+    await page.getByRole('link', { name: 'Console' }).focus();
+    await page.keyboard.press('Enter');
+    await until("document.activeElement?.textContent === 'Console'");
+    assert.equal(await page.title(), 'Console — webdemo — Zeblit');
+    // The run form from the keyboard: type a command, Enter runs it, its output arrives on the console.
+    await page.getByLabel('Command').focus();
+    await page.keyboard.type("printf 'key%s\\n' board");
+    await page.keyboard.press('Enter');
+    await page.getByRole('log', { name: 'Console output' }).getByText('keyboard', { exact: true }).first().waitFor({ timeout: 60_000 });
   });
 
   it('signs out: every later request with that cookie and token is refused; nothing broke the CSP', async () => {

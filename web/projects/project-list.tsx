@@ -3,6 +3,7 @@ import type { Project } from '../../src/contracts/index.ts';
 import { describeError } from '../api/http.ts';
 import { useServices } from '../shell/context.ts';
 import { ErrorNote } from '../shell/error-note.tsx';
+import { usePageTitle } from '../shell/focus.ts';
 import { when } from '../shell/format.ts';
 import { href } from '../shell/router.ts';
 import { useAsync } from '../shell/use-async.ts';
@@ -13,6 +14,7 @@ export function ProjectList() {
   const [status, setStatus] = useState<'active' | 'archived'>('active');
   const list = useAsync(() => client.projects.list({ status, limit: 200 }), [status]);
   const [error, setError] = useState<string | null>(null);
+  usePageTitle('Projects');
 
   const act = async (what: () => Promise<unknown>) => {
     setError(null);

@@ -7,6 +7,7 @@ import { ProjectList } from '../projects/project-list.tsx';
 import { UsageView } from '../usage/usage-view.tsx';
 import { ProjectView } from '../workspace/project-view.tsx';
 import { Services } from './context.ts';
+import { useFocusOnViewChange } from './focus.ts';
 import { Header } from './header.tsx';
 import { useRoute } from './router.ts';
 import { SignedOut } from './signed-out.tsx';
@@ -48,6 +49,7 @@ function SignedIn({ session, state }: { session: BrowserSession; state: SessionS
   }, [session]);
   useEffect(() => () => services.events.close(), [services]);
   const route = useRoute();
+  useFocusOnViewChange(route);
   return (
     <Services.Provider value={{ ...services, session: state }}>
       <a class="skip" href="#main">

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useServices } from '../shell/context.ts';
 import { ErrorNote } from '../shell/error-note.tsx';
+import { usePageTitle } from '../shell/focus.ts';
 import { tokens, usd } from '../shell/format.ts';
 import { useAsync } from '../shell/use-async.ts';
 import { BarChart } from './bar-chart.tsx';
@@ -15,6 +16,7 @@ const GROUPS = [
 export function UsageView() {
   const { client } = useServices();
   const [days, setDays] = useState(30);
+  usePageTitle('Usage and cost');
   const since = Date.now() - days * 86_400_000;
   const reports = useAsync(() => Promise.all(GROUPS.map(([g]) => client.llm.usage({ group_by: g, since }))), [days]);
   const totals = reports.data?.[0]?.totals;

@@ -9,7 +9,7 @@ import { json } from '@codemirror/lang-json';
 import { markdown } from '@codemirror/lang-markdown';
 import { python } from '@codemirror/lang-python';
 import { unifiedMergeView } from '@codemirror/merge';
-import { EditorState, type Extension } from '@codemirror/state';
+import { Compartment, EditorState, type Extension } from '@codemirror/state';
 import { oneDark } from '@codemirror/theme-one-dark';
 import { EditorView, keymap } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
@@ -17,6 +17,14 @@ import { basicSetup } from 'codemirror';
 /** The nonce of this page's CSP for styles (CodeMirror puts its generated styles in one <style> element). */
 const nonce = document.querySelector<HTMLMetaElement>('meta[name="zeblit-style-nonce"]')?.content ?? '';
 const csp = nonce ? EditorView.cspNonce.of(nonce) : [];
+
+/** The colours of every editor and diff, swapped in place when the page's theme changes (setEditorDark). */
+const colours = new Compartment();
+const coloursFor = (dark: boolean): Extension => (dark ? oneDark : []);
+
+export function setEditorDark(view: EditorView, dark: boolean): void {
+  view.dispatch({ effects: colours.reconfigure(coloursFor(dark)) });
+}
 
 export function languageFor(path: string): Extension {
   const ext = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
@@ -48,7 +56,7 @@ export function createEditor(o: EditorOptions): EditorView {
         keymap.of([{ key: 'Mod-s', preventDefault: true, run: () => (o.onSave?.(), true) }]),
         basicSetup,
         languageFor(o.path),
-        o.dark ? oneDark : [],
+        colours.of(coloursFor(o.dark)),
         EditorView.contentAttributes.of({ 'aria-label': `Contents of ${o.path}` }),
         EditorState.readOnly.of(o.readOnly ?? false),
         EditorView.updateListener.of((u) => {
@@ -69,7 +77,7 @@ export function createDiff(parent: HTMLElement, original: string, current: strin
         csp,
         basicSetup,
         languageFor(path),
-        dark ? oneDark : [],
+        colours.of(coloursFor(dark)),
         EditorState.readOnly.of(true),
         EditorView.editable.of(false),
         EditorView.contentAttributes.of({ 'aria-label': `Changes to ${path}` }),

@@ -6,8 +6,8 @@ import { useServices } from '../shell/context.ts';
 import { ErrorNote } from '../shell/error-note.tsx';
 import { bytes } from '../shell/format.ts';
 import { go } from '../shell/router.ts';
-import { isDark } from '../shell/theme.ts';
-import { createEditor } from './code-editor.ts';
+import { useDark } from '../shell/theme.ts';
+import { createEditor, setEditorDark } from './code-editor.ts';
 import { FileHistory } from './file-history.tsx';
 
 /** How a file runs when asked to (an argv, never a shell line built from a path). */
@@ -29,6 +29,7 @@ export function FileEditor({ project, path }: { project: Project; path: string }
   const [history, setHistory] = useState(false);
   const [reloads, setReloads] = useState(0);
   const saveRef = useRef<() => void>(() => undefined);
+  const dark = useDark();
 
   useEffect(() => {
     let live = true;
@@ -44,13 +45,16 @@ export function FileEditor({ project, path }: { project: Project; path: string }
   useEffect(() => {
     if (!file || !host.current || file.is_binary || file.content === null) return;
     view.current?.destroy();
-    view.current = createEditor({ parent: host.current, doc: file.content, path, dark: isDark(), onChange: () => setDirty(true), onSave: () => saveRef.current() });
+    view.current = createEditor({ parent: host.current, doc: file.content, path, dark, onChange: () => setDirty(true), onSave: () => saveRef.current() });
     setDirty(false);
     return () => {
       view.current?.destroy();
       view.current = null;
     };
   }, [file]);
+  useEffect(() => {
+    if (view.current) setEditorDark(view.current, dark);
+  }, [dark]);
 
   const save = async (): Promise<boolean> => {
     if (!view.current) return false;

@@ -5,9 +5,9 @@ import { describeError } from '../api/http.ts';
 import { useServices } from '../shell/context.ts';
 import { ErrorNote } from '../shell/error-note.tsx';
 import { when } from '../shell/format.ts';
-import { isDark } from '../shell/theme.ts';
+import { useDark } from '../shell/theme.ts';
 import { useAsync } from '../shell/use-async.ts';
-import { createDiff } from './code-editor.ts';
+import { createDiff, setEditorDark } from './code-editor.ts';
 
 /** A file's versions (who made each: a person, an agent, a run), the diff of one against now, and restoring it. */
 export function FileHistory({ project, path, current, onRestored }: { project: Project; path: string; current: string; onRestored(): void }) {
@@ -19,6 +19,7 @@ export function FileHistory({ project, path, current, onRestored }: { project: P
   const [error, setError] = useState<string | null>(null);
   const host = useRef<HTMLDivElement>(null);
   const diff = useRef<EditorView | null>(null);
+  const dark = useDark();
 
   useEffect(() => {
     diff.current?.destroy();
@@ -28,7 +29,7 @@ export function FileHistory({ project, path, current, onRestored }: { project: P
     client.files.version(project.id, path, shown).then(
       (v) => {
         if (!live || !host.current) return;
-        diff.current = createDiff(host.current, v.content ?? '', current, path, isDark());
+        diff.current = createDiff(host.current, v.content ?? '', current, path, dark);
       },
       (e: unknown) => setError(describeError(e)),
     );
@@ -37,6 +38,9 @@ export function FileHistory({ project, path, current, onRestored }: { project: P
       diff.current?.destroy();
     };
   }, [shown]);
+  useEffect(() => {
+    if (diff.current) setEditorDark(diff.current, dark);
+  }, [dark]);
 
   const restore = async (n: number) => {
     setError(null);

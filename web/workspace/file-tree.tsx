@@ -35,7 +35,10 @@ export function FileTree({ project, tree, selected, onOpen, onChanged }: Props) 
   };
 
   return (
-    <aside class="tree" aria-label="Files">
+    <aside class="tree" aria-labelledby="tree-title">
+      <h2 id="tree-title" class="tree-title">
+        Files
+      </h2>
       <form class="new-file" onSubmit={(e) => void create(e)}>
         <label>
           New file

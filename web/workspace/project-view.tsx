@@ -3,6 +3,7 @@ import { ConsoleView } from '../console/console-view.tsx';
 import { ContainerView } from '../container/container-view.tsx';
 import { useServices } from '../shell/context.ts';
 import { ErrorNote } from '../shell/error-note.tsx';
+import { usePageTitle } from '../shell/focus.ts';
 import { href, PROJECT_TABS, type ProjectTab } from '../shell/router.ts';
 import { useAsync } from '../shell/use-async.ts';
 import { Workspace } from './workspace.tsx';
@@ -13,6 +14,7 @@ const LABELS: Record<ProjectTab, string> = { files: 'Files', console: 'Console',
 export function ProjectView({ id, tab, path }: { id: string; tab: ProjectTab; path?: string }) {
   const { client } = useServices();
   const project = useAsync(() => client.projects.get(id), [id]);
+  usePageTitle(tab === 'files' ? path : undefined, LABELS[tab], project.data?.name);
   if (project.error) return <ErrorNote error={project.error} />;
   const p = project.data;
   if (!p) return <p role="status">Loading…</p>;
