@@ -310,7 +310,10 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     await page.getByLabel('Memory (MiB)').fill('1024');
     await page.getByRole('button', { name: 'Save limits' }).click();
     await page.getByText('Saved. Restart the container to apply them.').waitFor();
-    assert.equal((await api<Project>('GET', `/projects/${project.id}`)).settings.memory_mb, 1024);
+    const { settings } = await api<Project>('GET', `/projects/${project.id}`);
+    assert.equal(settings.memory_mb, 1024);
+    // The page loaded before the network was set to none (by the API, above): saving its form kept that change.
+    assert.equal(settings.network, 'none', 'a setting the form did not change keeps the value given elsewhere');
     await page.getByText('Settings changed since the container was created').waitFor();
     await page.getByRole('cell', { name: 'python3 hello.py' }).waitFor();
     await shot('07-container');
@@ -356,7 +359,8 @@ describe('the web client in Chromium against the built daemon', skip, () => {
       await page.goto(`${origin}/${hash}`);
       await ready();
       const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
-      assert.ok(overflow <= 1, `${name} scrolls sideways by ${overflow}px at 390px`);
+      const wide = overflow > 1 ? await page.evaluate<string[]>(`[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)`) : [];
+      assert.ok(overflow <= 1, `${name} scrolls sideways by ${overflow}px at 390px: ${wide.join(', ')}`);
       await shot(`09-phone-${name}`);
     }
   });

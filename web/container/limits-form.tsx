@@ -1,10 +1,14 @@
 import { useState } from 'preact/hooks';
-import type { Project } from '../../src/contracts/index.ts';
+import type { Project, ProjectSettings } from '../../src/contracts/index.ts';
 import { describeError } from '../api/http.ts';
 import { useServices } from '../shell/context.ts';
 import { ErrorNote } from '../shell/error-note.tsx';
 
-/** Resource limits are project settings (PUT /projects/{id}); the daemon checks them and a restart applies them. */
+/**
+ * Resource limits are project settings (PUT /projects/{id}); the daemon checks them and a restart applies them.
+ * Only the fields changed here are sent: a setting changed elsewhere since this page loaded (the CLI, an agent)
+ * keeps its value.
+ */
 export function LimitsForm({ project, onSaved }: { project: Project; onSaved(): void }) {
   const { client } = useServices();
   const s = project.settings;
@@ -14,15 +18,18 @@ export function LimitsForm({ project, onSaved }: { project: Project; onSaved(): 
   const [idle, setIdle] = useState(String(s.idle_timeout_minutes));
   const [network, setNetwork] = useState(s.network);
   const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
+  const [saved, setSaved] = useState<string | null>(null);
 
   const submit = async (e: Event) => {
     e.preventDefault();
     setError(null);
-    setSaved(false);
+    setSaved(null);
+    const form: Partial<ProjectSettings> = { cpus: Number(cpus), memory_mb: Number(memory), pids: Number(pids), idle_timeout_minutes: Number(idle), network };
+    const changed = Object.fromEntries(Object.entries(form).filter(([k, v]) => s[k as keyof ProjectSettings] !== v)) as Partial<ProjectSettings>;
+    if (Object.keys(changed).length === 0) return setSaved('Nothing changed.');
     try {
-      await client.projects.update(project.id, { settings: { cpus: Number(cpus), memory_mb: Number(memory), pids: Number(pids), idle_timeout_minutes: Number(idle), network } });
-      setSaved(true);
+      await client.projects.update(project.id, { settings: changed });
+      setSaved('Saved. Restart the container to apply them.');
       onSaved();
     } catch (err) {
       setError(describeError(err));
@@ -60,7 +67,7 @@ export function LimitsForm({ project, onSaved }: { project: Project; onSaved(): 
       <button type="submit">Save limits</button>
       {saved && (
         <p class="muted small" role="status">
-          Saved. Restart the container to apply them.
+          {saved}
         </p>
       )}
       <ErrorNote error={error} />

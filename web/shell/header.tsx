@@ -26,12 +26,13 @@ export function Header({ user, route, onSignOut }: { user: string; route: Route;
       </nav>
       <div class="spacer" />
       <button type="button" class="ghost" onClick={cycle} aria-label={`Theme: ${theme}. Change theme`}>
-        {theme === 'dark' ? '☾' : theme === 'light' ? '☀' : '◐'} {theme}
+        {theme === 'dark' ? '☾' : theme === 'light' ? '☀' : '◐'} <span class="theme-name">{theme}</span>
       </button>
-      <span class="who" aria-label="Signed in as">
+      <span class="who">
+        <span class="sr-only">Signed in as </span>
         {user}
       </span>
-      <button type="button" class="ghost" onClick={onSignOut}>
+      <button type="button" class="ghost" onClick={onSignOut} title={`Signed in as ${user}`}>
         Sign out
       </button>
     </header>
