@@ -57,6 +57,12 @@ export function createApp(deps: AppDeps): ZeblitApp {
     if (bodyless) return next();
     return isFileBody(c.req.method, c.req.path, c.req.header('content-type')) ? next() : jsonLimit(c, next);
   });
+  // Answers hold a user's data (files, chats, keys): a browser must not keep them in its cache. Routes that
+  // are cacheable say so themselves (openapi.json: no-cache with an ETag; streams: no-cache).
+  app.use(`${API_BASE}/*`, async function noStore(c, next) {
+    await next();
+    if (c.res.status !== 101 && !c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
+  });
   app.use('*', authenticate(deps.auth, (method, path) => PUBLIC.has(`${method} ${path}`) || isWebAppPath(method, path)));
   app.use('*', rateLimit(config.rateLimit));
 

@@ -76,6 +76,18 @@ describe('the web client is served: the page with a strict CSP, hashed assets im
     await errorOf(await t.request('/', { method: 'POST', transport: 'unix' }), 405, 'METHOD_NOT_ALLOWED');
   });
 
+  it('API answers are never kept in a browser cache (no-store), except what says otherwise (openapi.json: no-cache with an ETag)', async () => {
+    const list = await t.request('/api/v1/projects', { transport: 'unix' });
+    assert.equal(list.status, 200);
+    assert.equal(list.headers.get('cache-control'), 'no-store');
+    const refused = await t.request('/api/v1/projects');
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers.get('cache-control'), 'no-store');
+    const doc = await t.request('/api/v1/openapi.json');
+    assert.equal(doc.headers.get('cache-control'), 'no-cache');
+    assert.ok(doc.headers.get('etag'));
+  });
+
   it('the page is refused to a foreign Host (DNS rebinding) like the API', async () => {
     await errorOf(await t.request('/', { headers: { host: 'evil.example:7823' } }), 403, 'FORBIDDEN');
   });
