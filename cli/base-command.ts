@@ -41,6 +41,7 @@ export abstract class ZeblitCommand extends Command {
   noStart = Option.Boolean('--no-start', false, { description: 'Do not start zeblitd when it is not running (also: ZEBLIT_NO_AUTOSTART=1)' });
 
   private clientPromise?: Promise<ZeblitClient>;
+  private versionNoted = false;
 
   abstract run(): Promise<number | void>;
 
@@ -85,18 +86,28 @@ export abstract class ZeblitCommand extends Command {
   private async makeClient(): Promise<ZeblitClient> {
     const conn = this.connection();
     if (conn.local) await this.ensureLocalDaemon();
-    return new ZeblitClient({ transport: conn.transport, userAgent: `zeblit-cli/${VERSION}` });
+    // A daemon already listening is not asked for /health (start-up speed): its first answer names its version.
+    return new ZeblitClient({ transport: conn.transport, userAgent: `zeblit-cli/${VERSION}`, ...(conn.local ? { onDaemonVersion: (v: string) => this.noteVersion(v) } : {}) });
   }
 
   protected async ensureLocalDaemon(): Promise<void> {
     if (await socketAccepts(this.files.socket)) return;
     if (!this.autostart) {
-      if (await pingDaemon(this.files)) return;
+      const health = await pingDaemon(this.files);
+      if (health) return this.noteVersion(health.version);
       throw new CliError('DAEMON_NOT_RUNNING', `zeblitd is not running (nothing answers on ${this.files.socket})`, {
         suggestion: 'Start it with `zeblit daemon start`, or drop --no-start / ZEBLIT_NO_AUTOSTART to let the CLI start it.',
       });
     }
-    await startDaemon({ env: this.env, paths: this.files, stderr: this.context.stderr });
+    const state = await startDaemon({ env: this.env, paths: this.files, stderr: this.context.stderr });
+    this.noteVersion(state.health.version);
+  }
+
+  /** A daemon of another version still runs (an upgrade installed a new CLI): say so once per command, with the fix. */
+  protected noteVersion(daemon: string): void {
+    if (daemon === VERSION || this.json || this.versionNoted) return;
+    this.versionNoted = true;
+    this.err(`Note: zeblitd ${daemon} is running; this zeblit is ${VERSION}. Run \`zeblit daemon restart\` to run the daemon of this version.\n`);
   }
 
   offlineCache(): OfflineCache {

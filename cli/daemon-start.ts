@@ -38,6 +38,21 @@ export function daemonProgram(): string {
   return candidates.find((p) => existsSync(p)) ?? candidates[0] ?? 'zeblitd.js';
 }
 
+/**
+ * How to run the daemon program with `args`: node and the zeblitd bundle
+ * beside this CLI (or `program`), or, inside the single executable, that
+ * executable itself (it is zeblitd unless called as zeblit).
+ */
+export function daemonCommand(args: string[], program?: string): { command: string; args: string[] } {
+  if (isSingleExecutable()) return { command: process.execPath, args: ['zeblitd', ...args] };
+  return { command: process.execPath, args: [program ?? daemonProgram(), ...args] };
+}
+
+/** True inside the Node single executable application (build.mjs --sea): its entry point sets the mark before anything runs. */
+export function isSingleExecutable(): boolean {
+  return (globalThis as Record<string, unknown>).__ZEBLIT_SEA__ === true;
+}
+
 /** A token-less client on the home socket: health is public, and a stale stored key must not make the ping fail. */
 export function socketClient(paths: ZeblitPaths, timeoutMs = 2_000): ZeblitClient {
   return new ZeblitClient({ transport: { kind: 'unix', socketPath: paths.socket }, timeoutMs });
@@ -106,7 +121,7 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonState> {
     stderr.write(`Waiting for zeblitd (pid ${lock.pid}) to start… `);
   } else {
     const program = opts.program ?? daemonProgram();
-    if (!existsSync(program))
+    if (!isSingleExecutable() && !existsSync(program))
       throw new CliError('DAEMON_NOT_FOUND', `Cannot find the daemon program at ${program}`, { suggestion: 'Build it with `node build.mjs` (or `npm run build`).' });
     mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
     const out = openSync(outFile, 'a', 0o600);
@@ -115,7 +130,8 @@ export async function startDaemon(opts: StartOptions): Promise<DaemonState> {
     // Loaded here: most commands find the daemon running and never spawn anything.
     const { spawn } = requireBuiltin('node:child_process') as typeof import('node:child_process');
     try {
-      const child = spawn(process.execPath, [program], { detached: true, stdio: ['ignore', out, out], env: { ...opts.env }, cwd: paths.home });
+      const run = daemonCommand([], program);
+      const child = spawn(run.command, run.args, { detached: true, stdio: ['ignore', out, out], env: { ...opts.env }, cwd: paths.home });
       childPid = child.pid;
       child.once('exit', (code, signal) => (exited = { code, signal }));
       child.once('error', () => (exited = { code: null, signal: null }));

@@ -6,6 +6,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable, Writable } from 'node:stream';
+import { VERSION } from '../src/contracts/version.ts';
 import { runZeblit } from './source-run.ts';
 
 export interface FakeRequest {
@@ -26,10 +27,14 @@ export interface FakeDaemon {
   close(): Promise<void>;
 }
 
-/** Routes are keyed `METHOD /path` (under /api/v1); `GET /health` answers by default. */
-export async function startFakeDaemon(routes: FakeRoutes, listen: { socketPath: string } | { tcp: true }): Promise<FakeDaemon> {
+/**
+ * Routes are keyed `METHOD /path` (under /api/v1); `GET /health` answers by
+ * default. The fake is a daemon of `version` (the CLI's own unless told): in
+ * /health, the envelope's metadata and the `Server` header, as zeblitd does.
+ */
+export async function startFakeDaemon(routes: FakeRoutes, listen: { socketPath: string } | { tcp: true }, version: string = VERSION): Promise<FakeDaemon> {
   const requests: FakeRequest[] = [];
-  const all: FakeRoutes = { 'GET /health': () => ({ data: { status: 'ok', version: '9.9.9', uptime_seconds: 1, database: { ok: true }, transport: 'unix', pid: process.pid } }), ...routes };
+  const all: FakeRoutes = { 'GET /health': () => ({ data: { status: 'ok', version, uptime_seconds: 1, database: { ok: true }, transport: 'unix', pid: process.pid } }), ...routes };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -41,9 +46,9 @@ export async function startFakeDaemon(routes: FakeRoutes, listen: { socketPath: 
       requests.push(r);
       const handler = all[`${r.method} ${path}`];
       const answer: FakeAnswer = handler ? handler(r) : { status: 404, error: { code: 'NOT_FOUND', message: `No route for ${r.method} ${path}` } };
-      const metadata = { timestamp: new Date().toISOString(), request_id: 'req_fake', version: '9.9.9' };
+      const metadata = { timestamp: new Date().toISOString(), request_id: 'req_fake', version };
       const body = 'error' in answer ? { success: false, data: null, error: answer.error, metadata } : { success: true, data: answer.data, error: null, metadata };
-      res.writeHead(answer.status ?? 200, { 'content-type': 'application/json' });
+      res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', server: `zeblitd/${version}` });
       res.end(JSON.stringify(body));
     });
   });

@@ -16,8 +16,9 @@ import { Containers, bridgeEvents } from '../src/containers/index.ts';
 import { FileService } from '../src/files/index.ts';
 import { LlmService } from '../src/llm/index.ts';
 import { AgentService, AutoFix } from '../src/agents/index.ts';
-import { VERSION } from '../src/contracts/index.ts';
-import { openDatabase } from '../src/db/index.ts';
+import { VERSION, compareVersions } from '../src/contracts/index.ts';
+import { SchemaTooNewError, defaultMigrationsFolder, openDatabase, schemaState } from '../src/db/index.ts';
+import { Backups, backupBeforeMigration, cleanBackupLeftovers, readHomeVersion, writeHomeVersion } from '../src/backup/index.ts';
 import { Projects } from '../src/projects/index.ts';
 import type { DaemonConfig } from './config.ts';
 import { closeListener, listenSocket, listenTcp, tcpPort, webOriginFor, type Listener } from './listeners.ts';
@@ -44,6 +45,31 @@ function ensurePrivateDir(dir: string): void {
   if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }
 
+/**
+ * Upgrades: the schema is checked before it is touched. A home a newer
+ * zeblitd migrated is refused (SchemaTooNewError); an existing home with
+ * migrations pending has its database backed up (backups/zeblit-auto-…)
+ * before they run. version.json then records who opened the home last.
+ */
+async function openHomeDatabase(config: DaemonConfig, logger: Logger, now: () => number) {
+  const { paths } = config;
+  const leftovers = cleanBackupLeftovers(paths);
+  if (leftovers > 0) logger.info({ removed: leftovers }, 'removed the partial backups a previous daemon left');
+  const state = schemaState(paths.db, defaultMigrationsFolder());
+  if (state.unknown > 0) throw new SchemaTooNewError(state);
+  if (state.existing && state.pending.length > 0) {
+    const backup = await backupBeforeMigration(paths, state, VERSION, now);
+    logger.info({ backup: backup.file, from: state.current, to: state.latest, pending: state.pending }, 'backed up the database before migrating it');
+  }
+  const database = openDatabase(paths.db);
+  const previous = readHomeVersion(paths);
+  if (previous && compareVersions(previous.daemon_version, VERSION) > 0)
+    logger.warn({ previous: previous.daemon_version, version: VERSION }, `this home was last opened by zeblitd ${previous.daemon_version}, newer than this ${VERSION}`);
+  if (state.pending.length > 0) logger.info({ from: state.current, to: state.latest, applied: state.pending.length }, state.existing ? 'database migrated' : 'database created');
+  writeHomeVersion(paths, { daemon_version: VERSION, schema: state.latest, migrations: state.applied + state.pending.length, opened_at: now() });
+  return database;
+}
+
 export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promise<Daemon> {
   const now = opts.now ?? Date.now;
   const { paths } = config;
@@ -63,7 +89,8 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
   const shutdown = createShutdown({ logger, deadlineMs: config.shutdownTimeoutMs, exit: opts.exit });
   const listeners: Listener[] = [];
   try {
-    const database = openDatabase(paths.db);
+    const database = await openHomeDatabase(config, logger, now);
+    const backups = new Backups({ paths, database, version: VERSION, now });
     // Read once: API keys and JWTs (auth) and the sealed provider keys (llm) derive their own keys from it.
     const secret = loadOrCreateSecret(paths.secret);
     const auth = new Auth({ db: database.db, secret, now });
@@ -104,6 +131,8 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     // The first command in a container that just started must see the workspace.
     const offGate = containers.beforeRun((id) => files.workspaceReady(id));
     const filePruner = setInterval(() => {
+      // A backup being written names blobs in its database snapshot: none may go before it has copied them.
+      if (backups.busy) return;
       try {
         files.prune();
       } catch (err) {
@@ -136,6 +165,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       agents,
       logger,
       paths,
+      backups,
       config: { allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts, rateLimit: config.rateLimit, authFailureLimit: config.authFailureLimit, maxBodyBytes: config.maxBodyBytes, maxUploadBytes: config.maxUploadBytes },
       startedAt: now(),
       now,

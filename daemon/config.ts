@@ -70,6 +70,7 @@ export interface DaemonConfig {
 export const HELP = `zeblitd: the Zeblit daemon (runs in the foreground)
 
 Usage: zeblitd [options]
+       zeblitd restore <backup.tar.gz> [--force]   (on a stopped home; see zeblitd restore --help)
 
 Options:
   --home <dir>        state folder (env ZEBLIT_HOME, default ~/.zeblit)

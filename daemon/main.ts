@@ -1,43 +1,4 @@
-import { VERSION } from '../src/contracts/index.ts';
-import { HELP, parseConfig } from './config.ts';
-import { boot } from './boot.ts';
-import { AlreadyRunningError } from './lock.ts';
+import { main } from './program.ts';
 
-/** The zeblitd program: parse settings, boot, wire signals. Exits 0 after a graceful stop. */
-async function main(argv: string[]): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseConfig(argv);
-  } catch (e) {
-    process.stderr.write(`zeblitd: ${(e as Error).message}\nRun zeblitd --help for the options.\n`);
-    process.exit(2);
-  }
-  if ('help' in parsed) {
-    process.stdout.write(`${HELP}\n`);
-    return;
-  }
-  if ('version' in parsed) {
-    process.stdout.write(`zeblitd ${VERSION}\n`);
-    return;
-  }
-  try {
-    const daemon = await boot(parsed.config);
-    const { logger } = daemon;
-    process.on('SIGTERM', () => void daemon.stop('SIGTERM'));
-    process.on('SIGINT', () => void daemon.stop('SIGINT'));
-    // One bad request or a stray callback must not take the daemon down.
-    process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
-    process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception'));
-  } catch (e) {
-    if (e instanceof AlreadyRunningError) {
-      process.stderr.write(`zeblitd: ${e.message}\nStop it with \`zeblit daemon stop\` (or kill ${e.info.pid}).\n`);
-      process.exit(1);
-    }
-    const err = e as NodeJS.ErrnoException;
-    const hint = err.code === 'EADDRINUSE' ? `\nThe TCP port is taken: pass --port <n> or set ZEBLIT_PORT.` : '';
-    process.stderr.write(`zeblitd: failed to start: ${err.message}${hint}\n`);
-    process.exit(1);
-  }
-}
-
+// The zeblitd program (dist/zeblitd.js). No main guard: inside the bundle every module would pass it (see STACK-NOTES).
 void main(process.argv.slice(2));

@@ -67,13 +67,19 @@ async function importBundled(out, name, stdin) {
   }
 }
 
+/** The command table (cli/app.ts), as data; the single executable's build uses it too (scripts/sea/build-sea.mjs). */
+export async function commandTable(out) {
+  const { COMMANDS } = await importBundled(resolve(out), 'table', { contents: "export { COMMANDS } from './app.ts';", resolveDir: join(ROOT, 'cli'), loader: 'ts' });
+  return COMMANDS;
+}
+
 /**
  * The command table (cli/app.ts) and the manifest (cli/manifest.ts), recorded
  * from the classes, imported here statically in table order (the source
  * loader's computed imports are for tsx, not for a bundler).
  */
 async function recordManifest(out) {
-  const { COMMANDS } = await importBundled(out, 'table', { contents: "export { COMMANDS } from './app.ts';", resolveDir: join(ROOT, 'cli'), loader: 'ts' });
+  const COMMANDS = await commandTable(out);
   const contents = [
     "export { specsOf } from './manifest-build.ts';",
     ...COMMANDS.map((e, i) => `import * as m${i} from ${JSON.stringify(e.module)};`),

@@ -42,7 +42,7 @@ function loadScript(file: string): Record<'any' | 'anthropic' | 'openai', FakeRe
 
 function describe(req: FakeRequest, reply: FakeReply): string {
   const last = req.messages[req.messages.length - 1];
-  const said = last?.content.map((b) => (b.type === 'text' ? b.text : b.type === 'tool_result' ? `[result ${b.content.slice(0, 40)}]` : `[${b.name}]`)).join(' ') ?? '';
+  const said = last?.content.map((b) => (b.type === 'text' ? b.text : b.type === 'tool_result' ? `[result ${b.content.slice(0, 40)}]` : b.type === 'image' ? '[image]' : `[${b.name}]`)).join(' ') ?? '';
   const answer = reply.error ? `error ${reply.error.status}` : [reply.text ?? '', ...(reply.tool_calls ?? []).map((c) => `${c.name}(${JSON.stringify(c.input).slice(0, 60)})`)].join(' ');
   return `${req.vendor} ${req.model}${req.stream ? ' (stream)' : ''}: ${said.slice(0, 80).replace(/\s+/g, ' ')} -> ${answer.slice(0, 120).replace(/\s+/g, ' ')}\n`;
 }

@@ -87,9 +87,34 @@ describe('errors and exit codes', () => {
         'Error [VALIDATION_FAILED]: Invalid request: body.name: too long (and 1 more)\n  - body.name: too long\n  - body.description: too long\nHint: See GET /api/v1/openapi.json for the expected shape.\n',
       );
       const v = await runCli(['version', '--json'], { ZEBLIT_HOME: home });
-      assert.deepEqual(JSON.parse(v.stdout), { cli: VERSION, daemon: '9.9.9' });
+      assert.deepEqual(JSON.parse(v.stdout), { cli: VERSION, daemon: VERSION, same: true });
     } finally {
       await daemon.close();
+    }
+  });
+
+  it('a daemon of another version: commands note it once with the fix, and `version` says they differ', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'zeblit-cli-version-'));
+    const daemon = await startFakeDaemon(
+      {
+        'GET /health': () => ({ data: { status: 'ok', version: '0.0.9', uptime_seconds: 1, database: { ok: true }, transport: 'unix', pid: process.pid } }),
+        'GET /projects': () => ({ data: { items: [], total: 0, limit: 50, offset: 0 } }),
+      },
+      { socketPath: join(other, 'zeblitd.sock') },
+      '0.0.9',
+    );
+    try {
+      const r = await runCli(['list'], { ZEBLIT_HOME: other });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr, `Note: zeblitd 0.0.9 is running; this zeblit is ${VERSION}. Run \`zeblit daemon restart\` to run the daemon of this version.\n`);
+      const j = await runCli(['list', '--json'], { ZEBLIT_HOME: other });
+      assert.equal(j.stderr, '', '--json output stays clean');
+      const v = await runCli(['version'], { ZEBLIT_HOME: other });
+      assert.match(v.stdout, /zeblitd  0\.0\.9\nThe versions differ: run `zeblit daemon restart`/);
+      assert.deepEqual(JSON.parse((await runCli(['version', '--json'], { ZEBLIT_HOME: other })).stdout), { cli: VERSION, daemon: '0.0.9', same: false });
+    } finally {
+      await daemon.close();
+      rmSync(other, { recursive: true, force: true });
     }
   });
 });

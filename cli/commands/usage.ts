@@ -45,7 +45,7 @@ export class UsageCommand extends ZeblitCommand {
     ],
   });
 
-  by = Option.String('--by', { description: 'project, agent, model, provider or day (default: day)', validator: t.isEnum(['project', 'agent', 'model', 'provider', 'day'] as const) });
+  by = Option.String('--by', { description: 'project, agent, model, provider, client or day (default: day)', validator: t.isEnum(['project', 'agent', 'model', 'provider', 'client', 'day'] as const) });
   project = Option.String('-p,--project', { description: 'Only this project (id or name)' });
   since = Option.String('--since', { description: 'From this date (UTC), e.g. 2026-11-01; default: the start of this month' });
   until = Option.String('--until', { description: 'Up to this date or time (UTC)' });

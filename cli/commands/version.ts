@@ -22,7 +22,10 @@ export class VersionCommand extends ZeblitCommand {
     } catch (e) {
       error = (e as Error).message;
     }
-    this.emit({ cli: VERSION, daemon }, () => `zeblit   ${VERSION}\nzeblitd  ${daemon ?? `not reachable${error ? ` (${error})` : ''}`}\n`);
+    const differ = daemon !== null && daemon !== VERSION;
+    this.emit({ cli: VERSION, daemon, same: daemon === null ? null : !differ }, () =>
+      `zeblit   ${VERSION}\nzeblitd  ${daemon ?? `not reachable${error ? ` (${error})` : ''}`}\n${differ ? `The versions differ: ${conn.local ? 'run `zeblit daemon restart` to run the daemon of this version' : 'the daemon is remote; upgrade it where it runs'}.\n` : ''}`,
+    );
     return 0;
   }
 }

@@ -66,3 +66,23 @@ export const approvals = sqliteTable(
   },
   (t) => [index('approvals_project_id_status_idx').on(t.project_id, t.status)],
 );
+
+/**
+ * How a client that sends the whole conversation each time (the
+ * OpenAI-compatible endpoint) finds the stored conversation it continues:
+ * after each turn, fingerprints of the transcript the client now holds
+ * (every message; and the user messages alone, for clients that rewrite
+ * assistant text) point at the conversation. Scoped to a project and agent
+ * inside the hash.
+ */
+export const chat_threads = sqliteTable(
+  'chat_threads',
+  {
+    fingerprint: text('fingerprint').primaryKey(),
+    conversation_id: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    created_at: integer('created_at').notNull(),
+  },
+  (t) => [index('chat_threads_conversation_id_idx').on(t.conversation_id)],
+);

@@ -24,6 +24,8 @@ export function messagesTokens(msgs: LlmMessage[]): number {
 function blockChars(b: ContentBlock): number {
   if (b.type === 'text') return b.text.length;
   if (b.type === 'tool_result') return b.content.length + 20;
+  // An image costs the model about a thousand tokens whatever its text size.
+  if (b.type === 'image') return 4_000;
   return JSON.stringify(b.input ?? null).length + b.name.length + 20;
 }
 
@@ -259,7 +261,7 @@ export function digest(msgs: StoredMessage[], maxChars = 4_000): string {
 export interface HistoryDeps {
   store: ConversationStore;
   llm: LlmClient;
-  meta: { project_id: string; conversation_id: string; agent: string };
+  meta: { project_id: string; conversation_id: string; agent: string; key_id?: string | null; client_type?: string | null };
   signal?: AbortSignal;
   /** Adds the summary call's cost to the turn. */
   onUsage?: (cost: number, usage: { input_tokens: number; output_tokens: number; cache_read_tokens: number; cache_write_tokens: number }) => void;

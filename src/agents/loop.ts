@@ -37,6 +37,8 @@ export interface LoopDeps {
 export interface TurnInit {
   project: Project;
   userId: string | null;
+  /** The credential the turn was asked with, recorded on each model call. */
+  caller?: TurnCaller;
   conversationId: string;
   messageId: string;
   stepLimit: number;
@@ -46,6 +48,12 @@ export interface TurnInit {
   begin: () => void;
   /** Saves the assistant message as it stands. */
   save: (turn: Turn, status: TurnStatus | null) => void;
+}
+
+/** Who asked for a turn: the API key and its client type (null: the socket owner, or the daemon itself). */
+export interface TurnCaller {
+  keyId: string | null;
+  clientType: string | null;
 }
 
 export class Turn {
@@ -171,7 +179,7 @@ export async function runAgent(deps: LoopDeps, turn: Turn, agent: AgentName, mes
           messages: convo,
           tools,
           model: def.model,
-          meta: { project_id: turn.init.project.id, agent, conversation_id: turn.init.conversationId },
+          meta: { project_id: turn.init.project.id, agent, conversation_id: turn.init.conversationId, key_id: turn.init.caller?.keyId ?? null, client_type: turn.init.caller?.clientType ?? null },
           onText: text.push,
           signal: turn.signal,
           turnCostLimitUsd: turn.init.costLimitUsd,

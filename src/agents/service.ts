@@ -32,13 +32,16 @@ import type { CallMeta, LlmClient, LlmMessage } from '../llm/index.ts';
 import { Approvals } from './approvals.ts';
 import { DEFAULT_CONTEXT_BUDGET, estimateTokens, historyWithin, pathsIn, projectSection, wellFormed, type ProjectSnapshot } from './context.ts';
 import { AGENTS, agentDefinition, systemPrompt } from './definitions.ts';
-import { DEFAULT_STEP_LIMIT, DEFAULT_TURN_COST_LIMIT_USD, Turn, runAgent, type LoopDeps } from './loop.ts';
+import { DEFAULT_STEP_LIMIT, DEFAULT_TURN_COST_LIMIT_USD, Turn, runAgent, type LoopDeps, type TurnCaller } from './loop.ts';
 import { ConversationStore, emptyUsage } from './store.ts';
+import { ChatThreads, type TranscriptMessage } from './threads.ts';
 import type { ToolServices } from './types.ts';
 
 export interface ChatContext {
   userId: string | null;
   project: Project;
+  /** The credential of the request, recorded on every model call of the turn. */
+  caller?: TurnCaller;
 }
 
 export interface ChatOptions {
@@ -82,6 +85,7 @@ type AgentState = Map<Turn, Exclude<AgentStatus['status'], 'idle'>>;
 
 export class AgentService {
   private readonly store: ConversationStore;
+  private readonly threads: ChatThreads;
   private readonly approvalsBox: Approvals;
   private readonly busy = new Map<string, Turn>();
   private readonly states = new Map<AgentName, AgentState>();
@@ -97,6 +101,7 @@ export class AgentService {
   ) {
     this.now = options.now ?? Date.now;
     this.store = new ConversationStore(deps.db, this.now);
+    this.threads = new ChatThreads(deps.db, this.now);
     this.approvalsBox = new Approvals(deps.db, deps.bus, { now: this.now, timeoutMs: options.approvalTimeoutMs });
     this.loopDeps = {
       llm: deps.llm,
@@ -178,7 +183,7 @@ export class AgentService {
     const existing = input.conversation_id ? this.store.mustConversation(ctx.project.id, input.conversation_id) : null;
     if (existing && this.busy.has(existing.id))
       throw conflict(`Conversation ${existing.id} is busy with another turn`, `Wait for it to finish, or cancel it: zeblit chat cancel ${existing.id}`);
-    this.deps.llm.check?.({ project_id: ctx.project.id, agent, conversation_id: existing?.id ?? null });
+    this.deps.llm.check?.({ project_id: ctx.project.id, agent, conversation_id: existing?.id ?? null, key_id: ctx.caller?.keyId ?? null, client_type: ctx.caller?.clientType ?? null });
   }
 
   /** One turn, routed to input.agent (default: the Dev Manager). userId null: the daemon itself (auto-fix). */
@@ -213,6 +218,7 @@ export class AgentService {
     const turn = new Turn({
       project,
       userId: ctx.userId,
+      caller: ctx.caller,
       conversationId,
       messageId,
       stepLimit: this.options.stepLimit ?? DEFAULT_STEP_LIMIT,
@@ -240,7 +246,7 @@ export class AgentService {
         ? await historyWithin(conversationId, historyBudget, {
             store: this.store,
             llm: this.deps.llm,
-            meta: { project_id: project.id, conversation_id: conversationId, agent },
+            meta: { project_id: project.id, conversation_id: conversationId, agent, key_id: ctx.caller?.keyId ?? null, client_type: ctx.caller?.clientType ?? null },
             signal: turn.signal,
             onUsage: (cost_usd, usage) => turn.addUsage({ cost_usd, usage }),
           })
@@ -287,6 +293,16 @@ export class AgentService {
       return { ...c, messages: this.store.page(c.id, q.limit, q.offset) };
     }
     return this.store.list(projectId, q.limit, q.offset);
+  }
+
+  /** The conversation a client's transcript (its messages before the new one) continues, for clients that send no conversation id. */
+  findThread(projectId: string, agent: AgentName, transcript: TranscriptMessage[]): string | null {
+    return this.threads.find(projectId, agent, transcript);
+  }
+
+  /** After a turn: the transcript the client now holds leads to this conversation. */
+  rememberThread(projectId: string, agent: AgentName, transcript: TranscriptMessage[], conversationId: string): void {
+    this.threads.remember(projectId, agent, transcript, conversationId);
   }
 
   approvals(projectId: string, status?: Approval['status']): Approval[] {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { VERSION } from '../contracts/version.ts';
 import { envelopeOf, errorOf, makeTestApp } from './testing.ts';
 
 const unix = { transport: 'unix' as const };
@@ -10,6 +11,10 @@ describe('errors become the envelope with the right code and status', () => {
   after(() => t.close());
   const post = (path: string, body: string, contentType?: string) =>
     t.request(path, { method: 'POST', ...unix, body, headers: contentType ? { 'content-type': contentType } : {} });
+
+  test('every answer names the daemon and its version in Server (the CLI notes another version from it)', async () => {
+    for (const path of ['/api/v1/health', '/api/v1/nope', '/api/v1/projects']) assert.equal((await t.request(path, unix)).headers.get('server'), `zeblitd/${VERSION}`, path);
+  });
 
   test('unknown route: 404 NOT_FOUND with a pointer to the document', async () => {
     // (`/` is the web client's page.)

@@ -15,6 +15,8 @@ import { requestLog } from './middleware/request-log.ts';
 import { transportGuard } from './middleware/transport-guard.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { backupRoutes } from './routes/backup.ts';
+import { DOCS_PATHS, docsRoutes } from './routes/docs.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { fileRoutes } from './routes/files.ts';
 import { isFileBody } from './routes/file-paths.ts';
@@ -30,10 +32,13 @@ import { findWebRoot, isWebAppPath, webAppRoutes } from './routes/web-app.ts';
 import { webSessionRoutes } from './routes/web-session.ts';
 import { methodsFor } from './method-match.ts';
 import { BuiltOnce } from './openapi-doc.ts';
+import { OPENAI_BASE, isOpenAIPath, openaiFail, openaiRoutes } from './openai/index.ts';
 import { Hub } from './ws/hub.ts';
 
 export const API_BASE = '/api/v1';
-const PUBLIC = new Set(['GET /api/v1/health', 'HEAD /api/v1/health', 'GET /api/v1/openapi.json', 'POST /api/v1/auth/token', 'POST /api/v1/web/session']);
+/** Largest JSON body under /v1 (images may be inline), unless config says otherwise. */
+export const OPENAI_MAX_BODY_BYTES = 20 * 1024 * 1024;
+const PUBLIC = new Set(['GET /api/v1/health', 'HEAD /api/v1/health', 'GET /api/v1/openapi.json', 'POST /api/v1/auth/token', 'POST /api/v1/web/session', ...DOCS_PATHS.map((p) => `GET ${p}`)]);
 
 /** The app, with the OpenAPI document it serves (built at the first request; tests and benches read `builds`). */
 export type ZeblitApp = OpenAPIHono<AppEnv> & { readonly openapiDocument: BuiltOnce };
@@ -44,6 +49,11 @@ export function createApp(deps: AppDeps): ZeblitApp {
   const { logger, config } = deps;
 
   app.use('*', requestId());
+  // Which daemon answered, on every response: the CLI notes a daemon of another version without asking /health first.
+  app.use('*', async function serverHeader(c, next) {
+    await next();
+    c.res.headers.set('Server', `zeblitd/${VERSION}`);
+  });
   app.use('*', requestLog(logger));
   app.use('*', auditTrail(deps.audit, logger));
   app.use('*', transportGuard({ allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins }));
@@ -57,13 +67,18 @@ export function createApp(deps: AppDeps): ZeblitApp {
     if (bodyless) return next();
     return isFileBody(c.req.method, c.req.path, c.req.header('content-type')) ? next() : jsonLimit(c, next);
   });
+  // /v1 (the OpenAI-compatible API) takes image parts inline: its JSON bodies may be larger.
+  const openaiLimit = bodyLimit({ maxSize: config.openaiMaxBodyBytes ?? OPENAI_MAX_BODY_BYTES, onError: () => { throw new ZeblitError('PAYLOAD_TOO_LARGE', `The request body is larger than ${config.openaiMaxBodyBytes ?? OPENAI_MAX_BODY_BYTES} bytes`, { suggestion: 'Send fewer or smaller images (or images by URL).' }); } });
+  app.use(`${OPENAI_BASE}/*`, function openaiBodyLimit(c, next) {
+    return c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : openaiLimit(c, next);
+  });
   // Answers hold a user's data (files, chats, keys): a browser must not keep them in its cache. Routes that
   // are cacheable say so themselves (openapi.json: no-cache with an ETag; streams: no-cache).
   app.use(`${API_BASE}/*`, async function noStore(c, next) {
     await next();
     if (c.res.status !== 101 && !c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
   });
-  app.use('*', authenticate(deps.auth, (method, path) => PUBLIC.has(`${method} ${path}`) || isWebAppPath(method, path)));
+  app.use('*', authenticate(deps.auth, (method, path) => PUBLIC.has(`${method} ${path}`) || isWebAppPath(method, path), { placeholderTokenOnSocket: isOpenAIPath }));
   app.use('*', rateLimit(config.rateLimit));
 
   const api = new OpenAPIHono<AppEnv>();
@@ -79,6 +94,7 @@ export function createApp(deps: AppDeps): ZeblitApp {
   api.route('/', agentRoutes(deps));
   api.route('/', llmRoutes(deps));
   api.route('/', webSessionRoutes(deps));
+  api.route('/', backupRoutes(deps));
   const ws = wsRoutes(deps, deps.hub ?? new Hub(deps.bus));
   api.route('/', ws.stats);
   api.route('/', ws.sockets);
@@ -109,12 +125,21 @@ export function createApp(deps: AppDeps): ZeblitApp {
     return c.body(bytes, 200, { 'Content-Type': 'application/json; charset=UTF-8', ETag: tag, 'Cache-Control': 'no-cache' });
   });
   app.route(API_BASE, api);
+  app.route(OPENAI_BASE, openaiRoutes(deps));
+  app.route('/', docsRoutes());
   // The web client: its page and bundles, outside /api (a thin client over the routes above).
   app.route('/', webAppRoutes(config.webRoot === undefined ? findWebRoot() : config.webRoot));
 
   const known = () => app.routes.filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, path: r.path }));
   app.notFound((c) => {
     const allowed = methodsFor(known(), c.req.path);
+    if (isOpenAIPath(c.req.path)) {
+      if (allowed.length > 0) {
+        c.header('Allow', allowed.join(', '));
+        return openaiFail(c, new ZeblitError('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path}`, { suggestion: `Use ${allowed.join(' or ')}.` }));
+      }
+      return openaiFail(c, new ZeblitError('NOT_FOUND', `Unknown request URL: ${c.req.method} ${c.req.path}`, { details: { code: 'unknown_url' }, suggestion: 'This endpoint serves GET /v1/models, POST /v1/chat/completions and POST /v1/embeddings.' }));
+    }
     // The route takes this method but did not answer: a WebSocket route asked without an upgrade.
     if (allowed.includes(c.req.method))
       return fail(c, new ZeblitError('BAD_REQUEST', `${c.req.method} ${c.req.path} answers WebSocket upgrades only`, { suggestion: 'Connect with a WebSocket client (Upgrade: websocket).' }));
@@ -128,7 +153,8 @@ export function createApp(deps: AppDeps): ZeblitApp {
   app.onError((err, c) => {
     const { error, internal } = toZeblitError(err);
     if (internal) logger.error({ err, request_id: c.get('requestId'), method: c.req.method, path: c.req.path }, 'unhandled error');
-    return fail(c, error);
+    // The OpenAI-compatible API answers in OpenAI's error shape, middleware errors included; everything else in the envelope.
+    return isOpenAIPath(c.req.path) ? openaiFail(c, error) : fail(c, error);
   });
   return Object.assign(app, { openapiDocument: document });
 }

@@ -11,6 +11,7 @@ import type { FileService } from '../files/index.ts';
 import type { AgentService } from '../agents/index.ts';
 import type { LlmService } from '../llm/index.ts';
 import type { Hub } from './ws/hub.ts';
+import type { Backups } from '../backup/index.ts';
 
 export interface ApiConfig {
   allowedOrigins: string[];
@@ -20,6 +21,8 @@ export interface ApiConfig {
   authFailureLimit?: { perSecond: number; burst: number };
   /** Largest JSON body accepted, in bytes. */
   maxBodyBytes: number;
+  /** Largest JSON body under /v1, the OpenAI-compatible API (default 20 MiB: images may be inline). */
+  openaiMaxBodyBytes?: number;
   /** Largest file upload (multipart or raw bytes), in bytes. Default 100 MiB. */
   maxUploadBytes?: number;
   /** The built web client (index.html, assets/); default: found beside the bundle (findWebRoot); null: none. */
@@ -44,6 +47,8 @@ export interface AppDeps {
   hub?: Hub;
   logger: Logger;
   paths: ZeblitPaths;
+  /** Backups of this home (GET /backup); made over `database` when not given. */
+  backups?: Backups;
   config: ApiConfig;
   startedAt: number;
   now: () => number;

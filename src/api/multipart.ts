@@ -1,135 +1,131 @@
 /**
- * A streaming multipart/form-data reader (RFC 7578): parts are yielded as
- * they arrive and each part's body is an async iterable of chunks, read
- * straight from the request, so a 1 GiB upload never sits in memory. Hono's
- * parseBody() buffers whole bodies, which is why this exists. A part's body
- * must be consumed (or is skipped) before the next part is read.
+ * multipart/form-data (RFC 7578) read as a stream by busboy: parts are handed
+ * out as they arrive and a file part's body is read straight from the
+ * request, so a 1 GiB upload never sits in memory (Hono's parseBody() buffers
+ * whole bodies). busboy does the parsing, which is security-sensitive: it is
+ * long used and fuzzed in production; this module only turns its events into
+ * an async iterator and its errors into our 400.
+ *
+ * Flow control: busboy does not read past a file part until that part's body
+ * has been consumed, so every file part's body must be read to its end (or
+ * the form aborted) before the next part arrives.
  */
+import busboy from 'busboy';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ZeblitError } from '../contracts/index.ts';
 
-export interface Part {
-  name: string | null;
-  filename: string | null;
-  contentType: string | null;
-  body: AsyncIterable<Uint8Array>;
+export type FormPart =
+  | { kind: 'field'; name: string; value: string }
+  | { kind: 'file'; name: string; filename: string | null; contentType: string; body: AsyncIterable<Uint8Array> };
+
+export interface Form extends AsyncIterable<FormPart> {
+  /** Stops reading: the iterator and a body being read fail with `err`. */
+  abort(err: Error): void;
 }
 
-const MAX_HEADER_BYTES = 16 * 1024;
-const CRLF = Buffer.from('\r\n');
-const HEADER_END = Buffer.from('\r\n\r\n');
-
-const malformed = (why: string) => new ZeblitError('BAD_REQUEST', `Malformed multipart body: ${why}`, { suggestion: 'Send multipart/form-data with one file part (curl -F file=@path).' });
-
-/** The boundary of a multipart Content-Type, or null when it is not multipart/form-data. */
-export function boundaryOf(contentType: string | undefined): string | null {
-  if (!contentType || !/^multipart\/form-data\b/i.test(contentType)) return null;
-  const m = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
-  const b = m?.[1] ?? m?.[2];
-  if (!b || b.length > 200) throw malformed('no boundary in Content-Type');
-  return b;
+export interface FormLimits {
+  /** Largest text field, in bytes. */
+  fieldBytes: number;
+  /** Most text fields in one form. */
+  fields: number;
+  /** Most parts (fields and files) in one form. */
+  parts: number;
 }
 
-function param(header: string, key: string): string | null {
-  // filename*=UTF-8''… (RFC 5987) wins over filename="…".
-  const ext = new RegExp(`;\\s*${key}\\*=(?:UTF-8|utf-8)''([^;]+)`).exec(header);
-  if (ext?.[1]) {
-    try {
-      return decodeURIComponent(ext[1]);
-    } catch {
-      return null;
-    }
+const DEFAULT_LIMITS: FormLimits = { fieldBytes: 64 * 1024, fields: 100, parts: 1000 };
+
+const SUGGESTION = 'Send multipart/form-data with one file part (curl -F file=@path).';
+export const malformed = (why: string) => new ZeblitError('BAD_REQUEST', `Malformed multipart body: ${why}`, { suggestion: SUGGESTION });
+
+/** busboy's own errors are plain Errors about the body: the client's mistake (or the client went away). */
+function asClientError(e: unknown): Error {
+  if (e instanceof ZeblitError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  if (/^(Unexpected end of (form|file)|aborted)$/i.test(message) || (e as NodeJS.ErrnoException).code === 'ECONNRESET')
+    return malformed('the body ended before the closing boundary (upload aborted?)');
+  return malformed(message.replace(/^Multipart: /, '').toLowerCase());
+}
+
+export function isMultipart(contentType: string | undefined): boolean {
+  return contentType !== undefined && /^multipart\/form-data\b/i.test(contentType);
+}
+
+export function readForm(source: AsyncIterable<Uint8Array> | Readable, contentType: string, limits: FormLimits = DEFAULT_LIMITS): Form {
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({
+      headers: { 'content-type': contentType },
+      // Browsers and curl send UTF-8 file names in filename="…".
+      defParamCharset: 'utf8',
+      limits: { fieldSize: limits.fieldBytes, fields: limits.fields, parts: limits.parts, headerPairs: 100 },
+    });
+  } catch (e) {
+    throw malformed(e instanceof Error && /boundary/i.test(e.message) ? 'no boundary in Content-Type' : 'bad Content-Type');
   }
-  const m = new RegExp(`;\\s*${key}=(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]+))`, 'i').exec(header);
-  const v = m?.[1] ?? m?.[2];
-  return v === undefined ? null : v.replace(/\\(.)/g, '$1');
-}
-
-export async function* multipartParts(source: AsyncIterable<Uint8Array>, boundary: string): AsyncGenerator<Part> {
-  const it = source[Symbol.asyncIterator]();
-  let buf: Buffer = Buffer.alloc(0);
-  const more = async (): Promise<boolean> => {
-    const r = await it.next();
-    if (r.done) return false;
-    const chunk = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
-    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-    return true;
+  const queue: FormPart[] = [];
+  let failure: Error | null = null;
+  let ended = false;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
   };
-  const need = async (n: number) => {
-    while (buf.length < n) if (!(await more())) throw malformed('the body ended early');
+  const fail = (e: unknown) => {
+    if (failure) return;
+    failure = asClientError(e);
+    parser.destroy(failure);
+    notify();
   };
-  const dash = Buffer.from(`--${boundary}`);
-  const delim = Buffer.from(`\r\n--${boundary}`);
 
-  // Preamble: up to the first boundary.
-  for (;;) {
-    const i = buf.indexOf(dash);
-    if (i >= 0) {
-      buf = buf.subarray(i + dash.length);
-      break;
-    }
-    if (buf.length > dash.length) buf = buf.subarray(buf.length - dash.length);
-    if (!(await more())) throw malformed('no boundary found');
-  }
-  for (;;) {
-    await need(2);
-    if (buf[0] === 0x2d && buf[1] === 0x2d) return; // "--": the closing boundary
-    // Transport padding may follow a boundary before its CRLF.
-    let eol = buf.indexOf(CRLF);
-    while (eol < 0) {
-      if (buf.length > 1024) throw malformed('boundary line too long');
-      if (!(await more())) throw malformed('the body ended early');
-      eol = buf.indexOf(CRLF);
-    }
-    buf = buf.subarray(eol + 2);
-    let end = buf.indexOf(HEADER_END);
-    while (end < 0) {
-      if (buf.length > MAX_HEADER_BYTES) throw malformed('part headers too large');
-      if (!(await more())) throw malformed('the body ended inside part headers');
-      end = buf.indexOf(HEADER_END);
-    }
-    const headers = new Map<string, string>();
-    for (const line of buf.subarray(0, end).toString('utf8').split('\r\n')) {
-      const c = line.indexOf(':');
-      if (c > 0) headers.set(line.slice(0, c).trim().toLowerCase(), line.slice(c + 1).trim());
-    }
-    buf = buf.subarray(end + 4);
-    const disposition = headers.get('content-disposition') ?? '';
-    let finished = false;
-    const body = async function* (): AsyncGenerator<Uint8Array> {
-      for (;;) {
-        const i = buf.indexOf(delim);
-        if (i >= 0) {
-          const out = buf.subarray(0, i);
-          buf = buf.subarray(i + delim.length);
-          finished = true;
-          if (out.length > 0) yield out;
-          return;
-        }
-        // Keep a tail that may be the start of the delimiter.
-        const safe = buf.length - (delim.length - 1);
-        if (safe > 0) {
-          const out = buf.subarray(0, safe);
-          buf = buf.subarray(safe);
-          yield out;
-        }
-        if (!(await more())) throw malformed('the body ended before the closing boundary (upload aborted?)');
+  parser.on('field', (name, value, info) => {
+    if (info.valueTruncated) return fail(malformed(`the form field "${name}" is larger than ${limits.fieldBytes} bytes`));
+    queue.push({ kind: 'field', name, value });
+    notify();
+  });
+  parser.on('file', (name, stream, info) => {
+    // Its errors reach the reader through the iterator below; an 'error' event with no listener (a body never read) would crash the process.
+    stream.on('error', () => {});
+    // A body that maps busboy's errors (an upload cut short) to our 400, so they never surface as a 500.
+    const body = (async function* () {
+      try {
+        for await (const chunk of stream) yield chunk as Uint8Array;
+      } catch (e) {
+        throw failure ?? asClientError(e);
       }
-    };
-    const iter = body();
-    yield { name: param(disposition, 'name'), filename: param(disposition, 'filename'), contentType: headers.get('content-type') ?? null, body: iter };
-    // Skip what the consumer did not read.
-    if (!finished) for await (const _ of iter) void _;
-  }
-}
+    })();
+    queue.push({ kind: 'file', name, filename: info.filename ?? null, contentType: info.mimeType, body });
+    notify();
+  });
+  parser.on('fieldsLimit', () => fail(malformed(`more than ${limits.fields} form fields`)));
+  parser.on('partsLimit', () => fail(malformed(`more than ${limits.parts} parts`)));
+  pipeline(source, parser).then(
+    () => {
+      ended = true;
+      notify();
+    },
+    (e: unknown) => fail(e),
+  );
 
-/** Collects a small text part (form fields), refusing large ones. */
-export async function textOf(body: AsyncIterable<Uint8Array>, max = 64 * 1024): Promise<string> {
-  const parts: Buffer[] = [];
-  let n = 0;
-  for await (const c of body) {
-    n += c.byteLength;
-    if (n > max) throw malformed('a form field is too large');
-    parts.push(Buffer.from(c));
-  }
-  return Buffer.concat(parts).toString('utf8');
+  return {
+    abort: (err) => {
+      if (failure) return;
+      failure = err;
+      parser.destroy(err);
+      notify();
+    },
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        if (failure) throw failure;
+        const next = queue.shift();
+        if (next) {
+          yield next;
+          continue;
+        }
+        if (ended) return;
+        await new Promise<void>((r) => (wake = r));
+      }
+    },
+  };
 }

@@ -49,12 +49,16 @@ describe('GET /api/v1/openapi.json', () => {
   });
 
   test('lists exactly the routes the app serves', () => {
-    // Outside /api/v1 the app serves only the web client's page and assets (src/api/routes/web-app.ts), which are no API.
-    const outside = t.app.routes.filter((r) => r.method !== 'ALL' && !r.path.startsWith(BASE)).map((r) => `${r.method} ${r.path}`);
+    // Outside /api/v1 the app serves only the API reference page (/api/docs), OpenAI's API (/v1, docs/openai.md) and the
+    // web client's page and assets (src/api/routes/web-app.ts): none of them is this API.
+    const outside = t.app.routes
+      .filter((r) => r.method !== 'ALL' && !r.path.startsWith(`${BASE}/`) && !r.path.startsWith('/api/docs') && !r.path.startsWith('/v1/'))
+      .map((r) => `${r.method} ${r.path}`);
     assert.deepEqual(outside.sort(), ['GET /', 'GET /assets/:name', 'GET /login']);
     const served = new Set(
       t.app.routes
-        .filter((r) => r.method !== 'ALL' && r.path.startsWith(BASE))
+        // The API under /api/v1; /api/docs is the page that renders this document, /v1 is OpenAI's API (docs/openai.md): not part of it.
+        .filter((r) => r.method !== 'ALL' && r.path.startsWith(`${BASE}/`))
         .map((r) => `${r.method} ${r.path.slice(BASE.length).replace(/:(\w+)/g, '{$1}')}`),
     );
     const documented = new Set(ops().map((o) => o.key));

@@ -22,10 +22,16 @@ export const api_keys = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
-    client_type: text('client_type', { enum: ['cli', 'telegram', 'editor', 'web', 'other'] }).notNull(),
+    client_type: text('client_type', { enum: ['cli', 'telegram', 'editor', 'web', 'openai', 'other'] }).notNull(),
     scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
     /** Set on a service credential only the daemon mints (no scopes; accepted only on its service's route). */
     service: text('service', { enum: ['telegram'] }),
+    /**
+     * The project the key's requests default to where one is needed and none
+     * is named (the OpenAI-compatible agent models). No foreign key: a deleted
+     * project leaves the id behind, and using it answers that it is gone.
+     */
+    project_id: text('project_id'),
     /** HMAC-SHA-256 of the whole key with the server secret; the key itself is never stored. */
     hash: text('hash').notNull(),
     prefix: text('prefix').notNull(),

@@ -12,6 +12,11 @@ export { hasScope, type Principal } from './principal.ts';
 export { loadOrCreateSecret, deriveKey } from './secret.ts';
 export { Jwt } from './jwt.ts';
 export { earliest } from './keys.ts';
+
+/** Whether a bearer token is shaped like a Zeblit credential (an API key or a JWT) at all. */
+export function looksLikeCredential(token: string): boolean {
+  return token.startsWith('zbl_') || Jwt.looksLikeJwt(token);
+}
 export * as authTables from './auth.sql.ts';
 export { WebSessions, CODE_TTL_MS, SESSION_TOKEN_TTL_MS, SESSION_MAX_MS, type IssuedSession, type LoginCode, type WebSessionOptions } from './web-sessions.ts';
 
@@ -51,7 +56,7 @@ export class Auth {
   }
 
   socketOwner(): Principal {
-    return { user: this.users.owner(), transport: 'unix', auth: 'socket', keyId: null, clientType: null, scopes: ['read', 'write', 'admin'], service: null, expiresAt: null };
+    return { user: this.users.owner(), transport: 'unix', auth: 'socket', keyId: null, clientType: null, scopes: ['read', 'write', 'admin'], service: null, expiresAt: null, projectId: null };
   }
 
   /**
@@ -71,7 +76,7 @@ export class Auth {
       const user = this.userOrThrow(key.userId);
       // The token never carries more than its key has now.
       const scopes = claims.scopes.filter((s) => key.scopes.includes(s));
-      return { user, transport, auth: 'jwt', keyId: key.keyId, clientType: key.clientType, scopes, service: key.service, expiresAt: earliest(claims.expiresAt, key.expiresAt) };
+      return { user, transport, auth: 'jwt', keyId: key.keyId, clientType: key.clientType, scopes, service: key.service, expiresAt: earliest(claims.expiresAt, key.expiresAt), projectId: key.projectId };
     }
     const key = this.keys.verify(token);
     return {
@@ -83,6 +88,7 @@ export class Auth {
       scopes: key.scopes,
       service: key.service,
       expiresAt: key.expiresAt,
+      projectId: key.projectId,
     };
   }
 

@@ -79,6 +79,7 @@ describe('API keys (domain)', () => {
       scopes: ['read', 'write', 'admin'],
       service: null,
       expiresAt: null,
+      projectId: null,
     });
     const last = k.key.at(-1) === 'A' ? 'B' : 'A';
     throws401(() => auth.keys.verify(k.key.slice(0, -1) + last), /^Invalid API key$/);

@@ -28,12 +28,19 @@ export interface VerifiedKey {
   /** Set on a daemon-minted service credential. */
   service: ServiceName | null;
   expiresAt: number | null;
+  /** The key's default project (an id; it may have been deleted since). */
+  projectId: string | null;
 }
 
 /** What bounds a new key: the credential that creates it. */
 export interface KeyLimits {
   /** The key expires no later than this (the creator's own expiry); null: unbounded. */
   notAfter?: number | null;
+}
+
+/** What the caller resolved for a new key: its default project's id (the request names it by id or name). */
+export interface KeyDefaults {
+  projectId?: string | null;
 }
 
 type KeyRow = typeof api_keys.$inferSelect;
@@ -45,6 +52,7 @@ const verified = (row: KeyRow): VerifiedKey => ({
   scopes: row.scopes as Scope[],
   service: row.service,
   expiresAt: row.expires_at,
+  projectId: row.project_id,
 });
 
 /** The earlier of two expiries, where null means never. */
@@ -84,11 +92,18 @@ export class ApiKeys {
    * credential (a JWT, an expiring key) cannot mint a longer-lived one.
    * Scopes are the caller's check (the API refuses scopes the creator lacks).
    */
-  create(userId: string, input: CreateKeyRequest, limits: KeyLimits = {}): CreatedKey {
+  create(userId: string, input: CreateKeyRequest, limits: KeyLimits = {}, defaults: KeyDefaults = {}): CreatedKey {
     const req = CreateKeyRequest.parse(input);
     const now = this.now();
     const requested = req.expires_in_days ? now + req.expires_in_days * 86_400_000 : null;
-    return this.insert(userId, { name: req.name, client_type: req.client_type, scopes: req.scopes, service: null, expires_at: earliest(requested, limits.notAfter) });
+    return this.insert(userId, {
+      name: req.name,
+      client_type: req.client_type,
+      scopes: req.scopes,
+      service: null,
+      expires_at: earliest(requested, limits.notAfter),
+      project_id: defaults.projectId ?? null,
+    });
   }
 
   /**
@@ -108,7 +123,7 @@ export class ApiKeys {
         this.db.update(api_keys).set({ revoked_at: now }).where(eq(api_keys.id, id)).run();
         this.cache.delete(id);
       }
-      return this.insert(userId, { name: `${service} service`, client_type: service, scopes: [], service, expires_at: limits.notAfter ?? null });
+      return this.insert(userId, { name: `${service} service`, client_type: service, scopes: [], service, expires_at: limits.notAfter ?? null, project_id: null });
     });
   }
 
@@ -117,11 +132,11 @@ export class ApiKeys {
    * away, so it is never presented; session tokens name it, and revoking it
    * (logout, or `zeblit auth revoke`) ends the session.
    */
-  createSession(userId: string, scopes: Scope[], expiresAt: number | null): CreatedKey {
-    return this.insert(userId, { name: 'web session', client_type: 'web', scopes, service: null, expires_at: expiresAt });
+  createSession(userId: string, scopes: Scope[], expiresAt: number | null, projectId: string | null): CreatedKey {
+    return this.insert(userId, { name: 'web session', client_type: 'web', scopes, service: null, expires_at: expiresAt, project_id: projectId });
   }
 
-  private insert(userId: string, fields: Pick<KeyRow, 'name' | 'client_type' | 'scopes' | 'service' | 'expires_at'>): CreatedKey {
+  private insert(userId: string, fields: Pick<KeyRow, 'name' | 'client_type' | 'scopes' | 'service' | 'expires_at' | 'project_id'>): CreatedKey {
     const now = this.now();
     const id = newId('key', now);
     const raw = `zbl_${id.slice(4)}_${randomBytes(32).toString('base64url')}`;

@@ -12,6 +12,8 @@ export interface Principal {
   scopes: Scope[];
   /** A daemon-minted service credential (no scopes; accepted only on its service's route). */
   service: ServiceName | null;
+  /** The key's default project (an id, possibly of a project deleted since); null: none, or the socket owner. */
+  projectId: string | null;
   /** When this credential stops working (a JWT's exp, capped by its key's expiry); null: never. What it creates may not outlive it. */
   expiresAt: number | null;
 }

@@ -15,6 +15,7 @@ export const toKeyInfo = (r: typeof api_keys.$inferSelect): ApiKeyInfo => ({
   client_type: r.client_type as ClientType,
   scopes: r.scopes as Scope[],
   service: r.service,
+  project_id: r.project_id,
   prefix: r.prefix,
   created_at: r.created_at,
   expires_at: r.expires_at,

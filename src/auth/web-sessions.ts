@@ -44,6 +44,8 @@ export interface LoginCode {
 interface PendingCode {
   userId: string;
   scopes: Scope[];
+  /** The asking credential's default project: the session gets the same. */
+  projectId: string | null;
   notAfter: number | null;
   expiresAt: number;
 }
@@ -102,7 +104,7 @@ export class WebSessions {
     while (this.codes.size >= MAX_PENDING_CODES) this.codes.delete(this.codes.keys().next().value as string);
     const code = randomBytes(32).toString('base64url');
     const expiresAt = now + this.codeTtlMs;
-    this.codes.set(this.hashCode(code), { userId: principal.user.id, scopes: [...principal.scopes], notAfter: principal.expiresAt, expiresAt });
+    this.codes.set(this.hashCode(code), { userId: principal.user.id, scopes: [...principal.scopes], projectId: principal.projectId, notAfter: principal.expiresAt, expiresAt });
     return { code, expires_at: expiresAt };
   }
 
@@ -118,7 +120,7 @@ export class WebSessions {
     if (pending.notAfter !== null && pending.notAfter <= now) throw unauthorized('The credential that made this sign-in link has expired', suggestion);
     const user = this.users.find(pending.userId);
     if (!user) throw unauthorized('The user of this sign-in link no longer exists');
-    const key = this.keys.createSession(user.id, pending.scopes, earliest(now + this.sessionMaxMs, pending.notAfter));
+    const key = this.keys.createSession(user.id, pending.scopes, earliest(now + this.sessionMaxMs, pending.notAfter), pending.projectId);
     return this.issue(user, { keyId: key.id, scopes: key.scopes, expiresAt: key.expires_at });
   }
 
@@ -148,7 +150,7 @@ export class WebSessions {
     const user = this.users.find(key.userId);
     if (!user) throw unauthorized('The user of this session no longer exists');
     // The token's own expiry is short by design (it is renewed while a tab is open): what the session creates is bounded by the session.
-    return { user, transport: 'tcp', auth: 'web', keyId: key.keyId, clientType: 'web', scopes: key.scopes, service: null, expiresAt: key.expiresAt };
+    return { user, transport: 'tcp', auth: 'web', keyId: key.keyId, clientType: 'web', scopes: key.scopes, service: null, expiresAt: key.expiresAt, projectId: key.projectId };
   }
 
   csrfFor(sessionId: string): string {

@@ -9,9 +9,12 @@ import { ConsoleApi } from './console.ts';
 import { ContainersApi } from './containers.ts';
 import { FilesApi } from './files.ts';
 import { LlmApi } from './llm.ts';
+import { OpenAICompatApi } from './openai.ts';
 import { unwrapEnvelope } from './envelope.ts';
 import { ZeblitApiError } from './errors.ts';
 import { sendRaw, type RawResponse } from './http.ts';
+import { downloadStream, type OnProgress } from './transfer.ts';
+import type { Writable } from 'node:stream';
 import { ProjectsApi } from './projects.ts';
 import { queryString, type HttpMethod, type RequestOptions, type Requester } from './requester.ts';
 import { describeTransport, type ClientTransport } from './transport.ts';
@@ -20,11 +23,23 @@ import { createWebSocket, openWebSocket, type WebSocketOptions } from './websock
 
 export const API_BASE = `/api/${API_VERSION}`;
 
+export interface BackupDownload {
+  bytes: number;
+  filename: string | null;
+  /** As announced by the daemon (X-Zeblit-Backup-Sha256). */
+  sha256: string | null;
+  files: number;
+  /** Files the daemon could not read (named in its log). */
+  skipped: number;
+}
+
 export interface ZeblitClientOptions {
   transport: ClientTransport;
   /** Deadline of each request unless the request says otherwise. Default 30 s. */
   timeoutMs?: number;
   userAgent?: string;
+  /** Called once, with the version the daemon names in its `Server: zeblitd/<version>` header, on the first response that has it. */
+  onDaemonVersion?: (version: string) => void;
 }
 
 /**
@@ -35,6 +50,7 @@ export class ZeblitClient implements Requester {
   readonly transport: ClientTransport;
   readonly timeoutMs: number;
   readonly userAgent: string;
+  private onDaemonVersion: ((version: string) => void) | undefined;
   readonly projects: ProjectsApi;
   readonly users: UsersApi;
   readonly auth: AuthApi;
@@ -44,11 +60,13 @@ export class ZeblitClient implements Requester {
   readonly console: ConsoleApi;
   readonly agents: AgentsApi;
   readonly llm: LlmApi;
+  readonly openai: OpenAICompatApi;
 
   constructor(options: ZeblitClientOptions) {
     this.transport = options.transport;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.userAgent = options.userAgent ?? `zeblit-client/${VERSION}`;
+    this.onDaemonVersion = options.onDaemonVersion;
     this.projects = new ProjectsApi(this);
     this.users = new UsersApi(this);
     this.auth = new AuthApi(this);
@@ -58,6 +76,7 @@ export class ZeblitClient implements Requester {
     this.console = new ConsoleApi(this);
     this.agents = new AgentsApi(this);
     this.llm = new LlmApi(this);
+    this.openai = new OpenAICompatApi(this);
   }
 
   /** Where this client points, for messages: the socket path or the origin. */
@@ -66,7 +85,12 @@ export class ZeblitClient implements Requester {
   }
 
   /** One exchange under /api/v1 without opening the envelope (the OpenAPI document is not enveloped). */
-  async raw(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<RawResponse> {
+  raw(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<RawResponse> {
+    return this.rawAt(method, `${API_BASE}${path}`, options);
+  }
+
+  /** One exchange at an absolute path (e.g. /v1/models, the OpenAI-compatible API), not opened. */
+  async rawAt(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<RawResponse> {
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.userAgent };
     if (this.transport.token) headers.authorization = `Bearer ${this.transport.token}`;
     let body: string | undefined;
@@ -78,7 +102,7 @@ export class ZeblitClient implements Requester {
     Object.assign(headers, lowerKeys(options.headers));
     return sendRaw(this.transport, {
       method,
-      path: `${API_BASE}${path}${queryString(options.query)}`,
+      path: `${path}${queryString(options.query)}`,
       headers,
       body,
       timeoutMs: options.timeoutMs ?? this.timeoutMs,
@@ -89,11 +113,34 @@ export class ZeblitClient implements Requester {
   /** The envelope's data, or a ZeblitApiError with the envelope's code, message and suggestion. */
   async request<T>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<T> {
     const res = await this.raw(method, path, options);
+    if (this.onDaemonVersion) {
+      const server = res.headers.server;
+      const version = typeof server === 'string' ? /^zeblitd\/(\S+)$/.exec(server)?.[1] : undefined;
+      if (version !== undefined) {
+        const report = this.onDaemonVersion;
+        this.onDaemonVersion = undefined;
+        report(version);
+      }
+    }
     return unwrapEnvelope<T>(res.status, res.headers, res.body);
   }
 
   health(options: Pick<RequestOptions, 'timeoutMs' | 'signal'> = {}): Promise<Health> {
     return this.request('GET', '/health', options);
+  }
+
+  /**
+   * A full backup of the daemon's home, streamed into `sink` (admin only).
+   * Resolves with its size and the sha256 the daemon announced: the caller
+   * compares it with what it wrote.
+   */
+  async backup(sink: Writable, opts: { onProgress?: OnProgress; signal?: AbortSignal } = {}): Promise<BackupDownload> {
+    const res = await downloadStream(this, `${API_BASE}/backup`, sink, { ...opts, method: 'POST' });
+    const header = (name: string) => {
+      const v = res.headers[name];
+      return typeof v === 'string' ? v : null;
+    };
+    return { bytes: res.bytes, filename: res.filename, sha256: header('x-zeblit-backup-sha256'), files: Number(header('x-zeblit-backup-files') ?? 0), skipped: Number(header('x-zeblit-backup-skipped') ?? 0) };
   }
 
   /** The OpenAPI 3.1 document, as the daemon serves it (plain JSON, no envelope). */

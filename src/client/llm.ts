@@ -3,7 +3,7 @@ import type { Requester } from './requester.ts';
 
 /** The usage query as a caller writes it; times are UTC milliseconds, `project` an id or a name. */
 export interface UsageParams {
-  group_by?: 'project' | 'agent' | 'model' | 'provider' | 'day';
+  group_by?: 'project' | 'agent' | 'model' | 'provider' | 'client' | 'day';
   project?: string;
   since?: number;
   until?: number;

@@ -92,12 +92,15 @@ export interface DownloadResult {
   /** From Content-Disposition. */
   filename: string | null;
   contentType: string | null;
+  /** The answer's headers (lower-case names). */
+  headers: Record<string, string | string[] | undefined>;
 }
 
-/** Streams a GET answer into `sink` (not ended by us); errors come back as the envelope's typed error. */
-export function downloadStream(client: StreamRequester, path: string, sink: Writable, opts: { onProgress?: OnProgress; signal?: AbortSignal } = {}): Promise<DownloadResult> {
+/** Streams an answer's bytes into `sink` (not ended by us); errors come back as the envelope's typed error. A POST sends no body. */
+export function downloadStream(client: StreamRequester, path: string, sink: Writable, opts: { onProgress?: OnProgress; signal?: AbortSignal; method?: 'GET' | 'POST' } = {}): Promise<DownloadResult> {
   return new Promise<DownloadResult>((resolve, reject) => {
-    const r = open(client, 'GET', path, { accept: 'application/octet-stream' });
+    const method = opts.method ?? 'GET';
+    const r = open(client, method, path, { accept: 'application/octet-stream', ...(method === 'POST' ? { 'content-length': '0' } : {}) });
     const onAbort = () => r.destroy(new Error('download cancelled'));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     r.on('error', (e) => reject(translate(client, e)));
@@ -126,7 +129,7 @@ export function downloadStream(client: StreamRequester, path: string, sink: Writ
       res.on('end', () => {
         opts.signal?.removeEventListener('abort', onAbort);
         if (total !== null && bytes !== total) return reject(new Error(`The download ended after ${bytes} of ${total} bytes`));
-        resolve({ bytes, filename: star ? decodeURIComponent(star) : (plain ?? null), contentType: res.headers['content-type'] ?? null });
+        resolve({ bytes, filename: star ? decodeURIComponent(star) : (plain ?? null), contentType: res.headers['content-type'] ?? null, headers: res.headers });
       });
     });
     r.end();

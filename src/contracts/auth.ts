@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const CLIENT_TYPES = ['cli', 'telegram', 'editor', 'web', 'other'] as const;
+export const CLIENT_TYPES = ['cli', 'telegram', 'editor', 'web', 'openai', 'other'] as const;
 export const ClientType = z.enum(CLIENT_TYPES);
 export type ClientType = z.infer<typeof ClientType>;
 
@@ -29,6 +29,7 @@ export const ApiKeyInfo = z.object({
   client_type: ClientType,
   scopes: z.array(Scope),
   service: ServiceName.nullable().describe('Set on a service credential the daemon minted (it has no scopes and works only on its service route)'),
+  project_id: z.string().nullable().describe('The default project of this key (for the OpenAI-compatible agent models, zeblit/<agent>)'),
   prefix: z.string().describe('The first characters of the key, enough to recognise it'),
   created_at: z.number().int(),
   expires_at: z.number().int().nullable(),
@@ -60,6 +61,7 @@ export const CreateKeyRequest = z.strictObject({
     .max(3650)
     .optional()
     .describe('A key expires no later than the credential that creates it (a JWT, or an expiring key): expires_at says when'),
+  project: z.string().trim().min(1).max(100).optional().describe('A default project (id or name) for requests that need one and name none: the OpenAI-compatible agent models'),
 });
 export type CreateKeyRequest = z.input<typeof CreateKeyRequest>;
 

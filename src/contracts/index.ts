@@ -17,3 +17,5 @@ export * from './lock.ts';
 export * from './llm.ts';
 export * from './agents.ts';
 export * from './web.ts';
+export * from './openai.ts';
+export * from './backup.ts';

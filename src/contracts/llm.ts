@@ -91,6 +91,8 @@ export const LlmCall = TokenUsage.extend({
   agent: z.string().nullable(),
   project_id: z.string().nullable(),
   conversation_id: z.string().nullable(),
+  key_id: z.string().nullable().describe('The API key of the request behind the call; null: the socket owner or the daemon itself'),
+  client_type: z.string().nullable().describe("That key's client type (cli, editor, openai…)"),
   cost_usd: z.number(),
   latency_ms: z.number().int(),
   outcome: CallOutcome,
@@ -101,7 +103,7 @@ export const LlmCall = TokenUsage.extend({
 });
 export type LlmCall = z.infer<typeof LlmCall>;
 
-export const UsageGroupBy = z.enum(['project', 'agent', 'model', 'provider', 'day']);
+export const UsageGroupBy = z.enum(['project', 'agent', 'model', 'provider', 'client', 'day']).describe('client: the client type of the key behind the calls (cli, editor, openai…; none: the socket owner or the daemon)');
 export const UsageQuery = z.object({
   group_by: UsageGroupBy.default('day'),
   project: z.string().max(100).optional().describe('Project id or name'),

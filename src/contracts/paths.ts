@@ -19,6 +19,10 @@ export interface ZeblitPaths {
   /** Shared by the daemon (port, bind, origins, limits) and the CLI (current project, host). */
   config: string;
   cliCredentials: string;
+  /** Automatic backups (before a migration) and what a restore replaced. */
+  backups: string;
+  /** Which daemon version and schema last opened this home. */
+  homeVersion: string;
   /** What the CLI keeps to go faster and to work offline: code caches, answers of read commands. */
   cache: string;
 }
@@ -37,6 +41,8 @@ export function zeblitPaths(env: NodeJS.ProcessEnv = process.env): ZeblitPaths {
     blobs: join(home, 'blobs'),
     config: join(home, 'config.json'),
     cliCredentials: join(home, 'credentials.json'),
+    backups: join(home, 'backups'),
+    homeVersion: join(home, 'version.json'),
     cache: join(home, 'cache'),
   };
 }

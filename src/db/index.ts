@@ -2,14 +2,20 @@
  * The one place that opens SQLite. Invariant: a database handed out by
  * openDatabase() is in WAL mode with foreign keys on and fully migrated;
  * migrations run in one transaction each, so a crash mid-upgrade leaves the
- * previous schema intact and the next start tries again.
+ * previous schema intact and the next start tries again. A database a newer
+ * build migrated is refused (SchemaTooNewError), never run on.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { SchemaTooNewError, shippedMigrations, stateOf } from './schema-state.ts';
+import { openSqlite } from './sqlite.ts';
+
+export { SchemaTooNewError, integrityProblems, schemaState, snapshotDatabase, type SchemaState } from './schema-state.ts';
 
 export type Db = BetterSQLite3Database;
 
@@ -41,13 +47,19 @@ export function openDatabase(file: string, options: OpenOptions = {}): OpenedDat
     closeSync(openSync(file, 'a', 0o600));
     for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
   }
-  const sqlite = new Database(file);
+  const sqlite = openSqlite(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   sqlite.pragma('synchronous = NORMAL');
   const db = drizzle(sqlite);
-  migrate(db, { migrationsFolder: options.migrationsFolder ?? defaultMigrationsFolder() });
+  const migrationsFolder = options.migrationsFolder ?? defaultMigrationsFolder();
+  const state = stateOf(sqlite, shippedMigrations(migrationsFolder));
+  if (state.unknown > 0) {
+    sqlite.close();
+    throw new SchemaTooNewError(state);
+  }
+  migrate(db, { migrationsFolder });
   let closed = false;
   return {
     db,

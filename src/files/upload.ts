@@ -28,6 +28,12 @@ export interface UploadOptions extends ChangeContext {
   /** The length the client announced: fewer bytes than that is an aborted upload. */
   expectedBytes?: number;
   limits?: ExtractLimits;
+  /**
+   * Awaited once every byte has arrived and before the workspace changes:
+   * a multipart form commits its files only after the whole form was read.
+   * A rejection discards the upload.
+   */
+  commitWhen?: Promise<unknown>;
 }
 
 const tooLarge = (limit: number) =>
@@ -52,6 +58,7 @@ export async function uploadFile(core: FilesCore, projectId: string, path: strin
   try {
     await staged.pipeFrom(source, opts.limit);
     if (opts.expectedBytes !== undefined && staged.size !== opts.expectedBytes) throw truncated(staged.size, opts.expectedBytes);
+    await opts.commitWhen;
   } catch (e) {
     staged.abort();
     ws.removeEmptyDirs(created);
@@ -88,6 +95,7 @@ async function uploadArchive(core: FilesCore, projectId: string, path: string, s
     if (opts.expectedBytes !== undefined && bytes !== opts.expectedBytes) throw truncated(bytes, opts.expectedBytes);
     closeSync(fd);
     fd = null;
+    await opts.commitWhen;
     const head = Buffer.alloc(512);
     const rfd = openSync(file, 'r');
     const n = readSync(rfd, head, 0, 512, 0);

@@ -10,7 +10,7 @@ import { llm_calls } from './llm.sql.ts';
 import type { CallMeta } from './types.ts';
 
 export type CallOutcome = LlmCall['outcome'];
-export type UsageGroup = 'project' | 'agent' | 'model' | 'provider' | 'day';
+export type UsageGroup = 'project' | 'agent' | 'model' | 'provider' | 'client' | 'day';
 
 export interface CallRecord {
   provider: ProviderName;
@@ -43,6 +43,8 @@ const COLUMNS = [
   'agent',
   'project_id',
   'conversation_id',
+  'key_id',
+  'client_type',
   'input_tokens',
   'output_tokens',
   'cache_read_tokens',
@@ -92,6 +94,7 @@ const groupKey: Record<UsageGroup, SQL<string | null>> = {
   agent: sql<string | null>`${llm_calls.agent}`,
   model: sql<string | null>`${llm_calls.model}`,
   provider: sql<string | null>`${llm_calls.provider}`,
+  client: sql<string | null>`${llm_calls.client_type}`,
   day: sql<string | null>`strftime('%Y-%m-%d', ${llm_calls.created_at} / 1000, 'unixepoch')`,
 };
 
@@ -127,6 +130,8 @@ export class CallLog {
       agent: r.meta.agent,
       project_id: r.meta.project_id,
       conversation_id: r.meta.conversation_id,
+      key_id: r.meta.key_id ?? null,
+      client_type: r.meta.client_type ?? null,
       ...usage,
       cost_usd: r.cost_usd ?? 0,
       latency_ms: Math.max(0, Math.round(r.latency_ms ?? 0)),

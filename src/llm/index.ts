@@ -1,5 +1,5 @@
 /** The LLM domain: configuration with sealed keys, prices, call records, budgets, and the service agents call. */
-export { LlmService, LlmCancelledError, isCancelled, modelFits, vendorOf, type LlmServiceOptions, type ProviderFactory, type Backoff, type LlmLog } from './service.ts';
+export { LlmService, LlmCancelledError, isCancelled, modelFits, vendorOf, type LlmServiceOptions, type EmbedRequest, type EmbedResponse, type ProviderFactory, type Backoff, type LlmLog } from './service.ts';
 export { LlmConfigStore, DEFAULT_MODELS, type ResolvedConfig, type ResolvedProvider } from './config.ts';
 export { BUILTIN_PRICES, costOf, priceFor, priceTable } from './pricing.ts';
 export { CallLog, monthKey, monthStart, type CallRecord, type UsageGroup } from './calls.ts';
@@ -9,3 +9,5 @@ export { SecretBox, SealedSecretError } from './secrets.ts';
 export { ProviderFailure } from './types.ts';
 export type * from './types.ts';
 export * as llmTables from './llm.sql.ts';
+export { ModelCatalog, configuredModels, type ModelEntry, type ModelCatalogOptions } from './models.ts';
+export * as openaiCompat from './openai-compat/index.ts';

@@ -30,6 +30,9 @@ export const llm_calls = sqliteTable(
     agent: text('agent'),
     project_id: text('project_id'),
     conversation_id: text('conversation_id'),
+    /** The API key of the request that made the call, and its client type (null: the socket owner or the daemon itself). */
+    key_id: text('key_id'),
+    client_type: text('client_type'),
     input_tokens: integer('input_tokens').notNull(),
     output_tokens: integer('output_tokens').notNull(),
     cache_read_tokens: integer('cache_read_tokens').notNull(),

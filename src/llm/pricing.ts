@@ -35,6 +35,10 @@ export const BUILTIN_PRICES: Readonly<Record<string, ModelPrice>> = {
   'o3-mini': { input: 1.1, output: 4.4, cache_read: 0.55, cache_write: 0 },
   'o3-pro': { input: 20, output: 80, cache_write: 0 },
   'o4-mini': { input: 1.1, output: 4.4, cache_read: 0.275, cache_write: 0 },
+  // OpenAI embeddings: input only.
+  'text-embedding-3-small': { input: 0.02, output: 0, cache_write: 0 },
+  'text-embedding-3-large': { input: 0.13, output: 0, cache_write: 0 },
+  'text-embedding-ada-002': { input: 0.1, output: 0, cache_write: 0 },
 };
 
 export interface PriceLookup {

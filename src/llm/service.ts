@@ -7,7 +7,7 @@
  * the successful one with its tokens and cost. Provider clients are built
  * lazily and rebuilt when the configuration changes.
  */
-import { ZeblitError, type LlmConfigUpdate, type LlmConfigView, type ProviderCheckReport, type ProviderName, type UsageReport } from '../contracts/index.ts';
+import { PROVIDER_NAMES, ZeblitError, type LlmConfigUpdate, type LlmConfigView, type ProviderCheckReport, type ProviderName, type TokenUsage, type UsageReport } from '../contracts/index.ts';
 import { deriveKey } from '../auth/index.ts';
 import type { Db } from '../db/index.ts';
 import { Budgets, type ProjectLookup } from './budget.ts';
@@ -16,7 +16,12 @@ import { LlmConfigStore, type Env, type ResolvedConfig, type ResolvedProvider } 
 import { costOf, priceFor } from './pricing.ts';
 import { createProvider } from './providers/index.ts';
 import { SecretBox } from './secrets.ts';
-import { ProviderFailure, type LlmClient, type LlmRequest, type LlmResponse, type Provider } from './types.ts';
+import { retryDelay, sleepUnlessAborted, type Backoff } from './backoff.ts';
+import { modelFits, vendorOf } from './vendor.ts';
+import { configuredModels, ModelCatalog, type ModelCatalogOptions, type ModelEntry } from './models.ts';
+
+export { modelFits, vendorOf } from './vendor.ts';
+import { ProviderFailure, type LlmClient, type LlmRequest, type LlmResponse, type Provider, type ProviderFailureNote, type StreamEvent, type CallMeta, type EmbedResult } from './types.ts';
 
 export type ProviderFactory = (name: ProviderName, opts: { apiKey: string; baseURL: string; timeoutMs: number }) => Provider;
 
@@ -24,13 +29,7 @@ export interface LlmLog {
   warn(obj: object, msg: string): void;
 }
 
-export interface Backoff {
-  /** First retry waits about this long; each next one twice as long. */
-  baseMs: number;
-  capMs: number;
-  /** A retry-after longer than this is cut to it. */
-  retryAfterCapMs: number;
-}
+export type { Backoff } from './backoff.ts';
 
 export interface LlmServiceOptions {
   db: Db;
@@ -45,6 +44,25 @@ export interface LlmServiceOptions {
   log?: LlmLog;
   backoff?: Partial<Backoff>;
   random?: () => number;
+  /** How the providers' model lists are cached (tests shorten it). */
+  models?: ModelCatalogOptions;
+}
+
+export interface EmbedRequest {
+  provider: ProviderName;
+  model: string;
+  input: string[];
+  dimensions?: number;
+  user?: string;
+  meta: CallMeta;
+  signal?: AbortSignal;
+}
+
+export interface EmbedResponse extends Omit<EmbedResult, 'input_tokens'> {
+  provider: ProviderName;
+  usage: TokenUsage;
+  cost_usd: number;
+  call_id: string;
 }
 
 /** Thrown when the caller's AbortSignal ended the call. */
@@ -62,19 +80,6 @@ export function isCancelled(err: unknown): boolean {
 const NOT_CONFIGURED_SUGGESTION =
   'Set ANTHROPIC_API_KEY (or OPENAI_API_KEY), or run `zeblit config set anthropic.api_key -`; for a local server: `zeblit config set compatible.base_url http://127.0.0.1:11434/v1` and `zeblit config set compatible.model llama3.1`';
 
-/** The vendor a model name belongs to; null: neither (a local or other OpenAI-compatible model). */
-export function vendorOf(model: string): 'anthropic' | 'openai' | null {
-  if (/^claude-/i.test(model)) return 'anthropic';
-  if (/^(gpt-|chatgpt-|o1|o3|o4)/i.test(model)) return 'openai';
-  return null;
-}
-
-/** Whether a model may be sent to this provider: vendor models to their vendor, any other name to a compatible server. */
-export function modelFits(model: string, provider: ProviderName): boolean {
-  const vendor = vendorOf(model);
-  return provider === 'compatible' ? vendor === null : vendor === provider;
-}
-
 const ZERO = { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 };
 
 export class LlmService implements LlmClient {
@@ -90,6 +95,7 @@ export class LlmService implements LlmClient {
   private clients = new Map<ProviderName, Provider>();
   private clientsGeneration = -1;
   private readonly unpriced = new Set<string>();
+  private readonly catalog: ModelCatalog;
 
   constructor(opts: LlmServiceOptions) {
     this.now = opts.now ?? Date.now;
@@ -107,6 +113,7 @@ export class LlmService implements LlmClient {
     this.createProvider = opts.createProvider ?? createProvider;
     this.backoff = { baseMs: 500, capMs: 8_000, retryAfterCapMs: 30_000, ...opts.backoff };
     this.random = opts.random ?? Math.random;
+    this.catalog = new ModelCatalog({ now: this.now, ...opts.models });
   }
 
   view(): LlmConfigView {
@@ -152,6 +159,11 @@ export class LlmService implements LlmClient {
   check(meta: LlmRequest['meta']): void {
     this.chainOrThrow();
     this.budgets.check({ meta });
+  }
+
+  /** Throws LLM_NOT_CONFIGURED when no provider is usable (nothing else is checked, nothing recorded). */
+  assertConfigured(): void {
+    this.chainOrThrow();
   }
 
   /**
@@ -208,7 +220,9 @@ export class LlmService implements LlmClient {
   }
 
   async complete(req: LlmRequest): Promise<LlmResponse> {
-    const { cfg, chain, first } = this.chainOrThrow();
+    const { cfg, chain: configured } = this.chainOrThrow();
+    const chain = this.pinned(req, configured, cfg);
+    const first = chain[0]!;
     if (req.signal?.aborted) throw new LlmCancelledError();
     try {
       this.budgets.check(req);
@@ -217,17 +231,19 @@ export class LlmService implements LlmClient {
       throw err;
     }
 
-    const failures: Array<{ provider: ProviderName; error: string }> = [];
+    const failures: ProviderFailureNote[] = [];
     let previous: ProviderName | null = null;
     for (const p of chain) {
       const model = this.modelFor(req, p, cfg);
       if (model === null) {
-        failures.push({ provider: p.name, error: 'no model configured' });
+        failures.push({ provider: p.name, error: 'no model configured', status: null });
         continue;
       }
-      const error = await this.tryProvider(req, p, model, cfg, previous);
-      if ('response' in error) return { ...error.response, fallbacks: failures };
-      failures.push({ provider: p.name, error: error.message });
+      const outcome = await this.tryProvider(req, p, model, cfg, previous);
+      if ('response' in outcome) return { ...outcome.response, fallbacks: failures };
+      failures.push({ provider: p.name, error: outcome.message, status: outcome.status });
+      // Part of the answer already reached the caller, who cannot take it back: another provider's answer would not follow on.
+      if (outcome.final) break;
       previous = p.name;
     }
     throw new ZeblitError('PROVIDER_ERROR', failures.map((f) => `${f.provider}: ${f.error}`).join(' ; '), {
@@ -236,29 +252,40 @@ export class LlmService implements LlmClient {
     });
   }
 
-  /** One provider with its retries: the response, or the last failure's message. Throws LlmCancelledError on abort. */
+  /** With `req.provider`: that provider first (it must be usable), then the others in the configured order. */
+  private pinned(req: Pick<LlmRequest, 'provider'>, chain: ResolvedProvider[], cfg: ResolvedConfig): ResolvedProvider[] {
+    if (!req.provider) return chain;
+    const p = cfg.providers[req.provider];
+    if (!p.usable)
+      throw new ZeblitError('LLM_NOT_CONFIGURED', `The ${p.name} provider is not usable: ${p.problem ?? 'not configured'}`, {
+        details: { provider: p.name },
+        suggestion: `Configure it (\`zeblit config get\` shows what it lacks), or ask for a model of a configured provider.`,
+      });
+    return [p, ...chain.filter((c) => c.name !== p.name)];
+  }
+
+  /** One provider with its retries: the response, or the last failure (final: output had reached the caller). Throws LlmCancelledError on abort. */
   private async tryProvider(
     req: LlmRequest,
     p: ResolvedProvider,
     model: string,
     cfg: ResolvedConfig,
     fallbackFrom: ProviderName | null,
-  ): Promise<{ response: Omit<LlmResponse, 'fallbacks'> } | { message: string }> {
+  ): Promise<{ response: Omit<LlmResponse, 'fallbacks'> } | { message: string; status: number | null; final: boolean }> {
     const signal = req.signal ?? new AbortController().signal;
     const client = this.client(p, cfg);
     let message = 'no attempt';
+    let status: number | null = null;
     for (let attempt = 1; attempt <= cfg.max_retries + 1; attempt++) {
       const started = performance.now();
       const base = { provider: p.name, model, meta: req.meta, fallback_from: fallbackFrom, attempt };
+      let delivered = false;
+      const onText = req.onText && ((d: string) => ((delivered = true), req.onText!(d)));
+      const onEvent = req.onEvent && ((e: StreamEvent) => ((delivered = true), req.onEvent!(e)));
       try {
-        const result = await client.call({ model, system: req.system, messages: req.messages, tools: req.tools, max_tokens: req.max_tokens ?? cfg.max_tokens, onText: req.onText, signal });
+        const result = await client.call({ model, system: req.system, messages: req.messages, tools: req.tools, max_tokens: req.max_tokens ?? cfg.max_tokens, options: req.options, onText, onEvent, signal });
         const latency_ms = Math.round(performance.now() - started);
-        const price = priceFor(result.model, cfg.price_overrides);
-        const cost_usd = costOf(result.usage, price.price);
-        if (!price.priced && !this.unpriced.has(result.model)) {
-          this.unpriced.add(result.model);
-          this.log?.warn({ model: result.model }, `no price known for model ${result.model}: its calls are recorded at $0; set one with \`zeblit config set price.${result.model} <in>,<out>\``);
-        }
+        const cost_usd = this.costFor(result.model, result.usage, cfg);
         const call = this.calls.record({ ...base, model: result.model, usage: result.usage, cost_usd, latency_ms, outcome: 'ok' });
         return { response: { provider: p.name, model: result.model, content: result.content, stop_reason: result.stop_reason, usage: result.usage, cost_usd, latency_ms, call_id: call.id } };
       } catch (err) {
@@ -269,8 +296,12 @@ export class LlmService implements LlmClient {
         }
         const failure = err instanceof ProviderFailure ? err : new ProviderFailure(p.name, err instanceof Error ? err.message : String(err), { retryable: false, cause: err });
         message = failure.status && !failure.message.includes(String(failure.status)) ? `${failure.message} (HTTP ${failure.status})` : failure.message;
+        status = failure.status;
+        const final = req.finalAfterOutput === true && delivered;
+        if (final) message = `${message} (after part of the answer was sent)`;
         this.calls.record({ ...base, latency_ms, outcome: 'error', error: message });
         this.log?.warn({ provider: p.name, model, attempt, status: failure.status, retryable: failure.retryable }, `LLM call failed: ${message}`);
+        if (final) return { message, status, final };
         if (!failure.retryable || attempt > cfg.max_retries) break;
         await this.sleep(this.delay(attempt, failure), signal).catch(() => {
           this.calls.record({ ...base, attempt: attempt + 1, outcome: 'cancelled', error: 'cancelled while waiting to retry' });
@@ -278,15 +309,113 @@ export class LlmService implements LlmClient {
         });
       }
     }
-    return { message };
+    return { message, status, final: false };
+  }
+
+  /** What these tokens of this model cost; a model without a price is logged once and costs 0. */
+  private costFor(model: string, usage: TokenUsage, cfg: ResolvedConfig): number {
+    const price = priceFor(model, cfg.price_overrides);
+    if (!price.priced && !this.unpriced.has(model)) {
+      this.unpriced.add(model);
+      this.log?.warn({ model }, `no price known for model ${model}: its calls are recorded at $0; set one with \`zeblit config set price.${model} <in>,<out>\``);
+    }
+    return costOf(usage, price.price);
   }
 
   /** The model for this provider: the request's if it belongs there, else the agent's override if it does, else the provider's default. */
   private modelFor(req: LlmRequest, p: ResolvedProvider, cfg: ResolvedConfig): string | null {
-    if (req.model && modelFits(req.model, p.name)) return req.model;
+    if (req.model && (req.provider === p.name || modelFits(req.model, p.name))) return req.model;
     const override = req.meta.agent ? cfg.agent_models[req.meta.agent] : undefined;
     if (override && modelFits(override, p.name)) return override;
     return p.model;
+  }
+
+  /** The models of every usable provider (the vendor's list, cached; else the configured ones). */
+  models(): Promise<ModelEntry[]> {
+    const cfg = this.config.resolved();
+    return this.catalog.list(cfg, this.config.generation, (p) => this.client(p, cfg));
+  }
+
+  /**
+   * A model as an OpenAI-style client names it → the provider and the
+   * vendor's name for it. `anthropic/…`, `openai/…`, `compatible/…` name the
+   * provider (which must be usable); a bare name goes to the usable provider
+   * whose configured model it is, else to its vendor (claude-… → anthropic,
+   * gpt-… → openai), else to a provider whose model list has it.
+   * `{ missing }` says why nobody serves it.
+   */
+  async resolveModel(ref: string): Promise<{ provider: ProviderName; model: string } | { missing: string }> {
+    const cfg = this.config.resolved();
+    const slash = ref.indexOf('/');
+    const prefix = slash > 0 ? ref.slice(0, slash) : '';
+    if ((PROVIDER_NAMES as readonly string[]).includes(prefix)) {
+      const p = cfg.providers[prefix as ProviderName];
+      const model = ref.slice(slash + 1);
+      if (model === '') return { missing: `"${ref}" names no model after the provider` };
+      return p.usable ? { provider: p.name, model } : { missing: `the ${p.name} provider is not usable: ${p.problem ?? 'not configured'}` };
+    }
+    const usable = cfg.order.map((n) => cfg.providers[n]).filter((p) => p.usable);
+    const configured = usable.find((p) => p.model === ref || configuredModels(cfg, p.name).includes(ref));
+    if (configured) return { provider: configured.name, model: ref };
+    const vendor = vendorOf(ref);
+    if (vendor && cfg.providers[vendor].usable) return { provider: vendor, model: ref };
+    const listed = (await this.models()).find((m) => m.id === ref);
+    if (listed) return { provider: listed.provider, model: ref };
+    return { missing: `no configured provider serves a model named "${ref}"` };
+  }
+
+  /**
+   * Embeddings from one provider (OpenAI or a compatible server), with its
+   * retries but no fallback: vectors of another model would not compare with
+   * the caller's others. Budgets and the call record as for completions.
+   */
+  async embed(req: EmbedRequest): Promise<EmbedResponse> {
+    const { cfg } = this.chainOrThrow();
+    const p = cfg.providers[req.provider];
+    if (!p.usable) throw new ZeblitError('NOT_FOUND', `The ${p.name} provider is not usable: ${p.problem ?? 'not configured'}`, { details: { reason: 'provider_not_configured' } });
+    const client = this.client(p, cfg);
+    if (!client.embed)
+      throw new ZeblitError('NOT_FOUND', `The ${p.name} provider has no embeddings`, {
+        details: { reason: 'no_embeddings' },
+        suggestion: 'Embeddings come from the openai provider or a compatible server (e.g. Ollama with an embedding model): name one, e.g. openai/text-embedding-3-small.',
+      });
+    const embed = client.embed.bind(client);
+    const base = { provider: p.name, model: req.model, meta: req.meta };
+    try {
+      this.budgets.check(req);
+    } catch (err) {
+      this.calls.record({ ...base, outcome: 'refused', error: (err as Error).message });
+      throw err;
+    }
+    const signal = req.signal ?? new AbortController().signal;
+    let message = 'no attempt';
+    let status: number | null = null;
+    for (let attempt = 1; attempt <= cfg.max_retries + 1; attempt++) {
+      const started = performance.now();
+      try {
+        const res = await embed({ model: req.model, input: req.input, dimensions: req.dimensions, user: req.user, signal });
+        const usage = { ...ZERO, input_tokens: res.input_tokens };
+        const cost_usd = this.costFor(res.model, usage, cfg);
+        const call = this.calls.record({ ...base, attempt, model: res.model, usage, cost_usd, latency_ms: performance.now() - started, outcome: 'ok' });
+        return { provider: p.name, model: res.model, embeddings: res.embeddings, usage, cost_usd, call_id: call.id };
+      } catch (err) {
+        const latency_ms = performance.now() - started;
+        if (signal.aborted || isCancelled(err)) {
+          this.calls.record({ ...base, attempt, latency_ms, outcome: 'cancelled', error: 'cancelled' });
+          throw new LlmCancelledError();
+        }
+        const failure = err instanceof ProviderFailure ? err : new ProviderFailure(p.name, err instanceof Error ? err.message : String(err), { retryable: false, cause: err });
+        message = failure.message;
+        status = failure.status;
+        this.calls.record({ ...base, attempt, latency_ms, outcome: 'error', error: message });
+        if (!failure.retryable || attempt > cfg.max_retries) break;
+        await this.sleep(this.delay(attempt, failure), signal).catch(() => {
+          throw new LlmCancelledError();
+        });
+      }
+    }
+    const failures: ProviderFailureNote[] = [{ provider: p.name, error: message, status }];
+    throw new ZeblitError('PROVIDER_ERROR', `${p.name}: ${message}`, { details: { failures }, suggestion: 'Check the provider with `zeblit config get` and the daemon log.' });
   }
 
   private client(p: ResolvedProvider, cfg: ResolvedConfig): Provider {
@@ -304,25 +433,10 @@ export class LlmService implements LlmClient {
   }
 
   private delay(attempt: number, failure: ProviderFailure): number {
-    const { baseMs, capMs, retryAfterCapMs } = this.backoff;
-    const exp = Math.min(capMs, baseMs * 2 ** (attempt - 1));
-    const jittered = exp * (0.5 + this.random() * 0.5);
-    const asked = failure.retryAfterSeconds === null ? 0 : Math.min(retryAfterCapMs, failure.retryAfterSeconds * 1000);
-    return Math.max(jittered, asked);
+    return retryDelay(this.backoff, attempt, failure, this.random);
   }
 
   private sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal.aborted) return reject(new Error('aborted'));
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(new Error('aborted'));
-      };
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return sleepUnlessAborted(ms, signal);
   }
 }

@@ -9,9 +9,11 @@ import type { ProviderName, TokenUsage } from '../contracts/index.ts';
 export type TextBlock = { type: 'text'; text: string };
 export type ToolUseBlock = { type: 'tool_use'; id: string; name: string; input: unknown };
 export type ToolResultBlock = { type: 'tool_result'; tool_use_id: string; content: string; is_error?: boolean };
-export type ContentBlock = TextBlock | ToolUseBlock | ToolResultBlock;
+/** An image a user message shows the model: a URL the vendor fetches, or the bytes (base64) with their media type. */
+export type ImageBlock = { type: 'image'; source: { type: 'url'; url: string } | { type: 'base64'; media_type: string; data: string } };
+export type ContentBlock = TextBlock | ImageBlock | ToolUseBlock | ToolResultBlock;
 
-/** user messages carry text and tool results; assistant messages carry text and tool uses. */
+/** user messages carry text, images and tool results; assistant messages carry text and tool uses. */
 export interface LlmMessage {
   role: 'user' | 'assistant';
   content: ContentBlock[];
@@ -31,7 +33,47 @@ export interface CallMeta {
   project_id: string | null;
   agent: string | null;
   conversation_id: string | null;
+  /** The API key the request came with (null: the socket owner, or the daemon itself). */
+  key_id?: string | null;
+  /** That key's client type (a label: cli, editor, openai…). */
+  client_type?: string | null;
 }
+
+/** Which tool the model must (or must not) use; Anthropic's names, which say it most plainly. */
+export type ToolChoice = { type: 'auto' } | { type: 'none' } | { type: 'any' } | { type: 'tool'; name: string };
+
+/** The shape the answer must take: any JSON object, or one that fits a JSON Schema. */
+export type ResponseFormat = { type: 'json_object' } | { type: 'json_schema'; name: string; schema: Record<string, unknown>; strict?: boolean; description?: string };
+
+/**
+ * What a caller may ask of a call beyond the conversation (the OpenAI-compatible
+ * endpoint passes its clients' choices through). Each adapter sends what its
+ * vendor knows and documents what it cannot.
+ */
+export interface CallOptions {
+  temperature?: number;
+  top_p?: number;
+  stop?: string[];
+  tool_choice?: ToolChoice;
+  /** false: at most one tool call per answer. */
+  parallel_tool_calls?: boolean;
+  response_format?: ResponseFormat;
+  /** An id of the end user, passed on for the vendor's abuse tracking. */
+  user?: string;
+  /** OpenAI-style providers only (Anthropic has no such knobs). */
+  frequency_penalty?: number;
+  presence_penalty?: number;
+}
+
+/**
+ * What streams out of a call as it happens: text deltas, and tool calls as
+ * they are written (the call's id and name first, then its arguments in JSON
+ * pieces). `index` counts the answer's tool calls from 0.
+ */
+export type StreamEvent =
+  | { type: 'text'; delta: string }
+  | { type: 'tool_call'; index: number; id: string; name: string }
+  | { type: 'tool_arguments'; index: number; delta: string };
 
 export interface LlmRequest {
   system: string;
@@ -39,10 +81,25 @@ export interface LlmRequest {
   tools: LlmTool[];
   /** The model asked for; null/undefined: the provider's default model. A model meant for one vendor is not sent to another. */
   model?: string | null;
+  /**
+   * Ask this provider first, with `model` as given (no vendor check: a
+   * compatible server may serve any name); the other usable providers follow
+   * in the configured order as fallbacks, with their own default models.
+   */
+  provider?: ProviderName;
   max_tokens?: number;
+  options?: CallOptions;
   meta: CallMeta;
   /** Text as it streams (deltas of text blocks only). */
   onText?: (delta: string) => void;
+  /** Text and tool calls as they stream. */
+  onEvent?: (e: StreamEvent) => void;
+  /**
+   * Once anything streamed to the caller, a failure is final: no retry, no
+   * fallback. For a relay that cannot take back what it sent (the
+   * OpenAI-compatible stream); the agents keep the default (false).
+   */
+  finalAfterOutput?: boolean;
   signal?: AbortSignal;
   /** Refuse the call when this turn has already spent this much (USD); checked with the budgets. */
   turnCostLimitUsd?: number;
@@ -60,7 +117,15 @@ export interface LlmResponse {
   /** Id of the llm_calls row of the successful call. */
   call_id: string;
   /** Providers that failed before this one answered, in order. */
-  fallbacks: Array<{ provider: ProviderName; error: string }>;
+  fallbacks: ProviderFailureNote[];
+}
+
+/** A provider's last failure in a call (PROVIDER_ERROR carries them as details.failures). */
+export interface ProviderFailureNote {
+  provider: ProviderName;
+  error: string;
+  /** The vendor's HTTP status, when there was one. */
+  status: number | null;
 }
 
 /** What a provider adapter is given: one vendor, one model, no retries (the service retries and falls back). */
@@ -70,7 +135,9 @@ export interface ProviderCall {
   messages: LlmMessage[];
   tools: LlmTool[];
   max_tokens: number;
+  options?: CallOptions;
   onText?: (delta: string) => void;
+  onEvent?: (e: StreamEvent) => void;
   signal: AbortSignal;
 }
 
@@ -89,6 +156,26 @@ export interface ProviderResult {
 export interface Provider {
   readonly name: ProviderName;
   call(req: ProviderCall): Promise<ProviderResult>;
+  /** The vendor's own list of model ids, where its API has one. */
+  listModels?(signal: AbortSignal): Promise<string[]>;
+  /** Embeddings, where the vendor has them (OpenAI and compatible servers). */
+  embed?(req: EmbedCall): Promise<EmbedResult>;
+}
+
+export interface EmbedCall {
+  model: string;
+  input: string[];
+  /** Fewer dimensions, for models that can shorten their vectors. */
+  dimensions?: number;
+  user?: string;
+  signal: AbortSignal;
+}
+
+export interface EmbedResult {
+  model: string;
+  /** One vector per input, in input order. */
+  embeddings: number[][];
+  input_tokens: number;
 }
 
 export class ProviderFailure extends Error {

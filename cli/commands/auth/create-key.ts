@@ -30,9 +30,10 @@ export class AuthCreateKeyCommand extends ZeblitCommand {
   });
 
   name = Option.String({ name: 'name' });
-  clientType = Option.String('--client', { description: 'cli, telegram, editor, web or other (default cli): a label for logs and the audit, it grants nothing', validator: t.isEnum(CLIENT_TYPES) });
+  clientType = Option.String('--client', { description: 'cli, telegram, editor, web, openai or other (default cli): a label for logs and the audit, it grants nothing', validator: t.isEnum(CLIENT_TYPES) });
   scopes = Option.String('--scopes', { description: 'Comma-separated: read,write,admin (default read,write)' });
   expiresDays = Option.String('--expires-days', { description: 'Expire after N days (default never)', validator: isInt(1, 3650) });
+  project = Option.String('-p,--project', { description: 'Default project (id or name) of the OpenAI-compatible agent models, when a request names none' });
 
   async run(): Promise<number> {
     const scopes = this.scopes === undefined ? undefined : parseScopes(this.scopes);
@@ -41,6 +42,7 @@ export class AuthCreateKeyCommand extends ZeblitCommand {
       client_type: this.clientType,
       ...(scopes ? { scopes } : {}),
       ...(this.expiresDays ? { expires_in_days: this.expiresDays } : {}),
+      ...(this.project ? { project: this.project } : {}),
     });
     this.emit(key, () => {
       const expiry = key.expires_at ? `expires ${formatTime(key.expires_at)}` : 'never expires';

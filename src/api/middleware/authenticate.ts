@@ -1,8 +1,19 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { CSRF_HEADER, CSRF_PROTOCOL_PREFIX, ZeblitError } from '../../contracts/index.ts';
-import type { Auth } from '../../auth/index.ts';
+import { looksLikeCredential, type Auth } from '../../auth/index.ts';
 import { transportOf, type AppEnv } from '../env.ts';
 import { readSessionCookie } from '../web-cookie.ts';
+
+export interface AuthenticateOptions {
+  /**
+   * Paths where, on the Unix socket, a bearer token that is not shaped like a
+   * Zeblit credential at all is ignored and the caller is the owner: the
+   * OpenAI SDKs insist on sending some key, and a placeholder ("unused") must
+   * not lock the owner out of their own socket. A Zeblit key or JWT there is
+   * still checked and decides.
+   */
+  placeholderTokenOnSocket?: (path: string) => boolean;
+}
 
 /**
  * Resolves the caller. Unix socket: the owner (the socket's 0600 mode is the
@@ -11,15 +22,17 @@ import { readSessionCookie } from '../web-cookie.ts';
  * (never the cookie alone, never the CSRF token alone), is required except on
  * public routes, which see no principal. A bearer header decides over a cookie.
  */
-export function authenticate(auth: Auth, isPublic: (method: string, path: string) => boolean): MiddlewareHandler<AppEnv> {
+export function authenticate(auth: Auth, isPublic: (method: string, path: string) => boolean, opts: AuthenticateOptions = {}): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
     const transport = transportOf(c.env);
     const header = c.req.header('authorization') ?? protocolToken(c.req.header('upgrade'), c.req.header('sec-websocket-protocol'));
-    if (header !== undefined) {
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      if (!m?.[1])
+    const token = header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    if (header !== undefined && transport === 'unix' && token && !looksLikeCredential(token) && opts.placeholderTokenOnSocket?.(c.req.path)) {
+      c.set('principal', auth.socketOwner());
+    } else if (header !== undefined) {
+      if (!token)
         throw new ZeblitError('UNAUTHORIZED', 'Malformed Authorization header', { suggestion: 'Use Authorization: Bearer <api key or token>.' });
-      c.set('principal', await auth.authenticate(m[1], transport));
+      c.set('principal', await auth.authenticate(token, transport));
     } else if (transport === 'unix') {
       c.set('principal', auth.socketOwner());
     } else if (await webSession(c, auth, isPublic(c.req.method, c.req.path))) {

@@ -198,7 +198,8 @@ function registerTurn(app: OpenAPIHono<AppEnv>, deps: AppDeps, projectOf: (c: Co
     const project = projectOf(c, id);
     const input = spec.input(c);
     assertActive(project);
-    const ctx = { userId: principalOf(c).user.id, project };
+    const p = principalOf(c);
+    const ctx = { userId: p.user.id, project, caller: { keyId: p.keyId, clientType: p.clientType } };
     const format = streamFormat(c.req.header('accept')) ?? (input.stream ? 'sse' : null);
     // No request signal: the turn outlives the connection either way.
     if (!format) return ok(c, await deps.agents.chat(ctx, input));

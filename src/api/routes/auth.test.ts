@@ -66,7 +66,7 @@ describe('API keys: POST/GET/DELETE /api/v1/auth/keys', () => {
     const keys = await dataOf<ApiKeyInfo[]>(await t.request('/api/v1/auth/keys', { token: ann.key }));
     assert.ok(keys.length >= 3);
     assert.ok(!keys.some((k) => k.id === ben.keyId));
-    for (const k of keys) assert.deepEqual(Object.keys(k).sort(), ['client_type', 'created_at', 'expires_at', 'id', 'last_used_at', 'name', 'prefix', 'revoked_at', 'scopes', 'service']);
+    for (const k of keys) assert.deepEqual(Object.keys(k).sort(), ['client_type', 'created_at', 'expires_at', 'id', 'last_used_at', 'name', 'prefix', 'project_id', 'revoked_at', 'scopes', 'service']);
     assert.deepEqual(keys.map((k) => k.created_at), [...keys.map((k) => k.created_at)].sort((a, b) => b - a));
     assert.ok(keys.find((k) => k.id === ann.keyId)?.last_used_at, 'last_used recorded');
   });

@@ -43,7 +43,9 @@ export function authRoutes(deps: AppDeps) {
       const denied = body.scopes.filter((s) => !hasScope(p, s));
       if (denied.length)
         throw new ZeblitError('FORBIDDEN', `You cannot grant scopes you do not have: ${denied.join(', ')}`, { suggestion: `This credential holds: ${p.scopes.join(', ')}.` });
-      const key = auth.keys.create(p.user.id, body, { notAfter: p.expiresAt });
+      // A default project is named by id or name, and must be the caller's own.
+      const projectId = body.project ? deps.projects.get(p.user.id, body.project).id : null;
+      const key = auth.keys.create(p.user.id, body, { notAfter: p.expiresAt }, { projectId });
       c.set('resource', key.id);
       return key;
     },

@@ -107,6 +107,8 @@ export function registerFileDocs(app: OpenAPIHono<AppEnv>): void {
     method: 'post',
     path: '/projects/{id}/files/upload',
     summary: 'Upload (multipart/form-data, or the bytes with ?path=): streamed to a temporary file and renamed into place; extract=1 unpacks tar/tar.gz/zip safely',
+    description:
+      'A form is one unit: its files are committed once the whole form has arrived. The fields path, extract and overwrite apply to the file parts after them; sent after a file part they are refused (400 VALIDATION_FAILED, nothing written): send them first, or in the query.',
     tags,
     security,
     request: {
@@ -114,7 +116,14 @@ export function registerFileDocs(app: OpenAPIHono<AppEnv>): void {
       query: UploadQuery,
       body: {
         content: {
-          'multipart/form-data': { schema: z.object({ path: z.string().optional(), extract: z.string().optional(), overwrite: z.string().optional(), file: z.string().describe('The file (binary)') }) },
+          'multipart/form-data': {
+            schema: z.object({
+              path: z.string().optional().describe('Before the file part'),
+              extract: z.string().optional().describe('Before the file part'),
+              overwrite: z.string().optional().describe('Before the file part'),
+              file: z.string().describe('The file (binary)'),
+            }),
+          },
           'application/octet-stream': { schema: z.string().describe('The bytes') },
         },
         required: true,

@@ -25,7 +25,8 @@ import { parseIfMatch } from '../../files/index.ts';
 import type { AppDeps } from '../deps.ts';
 import { ok, validationError } from '../envelope.ts';
 import type { AppEnv } from '../env.ts';
-import { boundaryOf, multipartParts, textOf } from '../multipart.ts';
+import { isMultipart, readForm } from '../multipart.ts';
+import { uploadForm } from '../upload-form.ts';
 import { requireAccess, router } from '../route.ts';
 import { registerFileDocs } from './file-docs.ts';
 import { fileCaller } from './files.ts';
@@ -107,25 +108,21 @@ export function filePathRoutes(deps: AppDeps) {
     if (length !== undefined && length > maxUpload + 64 * 1024)
       throw new ZeblitError('PAYLOAD_TOO_LARGE', `The upload is larger than ${maxUpload} bytes`, { suggestion: 'Raise max_upload_bytes in config.json, or send a smaller file.' });
     const base = { author, limit: maxUpload, overwrite: q.overwrite === undefined ? true : isTrue(q.overwrite), extract: isTrue(q.extract), ifMatch: c.req.header('if-match') };
-    const boundary = boundaryOf(c.req.header('content-type'));
-    if (!boundary) {
+    if (!isMultipart(c.req.header('content-type'))) {
       // A bare body (application/octet-stream): ?path= names the target.
       if (!q.path) throw new ZeblitError('VALIDATION_FAILED', 'Name the target with ?path= (or send multipart/form-data with a filename)');
       return ok(c, await files.upload(project.id, q.path, bodyOf(c), { ...base, expectedBytes: length }), 201);
     }
-    const fields = new Map<string, string>();
-    const results = [];
-    for await (const part of multipartParts(bodyOf(c), boundary)) {
-      if (part.filename === null) {
-        if (part.name) fields.set(part.name, await textOf(part.body));
-        continue;
-      }
+    const results = await uploadForm(readForm(bodyOf(c), c.req.header('content-type') ?? ''), async (part, fields, gate) => {
       const path = fields.get('path') ?? q.path;
       const extract = fields.has('extract') ? isTrue(fields.get('extract')) : base.extract;
       const overwrite = fields.has('overwrite') ? isTrue(fields.get('overwrite')) : base.overwrite;
-      const target = path === undefined || path === '' ? (extract ? '' : part.filename) : path.endsWith('/') ? `${path}${extract ? '' : part.filename}` : path;
-      results.push(await files.upload(project.id, target, part.body, { ...base, extract, overwrite }));
-    }
+      const name = part.filename ?? '';
+      if (name === '' && (path === undefined || path === '' || path.endsWith('/')) && !extract)
+        throw new ZeblitError('VALIDATION_FAILED', `The file part "${part.name}" has no file name and no path names its target`, { suggestion: 'Send the part with a filename (curl -F file=@path), or a path field before it.' });
+      const target = path === undefined || path === '' ? (extract ? '' : name) : path.endsWith('/') ? `${path}${extract ? '' : name}` : path;
+      return files.upload(project.id, target, part.body, { ...base, extract, overwrite, commitWhen: gate });
+    });
     if (results.length === 0) throw new ZeblitError('VALIDATION_FAILED', 'The form has no file part', { suggestion: 'curl -F file=@local/path …/files/upload' });
     const merged = { files: results.flatMap((r) => r.files), bytes: results.reduce((n, r) => n + r.bytes, 0), extracted: results.some((r) => r.extracted), skipped: results.flatMap((r) => r.skipped) };
     return ok(c, merged, 201);

@@ -81,6 +81,60 @@ describe('uploads and downloads over HTTP', () => {
     assert.ok(readFileSync(join(ws, 'imgs/photo.bin')).equals(data));
   });
 
+  const form = (boundary: string, parts: ({ field: string; value: string } | { file: string; filename: string; data: Buffer })[], close = true) =>
+    Buffer.concat([
+      ...parts.flatMap((p) =>
+        'field' in p
+          ? [Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.field}"\r\n\r\n${p.value}\r\n`)]
+          : [Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.file}"; filename="${p.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`), p.data, Buffer.from('\r\n')],
+      ),
+      Buffer.from(close ? `--${boundary}--\r\n` : ''),
+    ]);
+  const post = async (body: Buffer, boundary: string) => {
+    const req = open('POST', '/upload', { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length });
+    req.end(body);
+    const res = await answer(await new Promise<IncomingMessage>((r) => req.on('response', r)));
+    return { status: res.status, env: JSON.parse(res.body.toString()) as EnvelopeOf<UploadResult> };
+  };
+
+  test('a path field after the file part (curl -F file=@x -F path=dir/x) is refused with a 400 and nothing is written', async () => {
+    const before = leftovers();
+    const events = t.deps.bus.lastSeq(p.id);
+    const boundary = 'late-path';
+    for (const late of [
+      [{ file: 'file', filename: 'x.txt', data: Buffer.from('hello') }, { field: 'path', value: 'dir/x.txt' }],
+      [{ file: 'file', filename: 'x.txt', data: Buffer.from('hello') }, { field: 'overwrite', value: '0' }],
+      // A second file cannot make a late field apply to the first one.
+      [{ field: 'path', value: 'a/' }, { file: 'file', filename: 'one.txt', data: Buffer.from('1') }, { field: 'path', value: 'b/' }, { file: 'file', filename: 'two.txt', data: Buffer.from('2') }],
+    ]) {
+      const { status, env } = await post(form(boundary, late), boundary);
+      assert.equal(status, 400, JSON.stringify(env));
+      assert.equal(env.error?.code, 'VALIDATION_FAILED');
+      assert.match(env.error?.message ?? '', /comes after the file part/);
+      assert.match(env.error?.suggestion ?? '', /curl -F (path|overwrite)=… -F file=@…/);
+    }
+    assert.deepEqual(leftovers(), before, 'no x.txt, no dir/, no staged file');
+    assert.deepEqual(scratchFiles(), []);
+    assert.equal(t.deps.bus.lastSeq(p.id), events, 'no file.changed');
+  });
+
+  test('fields first, or ?path= in the URL, land where they say; a form cut after a complete file part stores nothing', async () => {
+    const boundary = 'early-path';
+    const first = await post(form(boundary, [{ field: 'path', value: 'dir/x.txt' }, { file: 'file', filename: 'x.txt', data: Buffer.from('hello') }]), boundary);
+    assert.equal(first.status, 201, JSON.stringify(first.env));
+    assert.deepEqual(first.env.data?.files.map((f) => f.path), ['dir/x.txt']);
+    const req = open('POST', '/upload?path=viaquery.txt', { 'content-type': `multipart/form-data; boundary=${boundary}` });
+    req.end(form(boundary, [{ file: 'file', filename: 'ignored.txt', data: Buffer.from('q') }]));
+    const viaQuery = await answer(await new Promise<IncomingMessage>((r) => req.on('response', r)));
+    assert.equal(viaQuery.status, 201, viaQuery.body.toString());
+    assert.equal(readFileSync(join(ws, 'viaquery.txt'), 'utf8'), 'q');
+    const before = leftovers();
+    const cut = await post(form(boundary, [{ file: 'file', filename: 'whole.txt', data: Buffer.from('complete part') }, { file: 'file', filename: 'second.txt', data: Buffer.from('cut') }], false).subarray(0, -5), boundary);
+    assert.equal(cut.status, 400, JSON.stringify(cut.env));
+    assert.equal(cut.env.error?.code, 'BAD_REQUEST');
+    assert.deepEqual(leftovers(), before, 'not even the first, complete file');
+  });
+
   test('an upload aborted mid-body leaves nothing: no file, no temporary file, no folder, no version', async () => {
     const before = leftovers();
     const events = t.deps.bus.lastSeq(p.id);
@@ -123,6 +177,16 @@ describe('uploads and downloads over HTTP', () => {
       });
       const res2 = await small.request(`/api/v1/projects/${q.id}/files/big.bin`, { transport: 'unix', method: 'PUT', body: stream, headers: { 'content-type': 'application/octet-stream' }, duplex: 'half' } as RequestInit);
       assert.equal(res2.status, 413);
+      // The same as a multipart form with no length: busboy's reading stops at the limit, and the answer is still a 413.
+      let first = true;
+      const form = new ReadableStream<Uint8Array>({
+        pull(c) {
+          c.enqueue(first ? new TextEncoder().encode('--b0\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n\r\n') : new Uint8Array(256 * 1024));
+          first = false;
+        },
+      });
+      const res3 = await small.request(`/api/v1/projects/${q.id}/files/upload`, { transport: 'unix', method: 'POST', body: form, headers: { 'content-type': 'multipart/form-data; boundary=b0' }, duplex: 'half' } as RequestInit);
+      assert.equal(res3.status, 413);
       assert.deepEqual(readdirSync(small.deps.projects.workspace(q)), []);
     } finally {
       small.close();

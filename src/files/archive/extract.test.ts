@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { crc32, gzipSync } from 'node:zlib';
+import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { ZeblitError, type Project } from '../../contracts/index.ts';
 import { canaryFolder, filesFixture, snapshot } from '../testing.ts';
@@ -24,29 +24,37 @@ async function tarOf(members: Member[], gzip = false): Promise<Buffer> {
   return gzip ? gzipSync(out) : out;
 }
 
-/** A stored (uncompressed) zip, written by hand so names and modes can be hostile. */
-function zipOf(members: { name: string; body?: string; mode?: number }[]): Buffer {
+type ZipMember = { name: string; body?: string | Buffer; mode?: number; deflate?: boolean; flags?: number; declaredSize?: number; crc?: number };
+
+/** A zip written by hand (stored, or deflated) so names, modes, sizes and checksums can be hostile. */
+function zipOf(members: ZipMember[]): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const m of members) {
     const name = Buffer.from(m.name);
-    const data = Buffer.from(m.body ?? '');
-    const crc = crc32(data) >>> 0;
+    const plain = Buffer.from(m.body ?? '');
+    const data = m.deflate ? deflateRawSync(plain) : plain;
+    const crc = m.crc ?? crc32(plain) >>> 0;
+    const size = m.declaredSize ?? plain.length;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(m.flags ?? 0, 6);
+    local.writeUInt16LE(m.deflate ? 8 : 0, 8);
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
+    local.writeUInt32LE(size, 22);
     local.writeUInt16LE(name.length, 26);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE((3 << 8) | 20, 4);
     central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(m.flags ?? 0, 8);
+    central.writeUInt16LE(m.deflate ? 8 : 0, 10);
     central.writeUInt32LE(crc, 16);
     central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
+    central.writeUInt32LE(size, 24);
     central.writeUInt16LE(name.length, 28);
     central.writeUInt32LE(((m.mode ?? 0o100644) << 16) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
@@ -129,6 +137,24 @@ describe('archive uploads with extract=1', () => {
     await refusedWith(bomb, 'VALIDATION_FAILED');
     await refusedWith(Buffer.from('just some text, no archive'), 'UNSUPPORTED_MEDIA_TYPE');
     await assert.rejects(upload(await tarOf([{ name: 'main.py', body: 'x' }]), 'from-tar/app', false), (e: unknown) => e instanceof ZeblitError && e.code === 'CONFLICT');
+  });
+
+  test('zip: deflated members unpack; bombs that lie about their size, bad CRCs, encryption, unknown methods and cut archives are refused', async () => {
+    const big = Buffer.alloc(256 * 1024, 'a');
+    const ok = await upload(zipOf([{ name: 'deflated/a.txt', body: big, deflate: true }, { name: 'deflated/b.txt', body: 'small', deflate: true }]), '');
+    assert.deepEqual(ok.files.map((f) => f.path).sort(), ['deflated/a.txt', 'deflated/b.txt']);
+    assert.ok(readFileSync(join(ws, 'deflated/a.txt')).equals(big));
+    // 8 MiB of zeros deflate to a few KiB; the member declares 100 bytes.
+    await refusedWith(zipOf([{ name: 'bomb.bin', body: Buffer.alloc(8 << 20), deflate: true, declaredSize: 100 }]), 'VALIDATION_FAILED');
+    // Found only while the bytes are read (members before it are already written, as with tar): the member itself never lands.
+    await refusedWith(zipOf([{ name: 'crc.txt', body: 'tampered', crc: 12345 }, { name: 'after.txt', body: 'fine' }]), 'VALIDATION_FAILED');
+    await refusedWith(zipOf([{ name: 'secret.txt', body: 'xxxxxxxxxxxxyyyy', flags: 1 }]), 'VALIDATION_FAILED');
+    const lzma = zipOf([{ name: 'm.txt', body: 'x' }]);
+    lzma.writeUInt16LE(14, lzma.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])) + 10);
+    await refusedWith(lzma, 'VALIDATION_FAILED');
+    const whole = zipOf([{ name: 'a.txt', body: 'aaaa' }, { name: 'b.txt', body: 'bbbb' }]);
+    await refusedWith(whole.subarray(0, whole.length - 30), 'VALIDATION_FAILED');
+    await refusedWith(Buffer.concat([whole.subarray(0, 4), Buffer.alloc(200)]), 'VALIDATION_FAILED');
   });
 
   test('nothing outside changed or was read', () => {

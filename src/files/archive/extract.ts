@@ -7,7 +7,6 @@
  * file is written through the safe workspace, which refuses a folder that is
  * a link leading outside. Sizes and counts are capped against archive bombs.
  */
-import { statSync } from 'node:fs';
 import { ZeblitError, type FileMeta } from '../../contracts/index.ts';
 import type { FilesCore } from '../core.ts';
 import { joinRel, normalizePath, parentOf } from '../paths.ts';
@@ -24,8 +23,8 @@ export interface ExtractLimits {
 
 export const DEFAULT_EXTRACT_LIMITS: ExtractLimits = { maxEntries: 100_000, maxBytes: 4 * 1024 * 1024 * 1024 };
 
-function entries(file: string, format: ArchiveFormat): AsyncIterable<ArchiveEntry> | Iterable<ArchiveEntry> {
-  return format === 'zip' ? readZip(file, statSync(file).size) : readTar(file, format === 'tar.gz');
+function entries(file: string, format: ArchiveFormat): AsyncIterable<ArchiveEntry> {
+  return format === 'zip' ? readZip(file) : readTar(file, format === 'tar.gz');
 }
 
 /** The member's path inside the workspace, or a refusal naming the member. */

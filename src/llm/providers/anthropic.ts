@@ -5,7 +5,7 @@
  * retries and fallback, so the SDK's own retries are off.
  */
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
-import type { ContentBlock, LlmMessage, LlmTool, Provider, ProviderCall, ProviderResult, StopReason, TextBlock, ToolUseBlock } from '../types.ts';
+import type { CallOptions, ContentBlock, LlmMessage, LlmTool, Provider, ProviderCall, ProviderResult, StopReason, StreamEvent, TextBlock, ToolUseBlock } from '../types.ts';
 import { endedEarly, toFailure, Watchdog, type CallContext } from './failure.ts';
 import { parseToolInput } from './tool-input.ts';
 
@@ -45,7 +45,7 @@ export function createAnthropicProvider(opts: AnthropicProviderOptions): Provide
         const acc = new Accumulator(req.model);
         for await (const event of stream) {
           watchdog.kick();
-          acc.add(event, req.onText);
+          acc.add(event, req.onText, req.onEvent);
         }
         // An abort ends the SDK's iteration quietly: find out why it stopped.
         if (req.signal.aborted || watchdog.fired) throw new Error('stream aborted');
@@ -55,6 +55,20 @@ export function createAnthropicProvider(opts: AnthropicProviderOptions): Provide
         throw toFailure(err, ctx, SDK_ERRORS);
       } finally {
         watchdog.stop();
+      }
+    },
+    async listModels(signal: AbortSignal): Promise<string[]> {
+      const watchdog = new Watchdog(opts.timeoutMs);
+      const ctx: CallContext = { provider: 'anthropic', apiKey: opts.apiKey, baseURL, timeoutMs: opts.timeoutMs, signal, watchdog };
+      try {
+        const ids: string[] = [];
+        for await (const m of client.models.list({ limit: 1000 }, { signal })) {
+          ids.push(m.id);
+          if (ids.length >= 1000) break;
+        }
+        return ids;
+      } catch (err) {
+        throw toFailure(err, ctx, SDK_ERRORS);
       }
     },
   };
@@ -67,23 +81,50 @@ function toParams(req: ProviderCall): Anthropic.MessageCreateParamsStreaming {
   const last = messages[messages.length - 1];
   if (last && Array.isArray(last.content) && last.content.length > 0) {
     const block = last.content[last.content.length - 1]!;
-    if (block.type === 'text' || block.type === 'tool_result' || block.type === 'tool_use') block.cache_control = CACHE;
+    if (block.type === 'text' || block.type === 'image' || block.type === 'tool_result' || block.type === 'tool_use') block.cache_control = CACHE;
   }
+  const o = req.options ?? {};
+  const system = o.response_format?.type === 'json_object' ? [req.system, JSON_OBJECT_INSTRUCTION].filter(Boolean).join('\n\n') : req.system;
   return {
     model: req.model,
     max_tokens: req.max_tokens,
     messages,
-    ...(req.system !== '' ? { system: [{ type: 'text', text: req.system, cache_control: CACHE }] } : {}),
+    ...(system !== '' ? { system: [{ type: 'text', text: system, cache_control: CACHE }] } : {}),
     ...(req.tools.length > 0 ? { tools: req.tools.map(toTool) } : {}),
+    ...sampling(o, req.tools.length > 0),
     stream: true,
   };
+}
+
+/** Anthropic has no JSON mode: the model is told, which the current models follow. */
+export const JSON_OBJECT_INSTRUCTION = 'Answer with a single JSON object and nothing else: no prose before or after it, no code fences.';
+
+/**
+ * The caller's options in Anthropic's terms. Temperature, top_p and the
+ * penalties are not sent: the Messages API of this SDK (1.x) takes none of
+ * them. Stop sequences made only of whitespace are refused by the API and
+ * left out; `user` becomes metadata.user_id; a JSON Schema becomes
+ * output_config.format (structured outputs; a model without them answers 400).
+ */
+function sampling(o: CallOptions, hasTools: boolean): Partial<Anthropic.MessageCreateParamsStreaming> {
+  const out: Partial<Anthropic.MessageCreateParamsStreaming> = {};
+  const stops = (o.stop ?? []).filter((s) => s.trim() !== '');
+  if (stops.length > 0) out.stop_sequences = stops;
+  if (o.user) out.metadata = { user_id: o.user };
+  if (o.response_format?.type === 'json_schema') out.output_config = { format: { type: 'json_schema', schema: o.response_format.schema } };
+  if (hasTools && (o.tool_choice || o.parallel_tool_calls === false)) {
+    const choice = o.tool_choice ?? { type: 'auto' };
+    const single = o.parallel_tool_calls === false ? { disable_parallel_tool_use: true } : {};
+    out.tool_choice = choice.type === 'none' ? { type: 'none' } : choice.type === 'tool' ? { type: 'tool', name: choice.name, ...single } : { type: choice.type, ...single };
+  }
+  return out;
 }
 
 function toTool(t: LlmTool): Anthropic.Tool {
   return { name: t.name, description: t.description, input_schema: { type: 'object', ...t.input_schema } };
 }
 
-type OutBlock = Anthropic.TextBlockParam | Anthropic.ToolUseBlockParam | Anthropic.ToolResultBlockParam;
+type OutBlock = Anthropic.TextBlockParam | Anthropic.ImageBlockParam | Anthropic.ToolUseBlockParam | Anthropic.ToolResultBlockParam;
 
 /**
  * One neutral message → one Anthropic message. Empty text blocks are dropped
@@ -93,6 +134,7 @@ type OutBlock = Anthropic.TextBlockParam | Anthropic.ToolUseBlockParam | Anthrop
 function toMessage(m: LlmMessage): Anthropic.MessageParam {
   const blocks = m.content.flatMap((b: ContentBlock): OutBlock[] => {
     if (b.type === 'text') return b.text === '' ? [] : [{ type: 'text', text: b.text }];
+    if (b.type === 'image') return [{ type: 'image', source: b.source.type === 'url' ? { type: 'url', url: b.source.url } : { type: 'base64', media_type: b.source.media_type as Anthropic.Base64ImageSource['media_type'], data: b.source.data } }];
     if (b.type === 'tool_use') return [{ type: 'tool_use', id: b.id, name: b.name, input: isObject(b.input) ? b.input : {} }];
     return [{ type: 'tool_result', tool_use_id: b.tool_use_id, content: b.content, ...(b.is_error ? { is_error: true } : {}) }];
   });
@@ -107,7 +149,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** Builds the answer from the stream's events. Block kinds we do not use (thinking, server tools) are skipped. */
 class Accumulator {
   private model: string;
-  private readonly blocks = new Map<number, TextBlock | (ToolUseBlock & { json: string })>();
+  private readonly blocks = new Map<number, TextBlock | (ToolUseBlock & { json: string; ordinal: number })>();
+  private tools = 0;
   private stop: StopReason = 'other';
   private input = 0;
   private output = 0;
@@ -119,7 +162,7 @@ class Accumulator {
     this.model = model;
   }
 
-  add(event: Anthropic.RawMessageStreamEvent, onText: ((delta: string) => void) | undefined): void {
+  add(event: Anthropic.RawMessageStreamEvent, onText: ((delta: string) => void) | undefined, onEvent: ((e: StreamEvent) => void) | undefined): void {
     switch (event.type) {
       case 'message_start':
         this.model = event.message.model || this.model;
@@ -128,17 +171,28 @@ class Accumulator {
       case 'content_block_start': {
         const b = event.content_block;
         if (b.type === 'text') this.blocks.set(event.index, { type: 'text', text: b.text });
-        else if (b.type === 'tool_use') this.blocks.set(event.index, { type: 'tool_use', id: b.id, name: b.name, input: {}, json: '' });
-        if (b.type === 'text' && b.text !== '') onText?.(b.text);
+        else if (b.type === 'tool_use') {
+          const ordinal = this.tools++;
+          this.blocks.set(event.index, { type: 'tool_use', id: b.id, name: b.name, input: {}, json: '', ordinal });
+          onEvent?.({ type: 'tool_call', index: ordinal, id: b.id, name: b.name });
+        }
+        if (b.type === 'text' && b.text !== '') {
+          onText?.(b.text);
+          onEvent?.({ type: 'text', delta: b.text });
+        }
         return;
       }
       case 'content_block_delta': {
         const b = this.blocks.get(event.index);
         if (event.delta.type === 'text_delta' && b?.type === 'text') {
           b.text += event.delta.text;
-          if (event.delta.text !== '') onText?.(event.delta.text);
+          if (event.delta.text !== '') {
+            onText?.(event.delta.text);
+            onEvent?.({ type: 'text', delta: event.delta.text });
+          }
         } else if (event.delta.type === 'input_json_delta' && b?.type === 'tool_use') {
           b.json += event.delta.partial_json;
+          if (event.delta.partial_json !== '') onEvent?.({ type: 'tool_arguments', index: b.ordinal, delta: event.delta.partial_json });
         }
         return;
       }

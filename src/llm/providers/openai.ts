@@ -7,7 +7,21 @@
  * again.
  */
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { ProviderFailure, type LlmMessage, type LlmTool, type Provider, type ProviderCall, type ProviderResult, type StopReason, type TextBlock, type ToolUseBlock } from '../types.ts';
+import {
+  ProviderFailure,
+  type CallOptions,
+  type EmbedCall,
+  type EmbedResult,
+  type LlmMessage,
+  type LlmTool,
+  type Provider,
+  type ProviderCall,
+  type ProviderResult,
+  type StopReason,
+  type StreamEvent,
+  type TextBlock,
+  type ToolUseBlock,
+} from '../types.ts';
 import { endedEarly, toFailure, Watchdog, type CallContext } from './failure.ts';
 import { parseToolInput, toolArgumentsText } from './tool-input.ts';
 
@@ -39,7 +53,7 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
     const acc = new Accumulator(req.model);
     for await (const chunk of stream) {
       ctx.watchdog.kick();
-      acc.add(chunk, req.onText);
+      acc.add(chunk, req.onText, req.onEvent);
     }
     // An abort ends the SDK's iteration quietly: find out why it stopped.
     if (req.signal.aborted || ctx.watchdog.fired) throw new Error('stream aborted');
@@ -74,6 +88,34 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
         watchdog.stop();
       }
     },
+    async listModels(signal: AbortSignal): Promise<string[]> {
+      const ctx: CallContext = { provider: name, apiKey: opts.apiKey, baseURL, timeoutMs: opts.timeoutMs, signal, watchdog: new Watchdog(opts.timeoutMs) };
+      try {
+        if (!client) throw new ProviderFailure(name, `no base URL is configured for the ${name} provider`, { retryable: false });
+        const ids: string[] = [];
+        for await (const m of client.models.list({ signal })) {
+          ids.push(m.id);
+          if (ids.length >= 1000) break;
+        }
+        return ids;
+      } catch (err) {
+        throw toFailure(err, ctx, SDK_ERRORS);
+      }
+    },
+    async embed(req: EmbedCall): Promise<EmbedResult> {
+      const ctx: CallContext = { provider: name, apiKey: opts.apiKey, baseURL, timeoutMs: opts.timeoutMs, signal: req.signal, watchdog: new Watchdog(opts.timeoutMs) };
+      try {
+        if (!client) throw new ProviderFailure(name, `no base URL is configured for the ${name} provider`, { retryable: false });
+        const res = await client.embeddings.create(
+          { model: req.model, input: req.input, encoding_format: 'float', ...(req.dimensions ? { dimensions: req.dimensions } : {}), ...(req.user ? { user: req.user } : {}) },
+          { signal: req.signal },
+        );
+        const embeddings = [...res.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
+        return { model: res.model || req.model, embeddings, input_tokens: res.usage?.prompt_tokens ?? 0 };
+      } catch (err) {
+        throw toFailure(err, ctx, SDK_ERRORS);
+      }
+    },
   };
 }
 
@@ -89,9 +131,31 @@ function toParams(req: ProviderCall, name: 'openai' | 'compatible', streamOption
     // OpenAI's newer models refuse max_tokens; servers that copy the API mostly know only max_tokens.
     ...(name === 'openai' ? { max_completion_tokens: req.max_tokens } : { max_tokens: req.max_tokens }),
     ...(req.tools.length > 0 ? { tools: req.tools.map(toTool) } : {}),
+    ...sampling(req.options ?? {}, req.tools.length > 0),
     stream: true,
     ...(streamOptions ? { stream_options: { include_usage: true } } : {}),
   };
+}
+
+/** The caller's options in Chat Completions terms (the API's own names; tool settings only when there are tools). */
+function sampling(o: CallOptions, hasTools: boolean): Partial<Params> {
+  const out: Partial<Params> = {};
+  if (o.temperature !== undefined) out.temperature = o.temperature;
+  if (o.top_p !== undefined) out.top_p = o.top_p;
+  if (o.stop && o.stop.length > 0) out.stop = o.stop;
+  if (o.user) out.user = o.user;
+  if (o.frequency_penalty !== undefined) out.frequency_penalty = o.frequency_penalty;
+  if (o.presence_penalty !== undefined) out.presence_penalty = o.presence_penalty;
+  const rf = o.response_format;
+  if (rf?.type === 'json_object') out.response_format = { type: 'json_object' };
+  if (rf?.type === 'json_schema')
+    out.response_format = { type: 'json_schema', json_schema: { name: rf.name, schema: rf.schema, ...(rf.strict !== undefined ? { strict: rf.strict } : {}), ...(rf.description ? { description: rf.description } : {}) } };
+  if (hasTools) {
+    const c = o.tool_choice;
+    if (c) out.tool_choice = c.type === 'tool' ? { type: 'function', function: { name: c.name } } : c.type === 'any' ? 'required' : c.type;
+    if (o.parallel_tool_calls !== undefined) out.parallel_tool_calls = o.parallel_tool_calls;
+  }
+  return out;
 }
 
 function toTool(t: LlmTool): OpenAI.Chat.ChatCompletionTool {
@@ -120,7 +184,17 @@ export function toMessages(system: string, messages: LlmMessage[]): OpenAI.Chat.
       const content = b.is_error && !/^error\b/i.test(b.content) ? `Error: ${b.content}` : b.content;
       out.push({ role: 'tool', tool_call_id: b.tool_use_id, content });
     }
-    if (text !== '' || !m.content.some((b) => b.type === 'tool_result')) out.push({ role: 'user', content: text });
+    const images = m.content.flatMap((b) => (b.type === 'image' ? [b] : []));
+    if (images.length > 0) {
+      // Text and images in their order, as content parts.
+      const parts = m.content.flatMap((b): OpenAI.Chat.ChatCompletionContentPart[] => {
+        if (b.type === 'text') return b.text === '' ? [] : [{ type: 'text', text: b.text }];
+        if (b.type !== 'image') return [];
+        const url = b.source.type === 'url' ? b.source.url : `data:${b.source.media_type};base64,${b.source.data}`;
+        return [{ type: 'image_url', image_url: { url } }];
+      });
+      out.push({ role: 'user', content: parts });
+    } else if (text !== '' || !m.content.some((b) => b.type === 'tool_result')) out.push({ role: 'user', content: text });
   }
   return out;
 }
@@ -129,7 +203,7 @@ export function toMessages(system: string, messages: LlmMessage[]): OpenAI.Chat.
 class Accumulator {
   private model: string;
   private text = '';
-  private readonly calls = new Map<number, { id: string; name: string; args: string }>();
+  private readonly calls = new Map<number, { id: string; name: string; args: string; ordinal: number; announced: boolean }>();
   finish: string | null = null;
   private usage: OpenAI.CompletionUsage | null = null;
 
@@ -137,7 +211,7 @@ class Accumulator {
     this.model = model;
   }
 
-  add(chunk: OpenAI.Chat.ChatCompletionChunk, onText: ((delta: string) => void) | undefined): void {
+  add(chunk: OpenAI.Chat.ChatCompletionChunk, onText: ((delta: string) => void) | undefined, onEvent: ((e: StreamEvent) => void) | undefined): void {
     if (chunk.model) this.model = chunk.model;
     if (chunk.usage) this.usage = chunk.usage;
     for (const choice of chunk.choices ?? []) {
@@ -146,15 +220,23 @@ class Accumulator {
       if (d?.content) {
         this.text += d.content;
         onText?.(d.content);
+        onEvent?.({ type: 'text', delta: d.content });
       }
       for (const tc of d?.tool_calls ?? []) {
         // Some compatible servers leave out `index`: a call with a new id is a new call, otherwise it continues the last one.
         const index = tc.index ?? (tc.id && ![...this.calls.values()].some((c) => c.id === tc.id) ? this.calls.size : Math.max(0, this.calls.size - 1));
-        const cur = this.calls.get(index) ?? { id: '', name: '', args: '' };
+        const cur = this.calls.get(index) ?? { id: '', name: '', args: '', ordinal: this.calls.size, announced: false };
         if (tc.id) cur.id = tc.id;
         if (tc.function?.name) cur.name += tc.function.name;
-        if (tc.function?.arguments) cur.args += tc.function.arguments;
+        const piece = tc.function?.arguments ?? '';
+        cur.args += piece;
         this.calls.set(index, cur);
+        // A call is announced once its name is known; arguments that came before it go out with it.
+        if (!cur.announced && cur.name !== '') {
+          cur.announced = true;
+          onEvent?.({ type: 'tool_call', index: cur.ordinal, id: cur.id || `call_${index}`, name: cur.name });
+          if (cur.args !== '') onEvent?.({ type: 'tool_arguments', index: cur.ordinal, delta: cur.args });
+        } else if (cur.announced && piece !== '') onEvent?.({ type: 'tool_arguments', index: cur.ordinal, delta: piece });
       }
       if (choice.finish_reason) this.finish = choice.finish_reason;
     }

@@ -42,6 +42,8 @@ export class FakeLlm {
   /** For the OpenAI SDK's baseURL: it appends /chat/completions. */
   readonly openaiBaseUrl: string;
   readonly requests: FakeRequest[] = [];
+  /** Bodies and headers of POST /v1/embeddings, in order. */
+  readonly embeddingRequests: Array<{ raw: Record<string, unknown>; headers: Record<string, string> }> = [];
   private queue: Scripted[] = [];
   private fallbackResponder: FakeResponder = () => ({ text: 'ok' });
   private key: string | null = null;
@@ -119,6 +121,7 @@ export class FakeLlm {
   /** Forgets requests, the queue, the fallback and the key. */
   reset(): void {
     this.requests.length = 0;
+    this.embeddingRequests.length = 0;
     this.queue = [];
     this.fallbackResponder = () => ({ text: 'ok' });
     this.key = null;
@@ -127,6 +130,28 @@ export class FakeLlm {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /**
+   * POST /v1/embeddings as OpenAI answers it: one vector per input (made from
+   * the text, so equal inputs get equal vectors), floats or base64 of float32
+   * as asked. Recorded in `embeddingRequests`; `key` is checked as for chats.
+   */
+  private embeddings(body: Record<string, unknown>, req: IncomingMessage, res: ServerResponse, fail: (status: number, message: string) => void): void {
+    const headers = headersOf(req);
+    this.embeddingRequests.push({ raw: body, headers });
+    const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1] ?? null;
+    if (this.key !== null && bearer !== this.key) return fail(401, 'Incorrect API key provided.');
+    const input = typeof body.input === 'string' ? [body.input] : Array.isArray(body.input) && body.input.every((s) => typeof s === 'string') ? (body.input as string[]) : null;
+    if (typeof body.model !== 'string' || input === null) return fail(400, "'model' and 'input' (a string or strings) are required");
+    const dims = typeof body.dimensions === 'number' ? body.dimensions : 8;
+    const base64 = body.encoding_format === 'base64';
+    const data = input.map((text, index) => {
+      const v = fakeVector(text, dims);
+      return { object: 'embedding', index, embedding: base64 ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v };
+    });
+    const tokens = input.reduce((n, s) => n + Math.max(1, Math.ceil(s.length / 4)), 0);
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } }));
   }
 
   private take(vendor: FakeVendor): FakeReply | FakeResponder {
@@ -151,7 +176,8 @@ export class FakeLlm {
     }
     const isMessages = path === '/v1/messages';
     const isChat = path === '/v1/chat/completions' || path === '/chat/completions';
-    if (!isMessages && !isChat) {
+    const isEmbeddings = path === '/v1/embeddings' || path === '/embeddings';
+    if (!isMessages && !isChat && !isEmbeddings) {
       req.resume();
       return fail(404, `fake LLM: no route for ${req.method} ${path}`);
     }
@@ -169,11 +195,11 @@ export class FakeLlm {
       return fail(400, 'the request body is not valid JSON');
     }
     if (!isRecord(body)) return fail(400, 'the request body must be a JSON object');
+    if (isEmbeddings) return this.embeddings(body, req, res, fail);
     const parsed = isMessages ? parseAnthropic(body) : parseOpenAI(body);
     if (typeof parsed === 'string') return fail(400, parsed);
 
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    const headers = headersOf(req);
     const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1] ?? null;
     const apiKey = headers['x-api-key'] ?? bearer;
     const request: FakeRequest = { vendor: isMessages ? 'anthropic' : 'openai', ...parsed, headers, api_key: apiKey, raw: body, path };
@@ -213,6 +239,12 @@ export class FakeLlm {
   }
 }
 
+function headersOf(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  return headers;
+}
+
 function readBody(req: IncomingMessage): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
@@ -224,4 +256,15 @@ function readBody(req: IncomingMessage): Promise<string | null> {
     req.on('end', () => resolve(size > MAX_BODY ? null : Buffer.concat(parts).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** A unit-length vector made from the text (float32-exact, so a base64 round trip returns the same numbers). */
+export function fakeVector(text: string, dims: number): number[] {
+  const raw = Array.from({ length: dims }, (_, i) => {
+    let h = 2166136261 ^ i;
+    for (let j = 0; j < text.length; j++) h = Math.imul(h ^ text.charCodeAt(j), 16777619);
+    return ((h >>> 0) % 2000) / 1000 - 1;
+  });
+  const norm = Math.hypot(...raw) || 1;
+  return Array.from(new Float32Array(raw.map((x) => x / norm)));
 }
