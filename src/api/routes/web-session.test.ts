@@ -157,6 +157,17 @@ describe('web client sessions: one-time codes, the cookie, CSRF', () => {
     assert.ok(key.expires_at !== null && s.session_expires_at <= key.expires_at);
   });
 
+  it('a session keeps the default project of the key that asked for its code', async () => {
+    const admin = t.deps.auth.users.create({ name: 'admin-proj', role: 'admin' });
+    const key = t.deps.auth.keys.create(admin.id, { name: 'with a project', scopes: ['read', 'write', 'admin'], client_type: 'cli' }, {}, { projectId: 'prj_default' });
+    const c = await dataOf<LoginCode>(await t.request('/api/v1/web/login-codes', { method: 'POST', token: key.key }), 201);
+    const s = await dataOf<WebSession>(await exchange(c.code));
+    const session = t.deps.auth.keys.list(admin.id).find((k) => k.name === 'web session');
+    assert.ok(session, 'the session is a key of its user');
+    assert.equal(session.project_id, 'prj_default');
+    assert.deepEqual(s.scopes, ['read', 'write', 'admin']);
+  });
+
   it('on public routes a stale cookie is ignored (signing in again works); the socket ignores cookies', async () => {
     const a = await signIn();
     await t.request('/api/v1/web/session', { method: 'DELETE', headers: { cookie: `${COOKIE}=${a.cookie}`, 'x-zeblit-csrf': a.csrf } });
