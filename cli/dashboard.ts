@@ -10,6 +10,7 @@
 import type { BudgetState, ContainerStatus, DetectedErrorInfo, Health, Project, RunSummary } from '../src/contracts/index.ts';
 import { ZeblitApiError, type ZeblitClient } from '../src/client/index.ts';
 import { formatDuration } from './format.ts';
+import { schedulerSection } from './schedule-health.ts';
 import { ago } from './offline-cache.ts';
 import { paint, type Paint } from './style.ts';
 import { formatDetails } from './table.ts';
@@ -28,7 +29,7 @@ export interface ExtraSection {
 }
 
 /** Sections of other features (see the file's comment). */
-export const EXTRA_SECTIONS: ExtraSection[] = [];
+export const EXTRA_SECTIONS: ExtraSection[] = [schedulerSection];
 
 export interface Dashboard {
   connection: string;

@@ -16,6 +16,8 @@ import { Containers, bridgeEvents } from '../src/containers/index.ts';
 import { FileService } from '../src/files/index.ts';
 import { LlmService } from '../src/llm/index.ts';
 import { AgentService, AutoFix } from '../src/agents/index.ts';
+import { Notifier, WebhookSender, hubSink, webhookSink, type OwnListener } from '../src/notify/index.ts';
+import { SchedulerService, realClock } from '../src/scheduler/index.ts';
 import { VERSION, compareVersions } from '../src/contracts/index.ts';
 import { SchemaTooNewError, defaultMigrationsFolder, openDatabase, schemaState } from '../src/db/index.ts';
 import { Backups, backupBeforeMigration, cleanBackupLeftovers, readHomeVersion, writeHomeVersion } from '../src/backup/index.ts';
@@ -26,6 +28,7 @@ import { acquireLock } from './lock.ts';
 import { createLogger } from './logger.ts';
 import { createShutdown } from './shutdown.ts';
 import { followMainOutput } from './main-output.ts';
+import { notifyFromAgents } from './notifications.ts';
 import { processStats } from './process-stats.ts';
 
 export interface Daemon {
@@ -140,13 +143,33 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       }
     }, 3_600_000);
     filePruner.unref();
-    const agents = new AgentService({ db: database.db, bus, llm, files, containers, console: consoleService }, { now, ...config.agents });
+    // Notifications: the hub always (clients, the Telegram bot); task webhooks, never to our own listeners (known once they listen).
+    const notifier = new Notifier({ onError: (err, sink) => logger.warn({ err, sink }, 'a notification sink failed') });
+    notifier.add(hubSink(bus));
+    const ownListeners: OwnListener[] = [];
+    const webhooks = new WebhookSender({ ownListeners: () => ownListeners, userAgent: `zeblitd/${VERSION}` });
+    notifier.add(webhookSink(webhooks));
+    // The scheduler runs agent tasks through the agents, whose context shows the tasks' results: each reaches the other lazily.
+    const scheduler = new SchedulerService(
+      { db: database.db, bus, projects, containers, agents: { chat: (ctx, input, o) => agents.chat(ctx, input, o) }, notifier, checkWebhook: (url) => webhooks.check(url) },
+      { clock: opts.now ? { ...realClock(), now } : realClock(), log: logger },
+    );
+    const agents = new AgentService({ db: database.db, bus, llm, files, containers, console: consoleService, tasks: scheduler }, { now, ...config.agents });
     const orphans = agents.expireOrphanApprovals();
     if (orphans > 0) logger.info({ expired: orphans }, 'approvals left pending by a previous daemon expired');
     const unfinished = agents.failOrphanTurns();
     if (unfinished > 0) logger.info({ turns: unfinished }, 'chat turns a previous daemon did not finish are marked failed');
     // Project setting auto_fix: failed runs and new container errors start Engineer turns.
     const offAutofix = new AutoFix({ agents, projects, containers, console: consoleService, bus, onError: (err, projectId) => logger.warn({ err, project_id: projectId }, 'auto-fix failed') }).start();
+    const offAgentNotices = notifyFromAgents({ bus, agents, notifier });
+    const taskPruner = setInterval(() => {
+      try {
+        scheduler.prune();
+      } catch (err) {
+        logger.warn({ err }, 'task run pruning failed');
+      }
+    }, 3_600_000);
+    taskPruner.unref();
     const vitals = processStats(paths.db);
     // Known once the TCP listener is up (port 0 picks one): sign-in links of the web client point there.
     let webOrigin: string | null = null;
@@ -163,6 +186,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       files,
       llm,
       agents,
+      scheduler,
       logger,
       paths,
       backups,
@@ -177,8 +201,10 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     shutdown.add({ name: 'listeners', run: () => Promise.all(listeners.map((l) => closeListener(l, config.shutdownTimeoutMs))).then(() => undefined) });
     // Archive mode: the API's last changes reach their containers before the channels close.
     shutdown.add({ name: 'file pushes', run: () => files.flushPushes() });
+    // No task fires once shutdown begins; runs still going are recorded as interrupted when their turns and commands stop.
+    shutdown.add({ name: 'scheduler', run: () => (clearInterval(taskPruner), scheduler.close()) });
     // Running turns are cancelled (their work so far is recorded) before the containers' channels close.
-    shutdown.add({ name: 'agents', run: () => (offAutofix(), agents.close()) });
+    shutdown.add({ name: 'agents', run: () => (offAgentNotices(), offAutofix(), agents.close()) });
     // Containers keep running (the next daemon adopts them); their runners and monitors stop.
     shutdown.add({ name: 'containers', run: () => (offSync(), offPush(), offGate(), offExit(), offMain(), clearInterval(filePruner), unbridge(), containers.close()) });
     shutdown.add({ name: 'hub', run: () => (clearInterval(pruner), consoleService.close(), hub.close()) });
@@ -196,13 +222,28 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       listeners.push(tcp);
       lock.update({ port: tcpPort(tcp) });
       webOrigin = webOriginFor(config.bind, tcpPort(tcp));
+      ownListeners.push({ host: config.bind, port: tcpPort(tcp) });
     }
     if (config.exposed)
       logger.warn({ bind: config.bind }, 'zeblitd is listening beyond loopback: anyone who can reach this address may try API keys against it');
     logger.info({ version: VERSION, socket: paths.socket, http: tcp?.address ?? null, home: paths.home, owner: owner.name }, 'zeblitd ready');
     // After readiness, in the background: a missing engine must not hold up the API; it reconciles when the engine appears.
     containers.startBackground();
-    containers.reconcile().catch((err: unknown) => logger.warn({ err }, 'container reconciliation postponed until the engine answers'));
+    const reconciled = containers.reconcile();
+    reconciled.catch((err: unknown) => logger.warn({ err }, 'container reconciliation postponed until the engine answers'));
+    // Runs a dead daemon left running become interrupted, missed instants are caught up per task, then the one timer is armed.
+    const sched = scheduler.start();
+    if (sched.interrupted.length || sched.caught_up || sched.missed || sched.resumed)
+      logger.info({ interrupted: sched.interrupted.length, caught_up: sched.caught_up, missed: sched.missed, queued_tasks: sched.resumed }, 'scheduler resumed');
+    // The runner kills a dead daemon's commands itself; commands run by one `docker exec` each are killed here, once their container is adopted.
+    const strays = new Map<string, string[]>();
+    for (const r of sched.interrupted) if (r.run_id) strays.set(r.project_id, [...(strays.get(r.project_id) ?? []), r.run_id]);
+    if (strays.size > 0)
+      void reconciled
+        .then(async () => {
+          for (const [projectId, runIds] of strays) await containers.killLeftovers(projectId, runIds);
+        })
+        .catch((err: unknown) => logger.warn({ err }, 'what interrupted task runs left in their containers could not be killed'));
   } catch (err) {
     for (const l of listeners) l.server.close();
     lock.release();

@@ -7,6 +7,7 @@ import { isMissingRoute } from '../dashboard.ts';
 import { checkClock, checkDisk, checkEngine, checkImages, checkNode, checkPermissions, checkProviderCalls, checkProviderConfig, checkVersions, renderChecks, type Check } from '../doctor.ts';
 import { formatDuration } from '../format.ts';
 import { describeError } from '../report-error.ts';
+import { checkScheduler } from '../schedule-health.ts';
 import { paint } from '../style.ts';
 
 export class DoctorCommand extends ZeblitCommand {
@@ -14,7 +15,7 @@ export class DoctorCommand extends ZeblitCommand {
   static override json = '`{ok, checks: [{name, status: ok|warn|fail|skip, detail, fix}]}`; exit code 1 when a check fails';
   static override usage = Command.Usage({
     category: 'General',
-    description: 'Check the set-up: Node, daemon, permissions, disk, container engine and its limits, images, clock, LLM providers',
+    description: 'Check the set-up: Node, daemon, permissions, disk, container engine and its limits, images, clock, LLM providers, scheduled tasks',
     details: `
       Each check says what it found and, when something is wrong, how to fix it. The exit code is 1 when a check fails (warnings do not count), so \`zeblit doctor\` can gate a script.
 
@@ -62,19 +63,22 @@ export class DoctorCommand extends ZeblitCommand {
       const h = health;
       // A daemon older than this CLI has no /containers/engine: what /health says, without the limits.
       const fromHealth = () => ({ ...h.engine, endpoint: h.engine.endpoint ?? '?', os: null, cgroup_version: null, cpus: null, memory_bytes: null, containers_running: null, system_time: null, limits: null, warnings: [] });
-      const [engine, images, llm] = await Promise.all([
+      const [engine, images, llm, schedule] = await Promise.all([
         client.containers.engine().catch((e: unknown) => {
           if (isMissingRoute(e)) return fromHealth();
           throw e;
         }),
         h.engine.reachable ? client.containers.images({ check: true }).catch(() => null) : null,
         client.llm.config().catch(() => null),
+        // A daemon without the scheduler (older) or with no tasks: no line.
+        client.scheduler.stats().catch(() => null),
       ]);
       checks.push(...checkEngine(engine));
       const clocks = [conn.local ? null : checkClock("the daemon's clock", daemonClock, now), checkClock("the engine's clock", engine.system_time, Date.now())].filter((c): c is Check => c !== null);
       checks.push(...clocks);
       if (images && engine.reachable) checks.push(checkImages(images));
       if (llm) checks.push(checkProviderConfig(llm));
+      if (schedule && schedule.total > 0) checks.push(checkScheduler(schedule));
       if (this.providers) {
         try {
           checks.push(...checkProviderCalls(await withSpinner(this.context.stderr, this.env, 'Calling the LLM providers', () => client.llm.check())));

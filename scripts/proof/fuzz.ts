@@ -5,7 +5,9 @@
  * a bearer key). Goals, checked here: no answer is a 5xx; every /api/v1
  * answer is in the envelope and valid against its documented schema (the
  * SAME zod schemas the routes declare, taken from the route registry); the
- * daemon's RSS is back within 10% of its warmed-up size afterwards.
+ * daemon's RSS is back within 10% of its warmed-up size afterwards. The
+ * OpenAI-compatible /v1 (OpenAI's API, outside the document) is fuzzed the
+ * same way from its zod schemas: its answers must be OpenAI's shapes.
  *
  *   node build.mjs && node --import tsx scripts/proof/fuzz.ts [--requests 10000] [--seed 1] [--concurrency 8]
  *
@@ -16,9 +18,10 @@
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ErrorEnvelope } from '../../src/contracts/index.ts';
 import { makeTestApp } from '../../src/api/testing.ts';
+import { ChatCompletion, ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse, OpenAIErrorBody, OpenAIModel, OpenAIModelList } from '../../src/contracts/openai.ts';
 import { startProofDaemon, rssOf, type ProofDaemon } from './lib/daemon.ts';
 import { Generator, PARAM_MUTANTS, RAW_BODIES, rng, type Schema } from './lib/gen.ts';
 import { send, type Answer } from './lib/http.ts';
@@ -107,12 +110,30 @@ function operations(doc: Doc): Operation[] {
   return ops.sort((a, b) => rank(a) - rank(b) || a.path.localeCompare(b.path));
 }
 
+/**
+ * The OpenAI-compatible API under /v1 is OpenAI's, outside the OpenAPI
+ * document: its operations come from the request and answer schemas in
+ * src/contracts/openai.ts, the same zod schemas the daemon parses with.
+ */
+function openaiOperations(): Operation[] {
+  const body = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Schema;
+  const op = (method: string, path: string, answer: z.ZodType, b: Schema | null, params: string[] = []): Operation => ({ method, path, params, query: [], body: b, answers: new Map([[200, answer]]) });
+  return [
+    op('GET', '/v1/models', OpenAIModelList, null),
+    op('GET', '/v1/models/{model}', OpenAIModel, null, ['model']),
+    op('POST', '/v1/chat/completions', ChatCompletion, body(ChatCompletionRequest)),
+    op('POST', '/v1/embeddings', EmbeddingResponse, body(EmbeddingRequest)),
+  ];
+}
+
 /** What the fixtures give a parameter that should name something real. */
 interface Fixtures {
   projectId: string;
   runId: string;
   userId: string;
   keyId: string;
+  /** An upstream model of GET /v1/models (the fake LLM's), for /v1 requests. */
+  model: string;
 }
 
 function knownParam(f: Fixtures, path: string, name: string): string {
@@ -123,6 +144,7 @@ function knownParam(f: Fixtures, path: string, name: string): string {
   if (name === 'path') return 'hello.py';
   if (name === 'n') return '1';
   if (name === 'agent') return 'engineer';
+  if (name === 'model') return encodeURIComponent(f.model);
   return `${name}-fz`;
 }
 
@@ -134,7 +156,14 @@ function buildCases(op: Operation, fx: () => Fixtures, gen: Generator): Case[] {
   const valid = (): Record<string, string> => Object.fromEntries(op.params.map((p) => [p, knownParam(fx(), op.path, p)]));
   const validQuery = op.query.length ? `?${op.query.filter((q) => q.name === 'limit').map((q) => `${q.name}=5`).join('&')}` : '';
   const json = (v: unknown) => ({ headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(v)) });
-  const validBody = op.body ? gen.valid(op.body, 0, (n) => (n === 'command' ? 'echo fuzz' : n === 'template' ? 'blank' : undefined)) : undefined;
+  const known = (n: string): unknown => {
+    if (n === 'command') return 'echo fuzz';
+    if (n === 'template') return 'blank';
+    if (op.path.startsWith('/v1/') && n === 'model') return fx().model;
+    if (op.path.startsWith('/v1/') && n === 'messages') return [{ role: 'user', content: 'fuzz' }];
+    return undefined;
+  };
+  const validBody = op.body ? gen.valid(op.body, 0, known) : undefined;
   const base = (label: string, path = () => fill(op, valid(), validQuery)): Case => ({ op, label, path, headers: {}, ...(validBody !== undefined ? json(validBody) : {}) });
   const cases: Case[] = [base('valid')];
   for (const p of op.params) for (const m of PARAM_MUTANTS) cases.push(base(`param ${p}: ${m.label}`, () => fill(op, { ...valid(), [p]: String(m.value) }, validQuery)));
@@ -160,8 +189,18 @@ function buildCases(op: Operation, fx: () => Fixtures, gen: Generator): Case[] {
 function check(c: Case, path: string, a: Answer, listener: string): string | null {
   const what = `${listener} ${c.op.method} ${path.slice(0, 120)} [${c.label}]`;
   if (a.status >= 500) return `${what}: ${a.status} ${a.body.toString('utf8').slice(0, 300)}`;
-  if (!c.op.path.startsWith('/api/v1/')) return null;
+  const openai = c.op.path.startsWith('/v1/');
+  if (!c.op.path.startsWith('/api/v1/') && !openai) return null;
   const type = String(a.headers['content-type'] ?? '');
+  if (openai) {
+    // OpenAI's shapes, not the envelope: an error is OpenAI's error body, a JSON success its documented object.
+    if (a.status >= 200 && a.status < 300 && !/json/.test(type)) return null; // a stream (stream: true)
+    if (!/json/.test(type) || a.json === null) return `${what}: ${a.status} not JSON (content-type "${type}": ${a.body.toString('utf8').slice(0, 120)})`;
+    const schema = a.status >= 400 ? OpenAIErrorBody : c.op.answers.get(a.status);
+    if (!schema) return `${what}: ${a.status} is not a status this operation answers`;
+    const r = schema.safeParse(a.json);
+    return r.success ? null : `${what}: ${a.status} answer does not match OpenAI's shape: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ').slice(0, 400)}`;
+  }
   if (a.status === 304 || a.status === 101 || a.status === 204) return null;
   if (a.status >= 200 && a.status < 300 && !/json/.test(type)) return null; // a stream or a download, as documented
   if (!/json/.test(type) || a.json === null) return `${what}: ${a.status} not in the envelope (content-type "${type}", ${a.body.length} bytes: ${a.body.toString('utf8').slice(0, 120)})`;
@@ -199,7 +238,12 @@ async function fixtures(d: ProofDaemon, prev?: Fixtures): Promise<Fixtures> {
     userId = String(data(u).id ?? 'usr_none');
   }
   const k = await api('POST', '/api/v1/auth/keys', { name: 'fz-victim', scopes: ['read'] });
-  return { projectId, runId, userId, keyId: String(data(k).id ?? 'key_none') };
+  let model = prev?.model ?? '';
+  if (!model) {
+    const models = (await api('GET', '/v1/models')).json as { data?: Array<{ id: string }> } | null;
+    model = models?.data?.find((m) => !m.id.startsWith('zeblit/'))?.id ?? 'anthropic/none';
+  }
+  return { projectId, runId, userId, keyId: String(data(k).id ?? 'key_none'), model };
 }
 
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
@@ -210,7 +254,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
     const docAnswer = await send({ socket: d.socket, method: 'GET', path: '/api/v1/openapi.json' });
     const doc = docAnswer.json as Doc;
     const gen = new Generator(doc, rng(opts.seed));
-    const ops = operations(doc);
+    const ops = [...operations(doc), ...openaiOperations()];
     let fx = await fixtures(d);
     const listeners = [
       { name: 'socket', target: { socket: d.socket } },

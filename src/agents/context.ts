@@ -1,7 +1,7 @@
 /**
  * What the model sees each turn: the agent's prompt, a section about the
  * project (tree, README, the files the request is about, recent errors,
- * console and runs) and the conversation so far, all within one token budget
+ * console, runs and scheduled tasks' results) and the conversation so far, all within one token budget
  * (chars/4). History that no longer fits is replaced by a summary, stored as
  * a 'summary' message so it is computed once, not every turn.
  */
@@ -132,6 +132,9 @@ async function snapshot(services: ToolServices, project: Project, budgetChars: n
 
   const runs = safe(() => services.containers.listRuns(project, { limit: 5 }).items, []);
   if (runs.length) parts.push(`## Recent runs\n${runs.map((r) => `- ${r.id} \`${cut(r.command, 200)}\` ${r.status}${r.exit_code === null ? '' : ` exit ${r.exit_code}`}`).join('\n')}`);
+
+  const tasks = safe(() => services.tasks?.recentResults(project.id, 5) ?? [], [] as string[]);
+  if (tasks.length) parts.push(`## Scheduled tasks (latest results)\n${tasks.map((t) => `- ${cut(t, 300)}`).join('\n')}`);
 
   return { key, parts, files, recent, texts: new Map(recent.map((p, i) => [p, texts[i] ?? null])) };
 }

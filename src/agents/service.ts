@@ -51,6 +51,17 @@ export interface ChatOptions {
 
 export type ConversationWithMessages = Conversation & { messages: ChatMessage[] };
 
+/** A turn that ended, for whoever listens (the daemon tells people of long ones). */
+export interface TurnEnd {
+  project: Project;
+  userId: string | null;
+  conversationId: string;
+  agent: AgentName;
+  status: TurnStatus;
+  durationMs: number;
+  answer: string;
+}
+
 export interface AgentOptions {
   /** Tool steps per agent loop (default 25; a delegate has its own count). */
   stepLimit?: number;
@@ -106,7 +117,7 @@ export class AgentService {
     this.loopDeps = {
       llm: deps.llm,
       bus: deps.bus,
-      services: { files: deps.files, containers: deps.containers, console: deps.console },
+      services: { files: deps.files, containers: deps.containers, console: deps.console, tasks: deps.tasks },
       approvals: this.approvalsBox,
       setState: (agent, state, turn, message) => this.setState(agent, state, turn, message),
     };
@@ -141,6 +152,23 @@ export class AgentService {
   }
 
   private readonly running = new Set<Promise<unknown>>();
+  private readonly turnEnds = new Set<(e: TurnEnd) => void>();
+
+  /** Called after each turn that ran (not one refused before it started). Returns the unsubscribe. */
+  onTurnEnd(fn: (e: TurnEnd) => void): () => void {
+    this.turnEnds.add(fn);
+    return () => void this.turnEnds.delete(fn);
+  }
+
+  private turnEnded(e: TurnEnd): void {
+    for (const fn of this.turnEnds) {
+      try {
+        fn(e);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  }
 
   definitions(): AgentDefinition[] {
     return AGENTS;
@@ -236,6 +264,7 @@ export class AgentService {
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     if (opts.signal?.aborted) onAbort();
     for (const p of pathsIn(input.message)) turn.taskPaths.add(p);
+    const startedAt = this.now();
 
     try {
       onRecord({ type: 'start', conversation_id: conversationId, message_id: messageId, agent });
@@ -264,6 +293,7 @@ export class AgentService {
       this.store.addCost(conversationId, turn.usage.cost_usd);
       const response = this.response(turn, agent, result.status, result.error);
       onRecord({ type: 'done', response });
+      this.turnEnded({ project, userId: ctx.userId, conversationId, agent, status: result.status, durationMs: this.now() - startedAt, answer: turn.answer });
       return response;
     } catch (err) {
       if (err instanceof ZeblitError) onRecord({ type: 'error', code: err.code, message: err.message, suggestion: err.suggestion });

@@ -13,6 +13,12 @@ export interface ToolServices {
   files: FileService;
   containers: Containers;
   console: ConsoleService;
+  /** The latest results of the project's scheduled tasks, one line each (the scheduler provides them; absent: none shown). */
+  tasks?: TaskResults;
+}
+
+export interface TaskResults {
+  recentResults(projectId: string, limit: number): string[];
 }
 
 export interface ToolContext {

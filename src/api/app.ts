@@ -22,6 +22,7 @@ import { fileRoutes } from './routes/files.ts';
 import { isFileBody } from './routes/file-paths.ts';
 import { containerRoutes } from './routes/containers.ts';
 import { runRoutes } from './routes/runs.ts';
+import { scheduledTaskRoutes } from './routes/scheduled-tasks.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { llmRoutes } from './routes/llm.ts';
@@ -94,6 +95,7 @@ export function createApp(deps: AppDeps): ZeblitApp {
   api.route('/', agentRoutes(deps));
   api.route('/', llmRoutes(deps));
   api.route('/', webSessionRoutes(deps));
+  api.route('/', scheduledTaskRoutes(deps));
   api.route('/', backupRoutes(deps));
   const ws = wsRoutes(deps, deps.hub ?? new Hub(deps.bus));
   api.route('/', ws.stats);

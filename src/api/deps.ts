@@ -10,6 +10,7 @@ import type { Containers } from '../containers/index.ts';
 import type { FileService } from '../files/index.ts';
 import type { AgentService } from '../agents/index.ts';
 import type { LlmService } from '../llm/index.ts';
+import type { SchedulerService } from '../scheduler/index.ts';
 import type { Hub } from './ws/hub.ts';
 import type { Backups } from '../backup/index.ts';
 
@@ -43,6 +44,8 @@ export interface AppDeps {
   agents: AgentService;
   /** Models: configuration, calls, usage and budgets. */
   llm: LlmService;
+  /** Scheduled tasks and their runs. */
+  scheduler: SchedulerService;
   /** The WebSocket hub; created over `bus` when not given. */
   hub?: Hub;
   logger: Logger;

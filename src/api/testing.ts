@@ -12,6 +12,8 @@ import { FileService } from '../files/index.ts';
 import { Auth, loadOrCreateSecret } from '../auth/index.ts';
 import { LlmService } from '../llm/index.ts';
 import { AgentService } from '../agents/index.ts';
+import { Notifier, WebhookSender, hubSink, webhookSink } from '../notify/index.ts';
+import { SchedulerService, type SchedulerOptions, type TaskContainers } from '../scheduler/index.ts';
 import {
   ERROR_STATUS,
   VERSION,
@@ -38,7 +40,12 @@ export interface TestApp {
   close(): void;
 }
 
-export function makeTestApp(config: Partial<ApiConfig> = {}, now: () => number = Date.now): TestApp {
+export interface TestAppOptions {
+  /** The scheduler's clock and options; `containers` replaces the real containers for its runs. */
+  scheduler?: SchedulerOptions & { containers?: TaskContainers };
+}
+
+export function makeTestApp(config: Partial<ApiConfig> = {}, now: () => number = Date.now, opts: TestAppOptions = {}): TestApp {
   const home = mkdtempSync(join(tmpdir(), 'zeblit-test-'));
   const paths = zeblitPaths({ ZEBLIT_HOME: home });
   const database = openDatabase(paths.db);
@@ -52,6 +59,17 @@ export function makeTestApp(config: Partial<ApiConfig> = {}, now: () => number =
   const files = new FileService(database.db, bus, paths, { now });
   // No provider from the environment: a test configures one (deps.llm.update) against the fake LLM server.
   const llm = new LlmService({ db: database.db, secret, env: {}, projects, now });
+  const agents = new AgentService({ db: database.db, bus, llm, files, containers, console: consoleService }, { now });
+  const webhooks = new WebhookSender({ ownListeners: () => [{ host: '127.0.0.1', port: 7823 }] });
+  const notifier = new Notifier();
+  notifier.add(hubSink(bus));
+  notifier.add(webhookSink(webhooks));
+  // Not started: nothing fires on its own in a route test; a test that wants firing starts it with its own clock.
+  const { containers: taskContainers, ...schedulerOptions } = opts.scheduler ?? {};
+  const scheduler = new SchedulerService(
+    { db: database.db, bus, projects, containers: taskContainers ?? containers, agents, notifier, checkWebhook: (url) => webhooks.check(url) },
+    { defaultTimezone: 'UTC', clock: { now, setTimer: () => () => {} }, ...schedulerOptions },
+  );
   const deps: AppDeps = {
     database,
     auth,
@@ -62,7 +80,8 @@ export function makeTestApp(config: Partial<ApiConfig> = {}, now: () => number =
     containers,
     files,
     llm,
-    agents: new AgentService({ db: database.db, bus, llm, files, containers, console: consoleService }, { now }),
+    agents,
+    scheduler,
     logger: pino({ level: 'silent' }),
     paths,
     config: {
@@ -96,6 +115,7 @@ export function makeTestApp(config: Partial<ApiConfig> = {}, now: () => number =
       return Promise.resolve(app.request(url, { ...rest, headers }, { transport }));
     },
     close() {
+      deps.scheduler.close();
       void deps.agents.close();
       database.close();
       rmSync(home, { recursive: true, force: true });

@@ -16,6 +16,7 @@ import { sendRaw, type RawResponse } from './http.ts';
 import { downloadStream, type OnProgress } from './transfer.ts';
 import type { Writable } from 'node:stream';
 import { ProjectsApi } from './projects.ts';
+import { SchedulerApi } from './scheduler.ts';
 import { queryString, type HttpMethod, type RequestOptions, type Requester } from './requester.ts';
 import { describeTransport, type ClientTransport } from './transport.ts';
 import { UsersApi } from './users.ts';
@@ -60,6 +61,7 @@ export class ZeblitClient implements Requester {
   readonly console: ConsoleApi;
   readonly agents: AgentsApi;
   readonly llm: LlmApi;
+  readonly scheduler: SchedulerApi;
   readonly openai: OpenAICompatApi;
 
   constructor(options: ZeblitClientOptions) {
@@ -76,6 +78,7 @@ export class ZeblitClient implements Requester {
     this.console = new ConsoleApi(this);
     this.agents = new AgentsApi(this);
     this.llm = new LlmApi(this);
+    this.scheduler = new SchedulerApi(this);
     this.openai = new OpenAICompatApi(this);
   }
 

@@ -18,4 +18,5 @@ export { followEvents, type EventStreamOptions, type SocketOpener } from './even
 export { AgentsApi, type ChatBody, type ChatStreamOptions, type ConversationDetail, type ApprovalState, type HistoryParams as ChatHistoryParams } from './agents.ts';
 export { SseParser, type SseMessage } from './sse.ts';
 export { LlmApi, type UsageParams } from './llm.ts';
+export { SchedulerApi, type TaskListParams, type TaskRunListParams } from './scheduler.ts';
 export { OpenAICompatApi } from './openai.ts';

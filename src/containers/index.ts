@@ -28,6 +28,7 @@ import { DockerEngine } from './docker/engine.ts';
 import { Emitter, type ContainerEvents } from './emitter.ts';
 import { Executor, type RunContext } from './exec/executor.ts';
 import type { KillSignal } from './exec/process.ts';
+import { KILL_SCRIPT } from './exec/fallback.ts';
 import type { ActiveRun } from './exec/run.ts';
 import { EngineGate } from './gate.ts';
 import { Images } from './images.ts';
@@ -272,6 +273,27 @@ export class Containers {
   killRun(project: Project, runId: string, signal: KillSignal = 'TERM'): Promise<Run> {
     this.executor.get(project.id, runId);
     return this.executor.killById(project.id, runId, signal);
+  }
+
+  /**
+   * Kills what is left in the project's container of runs a previous daemon
+   * started (every process of a run carries ZEBLIT_RUN_TAG=<run id>). The
+   * runner kills its commands itself when the daemon goes away; commands
+   * started by one `docker exec` each (images without perl) live on until this.
+   * Returns how many runs were looked for; 0 when the container is not running.
+   */
+  async killLeftovers(projectId: string, runIds: string[]): Promise<number> {
+    const project = this.store.project(projectId);
+    if (!project || runIds.length === 0) return 0;
+    const live = this.lifecycle.live(project);
+    if (live.state !== 'running' || !live.containerId) return 0;
+    const engine = await this.gate.get();
+    for (const tag of runIds) {
+      const ex = await engine.exec(live.containerId, { cmd: ['sh', '-c', KILL_SCRIPT, 'zeblit-kill', 'KILL', tag], stdin: false });
+      ex.onOutput(() => {});
+      await ex.finished;
+    }
+    return runIds.length;
   }
 
   // ---- logs and files ----

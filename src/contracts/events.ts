@@ -85,16 +85,33 @@ export const EVENT_PAYLOADS = {
   }),
   'task.progress': z.object({
     task_id: z.string(),
-    status: z.string(),
+    status: z.string().describe('A scheduled task run: queued, running, skipped'),
     progress: z.number().min(0).max(100).nullable(),
     message: z.string().nullable(),
+    run_id: z.string().nullable().optional().describe('The task run (trn_…)'),
+    name: z.string().optional().describe('The task name'),
   }),
   'task.completed': z.object({
     task_id: z.string(),
-    run_id: z.string().nullable(),
-    status: z.enum(['succeeded', 'failed', 'cancelled', 'timed_out']),
+    run_id: z.string().nullable().describe('The task run (trn_…)'),
+    status: z.enum(['succeeded', 'failed', 'cancelled', 'timed_out']).describe('cancelled: interrupted (the daemon stopped, or the task was deleted)'),
     exit_code: z.number().int().nullable(),
     duration_ms: z.number().nullable(),
+    name: z.string().optional(),
+    trigger: z.enum(['schedule', 'manual', 'catch_up', 'retry']).optional(),
+    attempt: z.number().int().optional(),
+    container_run_id: z.string().nullable().optional().describe('The container run (run_…) of a command task'),
+    conversation_id: z.string().nullable().optional().describe('The conversation (cnv_…) of an agent task'),
+  }),
+  'notification.created': z.object({
+    kind: z.enum(['task_result', 'approval_needed', 'turn_finished']),
+    level: z.enum(['info', 'warning', 'error']),
+    title: z.string(),
+    message: z.string(),
+    task_id: z.string().nullable(),
+    run_id: z.string().nullable(),
+    conversation_id: z.string().nullable(),
+    approval_id: z.string().nullable(),
   }),
   'build.status': z.object({
     image: z.string(),
@@ -115,11 +132,11 @@ export type EventType = keyof typeof EVENT_PAYLOADS;
 export const EVENT_TYPES = Object.keys(EVENT_PAYLOADS) as [EventType, ...EventType[]];
 export type EventPayload<T extends EventType> = z.infer<(typeof EVENT_PAYLOADS)[T]>;
 
-export const TOPICS = ['console', 'agent', 'files', 'tasks', 'build', 'container'] as const;
+export const TOPICS = ['console', 'agent', 'files', 'tasks', 'build', 'container', 'notifications'] as const;
 export const Topic = z.enum(TOPICS);
 export type Topic = z.infer<typeof Topic>;
 
-const TOPIC_BY_PREFIX: Record<string, Topic> = { console: 'console', agent: 'agent', file: 'files', task: 'tasks', build: 'build', container: 'container' };
+const TOPIC_BY_PREFIX: Record<string, Topic> = { console: 'console', agent: 'agent', file: 'files', task: 'tasks', build: 'build', container: 'container', notification: 'notifications' };
 
 export function topicOf(type: EventType): Topic {
   const t = TOPIC_BY_PREFIX[type.split('.')[0] ?? ''];

@@ -21,6 +21,7 @@ export const ID_PREFIXES = {
   error: 'err',
   call: 'cal',
   approval: 'apv',
+  taskRun: 'trn',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -17,5 +17,6 @@ export * from './lock.ts';
 export * from './llm.ts';
 export * from './agents.ts';
 export * from './web.ts';
+export * from './scheduler.ts';
 export * from './openai.ts';
 export * from './backup.ts';

@@ -28,6 +28,11 @@ export const PROJECT_NAME = z
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Environment variables for commands: names are letters, digits and _; at most 128. */
+export const EnvVars = z
+  .record(z.string().regex(ENV_NAME, 'environment variable names are letters, digits and _').max(128), z.string().max(32_768))
+  .refine((e) => Object.keys(e).length <= 128, 'at most 128 variables');
+
 /** Each setting's rule, written once; ProjectSettings adds the defaults, ProjectSettingsPatch does not. */
 const SETTINGS_FIELDS = {
   cpus: z.number().min(0.1).max(64),
@@ -36,9 +41,7 @@ const SETTINGS_FIELDS = {
   idle_timeout_minutes: z.number().int().min(0).max(10_080).describe('0 = never stop'),
   network: z.enum(['bridge', 'none']),
   ports: z.array(z.number().int().min(1).max(65_535)).max(32),
-  env: z
-    .record(z.string().regex(ENV_NAME, 'environment variable names are letters, digits and _').max(128), z.string().max(32_768))
-    .refine((e) => Object.keys(e).length <= 128, 'at most 128 variables'),
+  env: EnvVars,
   approval: z.enum(['auto', 'ask']).describe('ask: run_command, delete_file and writes outside the task wait for a person'),
   auto_fix: z.boolean().describe('A failed run or a new detected error starts an Engineer turn to fix it'),
   auto_fix_attempts: z.number().int().min(1).max(10),

@@ -53,8 +53,9 @@ export class ConsoleCommand extends ZeblitCommand {
     try {
       await followEvents(() => client.connectWebSocket('/ws'), {
         projectId: project.id,
-        // agent: auto-fix progress and approvals waiting, the two things a person watching the console acts on.
-        topics: ['console', 'agent'],
+        // agent: auto-fix progress and approvals waiting, the two things a person watching the console acts on;
+        // tasks: scheduled runs starting and ending (their output comes as console lines).
+        topics: ['console', 'agent', 'tasks'],
         sinceSeq: Math.max(last, first.last_seq),
         signal: ac.signal,
         onStatus: (s, detail) => {
@@ -64,6 +65,7 @@ export class ConsoleCommand extends ZeblitCommand {
           if (e.topic === 'agent' && e.type !== 'agent.autofix' && e.type !== 'agent.approval_needed') return;
           if (this.json) return this.out(`${JSON.stringify(e)}\n`);
           if (e.type === 'agent.autofix' || e.type === 'agent.approval_needed') return this.out(agentLine(e.type, e.data, color));
+          if (e.type === 'task.progress' || e.type === 'task.completed') return this.out(taskLine(e.type, e.data, color));
           if (e.type === 'console.output') {
             const d = e.data as EventPayload<'console.output'>;
             show({ stream: d.stream, text: d.text, level: 'info', run_id: d.run_id });
@@ -91,4 +93,17 @@ function agentLine(type: 'agent.autofix' | 'agent.approval_needed', data: unknow
   const code = d.status === 'fixed' ? '32' : d.status === 'started' ? '36' : '33';
   const files = d.files_changed.length ? ` (changed: ${d.files_changed.join(', ')})` : '';
   return `${paint(code, `[auto-fix ${d.attempt}/${d.max_attempts}] ${d.status}: ${d.message}`)}${files}\n`;
+}
+
+/** Scheduled runs, one line as each starts (or is skipped, queued) and one as it ends. */
+function taskLine(type: 'task.progress' | 'task.completed', data: unknown, color: boolean): string {
+  const paint = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
+  if (type === 'task.progress') {
+    const d = data as EventPayload<'task.progress'>;
+    return `${paint('36', `[schedule] ${d.message ?? `${d.task_id} ${d.status}`}`)}\n`;
+  }
+  const d = data as EventPayload<'task.completed'>;
+  const took = d.duration_ms === null ? '' : ` in ${(d.duration_ms / 1000).toFixed(1)} s`;
+  const exit = d.exit_code === null ? '' : `, exit ${d.exit_code}`;
+  return `${paint(d.status === 'succeeded' ? '32' : '31', `[schedule] ${d.name ?? d.task_id} ${d.status}${took}${exit}`)} (${d.run_id ?? '-'})\n`;
 }

@@ -32,7 +32,14 @@ export function openaiRoutes(deps: AppDeps): Hono<AppEnv> {
 
   // Ids hold a slash (anthropic/claude-…), sent as is or encoded (%2F) by the SDKs.
   app.get('/models/:id{.+}', requireAccess('read'), async (c) => {
-    const id = decodeURIComponent(c.req.param('id'));
+    const raw = c.req.param('id');
+    // Hono has decoded what it could; a stray or broken escape is left for the lookup to miss (404), never a 500.
+    let id = raw;
+    try {
+      id = decodeURIComponent(raw);
+    } catch {
+      id = raw;
+    }
     const model = (await listModels(deps)).find((m) => m.id === id);
     if (!model) throw await modelNotFound(deps, id, 'it is not in GET /v1/models');
     return c.json(model);

@@ -215,6 +215,8 @@ describe('models', () => {
     }
     assert.equal(((await (await t.request('/v1/models/zeblit/dev-manager', { token: u.key })).json()) as { id: string }).id, 'zeblit/dev-manager');
     await oaiError(await t.request('/v1/models/anthropic/nope', { token: u.key }), 404, 'invalid_request_error', 'model_not_found');
+    // A broken percent escape (found by proof 1's fuzzer: it was a 500).
+    await oaiError(await t.request('/v1/models/%E0%A4%A', { token: u.key }), 404, 'invalid_request_error', 'model_not_found');
   });
 });
 
