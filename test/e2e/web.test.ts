@@ -415,24 +415,24 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     await page.getByRole('link', { name: 'Usage' }).focus();
     await page.keyboard.press('Enter');
     await until("document.activeElement?.textContent === 'Usage and cost'");
-    assert.equal(await page.title(), 'Usage and cost — Zeblit');
+    await until(`document.title === ${JSON.stringify('Usage and cost — Zeblit')}`);
     await page.getByRole('link', { name: 'Projects' }).focus();
     await page.keyboard.press('Enter');
     await until("document.activeElement?.textContent === 'Projects'");
     await page.getByRole('link', { name: 'webdemo' }).focus();
     await page.keyboard.press('Enter');
     await until("document.activeElement?.id === 'tree-title'");
-    assert.equal(await page.title(), 'Files — webdemo — Zeblit');
+    await until(`document.title === ${JSON.stringify('Files — webdemo — Zeblit')}`);
     // A file opened from the tree with the keyboard: the focus stays in the tree, the title names the file.
     await page.getByRole('button', { name: 'hello.py' }).focus();
     await page.keyboard.press('Enter');
     await page.locator('.editor .cm-content').waitFor();
     assert.equal(await focused(), 'BUTTON hello.py');
-    assert.equal(await page.title(), 'hello.py — Files — webdemo — Zeblit');
+    await until(`document.title === ${JSON.stringify('hello.py — Files — webdemo — Zeblit')}`);
     await page.getByRole('link', { name: 'Console' }).focus();
     await page.keyboard.press('Enter');
     await until("document.activeElement?.textContent === 'Console'");
-    assert.equal(await page.title(), 'Console — webdemo — Zeblit');
+    await until(`document.title === ${JSON.stringify('Console — webdemo — Zeblit')}`);
     // The run form from the keyboard: type a command, Enter runs it, its output arrives on the console.
     await page.getByLabel('Command').focus();
     await page.keyboard.type("printf 'key%s\\n' board");
