@@ -100,6 +100,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { path: 'changes', module: './commands/changes.ts', export: 'ChangesCommand' },
   { path: 'diff', module: './commands/diff.ts', export: 'DiffCommand' },
   { path: 'undo', module: './commands/undo.ts', export: 'UndoCommand' },
+  { path: 'web', module: './commands/web.ts', export: 'WebCommand' },
   { path: 'schedule create', module: './commands/schedule/create.ts', export: 'ScheduleCreateCommand' },
   { path: 'schedule list', module: './commands/schedule/list.ts', export: 'ScheduleListCommand' },
   { path: 'schedule status', module: './commands/schedule/status.ts', export: 'ScheduleStatusCommand' },

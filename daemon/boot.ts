@@ -25,7 +25,7 @@ import { Backups, backupBeforeMigration, cleanBackupLeftovers, readHomeVersion, 
 import { Projects } from '../src/projects/index.ts';
 import { TelegramConfigStore } from '../src/telegram/index.ts';
 import type { DaemonConfig } from './config.ts';
-import { closeListener, listenSocket, listenTcp, tcpPort, type Listener } from './listeners.ts';
+import { closeListener, listenSocket, listenTcp, tcpPort, webOriginFor, type Listener } from './listeners.ts';
 import { acquireLock } from './lock.ts';
 import { createLogger } from './logger.ts';
 import { createShutdown } from './shutdown.ts';
@@ -190,6 +190,8 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     }, 3_600_000);
     taskPruner.unref();
     const vitals = processStats(paths.db);
+    // Known once the TCP listener is up (port 0 picks one): sign-in links of the web client point there.
+    let webOrigin: string | null = null;
     shutdown.add({ name: 'vitals', run: () => vitals.stop() });
     // The Telegram bot (a client of this daemon, run as a child) when a token is configured; stopped before the listeners close.
     const telegramConfig = TelegramConfigStore.forDaemon(join(paths.telegram, 'settings.json'), secret, process.env, now);
@@ -216,6 +218,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
       startedAt: now(),
       now,
       processStats: vitals.read,
+      webOrigin: () => webOrigin,
     });
 
     // Reverse order of acquisition: listeners, then the database, then the lock.
@@ -242,6 +245,7 @@ export async function boot(config: DaemonConfig, opts: BootOptions = {}): Promis
     if (tcp) {
       listeners.push(tcp);
       lock.update({ port: tcpPort(tcp) });
+      webOrigin = webOriginFor(config.bind, tcpPort(tcp));
       ownListeners.push({ host: config.bind, port: tcpPort(tcp) });
     }
     if (config.exposed)

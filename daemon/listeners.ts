@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
 import { setAsideUnusableHost, type AppBindings } from '../src/api/index.ts';
-import type { Transport } from '../src/contracts/index.ts';
+import { CSRF_PROTOCOL_PREFIX, type Transport } from '../src/contracts/index.ts';
 
 type FetchApp = { fetch: (req: Request, env: AppBindings) => Response | Promise<Response> };
 
@@ -18,14 +18,14 @@ export interface Listener {
 const MAX_WS_MESSAGE = 1 << 20;
 
 /**
- * Browsers offer their JWT as a subprotocol `bearer.<jwt>` next to
- * `zeblit.v1`. `ws` would select the first one offered, which may be the
+ * Browsers offer their JWT as a subprotocol `bearer.<jwt>` (the web client
+ * its CSRF token as `csrf.<token>`) next to `zeblit.v1`. `ws` would select the first one offered, which may be the
  * token, and echo it in the response: select zeblit.v1 (or any other offer),
  * never a token.
  */
 export function selectProtocol(protocols: Set<string>): string | false {
   if (protocols.has('zeblit.v1')) return 'zeblit.v1';
-  for (const p of protocols) if (!p.startsWith('bearer.')) return p;
+  for (const p of protocols) if (!p.startsWith('bearer.') && !p.startsWith(CSRF_PROTOCOL_PREFIX)) return p;
   return false;
 }
 
@@ -92,6 +92,12 @@ export async function listenTcp(app: FetchApp, port: number, bind: string): Prom
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return { transport: 'tcp', server, wss, address: `http://${host}:${addr.port}` };
+}
+
+/** Where a browser on this machine reaches the TCP listener: a wildcard bind is reached on loopback. */
+export function webOriginFor(bind: string, port: number): string {
+  const host = bind === '0.0.0.0' || bind === '' ? '127.0.0.1' : bind === '::' ? '[::1]' : bind.includes(':') ? `[${bind}]` : bind;
+  return `http://${host}:${port}`;
 }
 
 export function tcpPort(l: Listener): number {

@@ -16,7 +16,13 @@
  *                   folder, node's built-in modules and grammY: it is a client
  *                   program that must stay movable on its own (no CLI helpers,
  *                   no other packages)
- *   Every layer may import its own files; no file of src/ imports daemon/ or cli/.
+ *   web/            the browser client: preact, codemirror (@codemirror/*,
+ *                   @lezer/*), and from src/contracts and src/client only what
+ *                   runs in a browser: type-only imports of anything there, and
+ *                   value imports of files whose own value imports (followed
+ *                   to the end) reach no node: builtin and no package but zod.
+ *                   No node: builtin, no other package.
+ *   Every layer may import its own files; no file of src/ imports daemon/, cli/ or web/.
  *   Test files (*.test.ts) and src/**\/testing.ts may import anything in src/.
  *
  * Vendor SDKs stay in one folder each: dockerode in src/containers, the
@@ -33,7 +39,7 @@ import { builtinModules } from 'node:module';
 import { dirname, join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const SCANNED = ['src', 'daemon', 'cli'];
+const SCANNED = ['src', 'daemon', 'cli', 'web'];
 const SOURCE_EXT = /\.(?:[cm]?ts|tsx|[cm]?js|jsx)$/;
 const BOT_DIRS = ['cli/bot/', 'cli/telegram/'];
 const BUILTINS = new Set(builtinModules);
@@ -254,6 +260,7 @@ function classify(path) {
     else { info.layer = 'domain'; info.domain = parts[1]; }
   } else if (parts[0] === 'daemon') info.layer = 'daemon';
   else if (parts[0] === 'cli') info.layer = 'cli';
+  else if (parts[0] === 'web') info.layer = 'web';
   return info;
 }
 
@@ -285,8 +292,41 @@ function judgeBot(from, spec, exists) {
   return { rule: 'bot-import', message: `${message} (${target})` };
 }
 
+/** Packages the browser client may bundle (its own imports). */
+const WEB_PACKAGES = (pkg) => pkg === 'preact' || pkg === 'codemirror' || pkg.startsWith('@codemirror/') || pkg.startsWith('@lezer/');
+/** Packages a src/contracts or src/client file may pull into the browser bundle. */
+const BROWSER_SAFE_PACKAGES = (pkg) => pkg === 'zod';
+
+/** The violation of an import in web/ (not its tests), or null. `browserReason(target)`: why a src file cannot run in a browser, or null. */
+function judgeWeb(from, spec, kind, exists, browserReason) {
+  if (spec.startsWith('node:')) return { rule: 'web-node', message: `'${spec}': web/ runs in the browser, where there is no ${spec}` };
+  if (!spec.startsWith('.') && !spec.startsWith('/')) {
+    const pkg = packageName(spec);
+    if (WEB_PACKAGES(pkg)) return null;
+    return { rule: 'web-package', message: `'${spec}': web/ may import only preact and codemirror packages (and browser-safe files of src/contracts and src/client)` };
+  }
+  if (spec.startsWith('/')) return { rule: 'absolute-import', message: `absolute import '${spec}'` };
+  const target = resolveTarget(from, spec, exists);
+  const to = classify(target);
+  const where = `'${spec}' (${target})`;
+  if (to.layer === 'web') return null;
+  if (to.layer !== 'contracts' && to.layer !== 'client') return { rule: 'web-import', message: `${where}: web/ may import only src/contracts and src/client` };
+  if (kind === 'type') return null;
+  const reason = browserReason(target);
+  if (reason) return { rule: 'web-browser-safe', message: `${where} is not browser-safe (${reason}); import only its types, or a file that needs no Node` };
+  return null;
+}
+
+function resolveTarget(from, spec, exists) {
+  let target = posix.normalize(posix.join(posix.dirname(from.path), spec));
+  if (target.endsWith('/')) target = target.slice(0, -1);
+  if (exists(target) === 'dir') target = `${target}/index.ts`;
+  return target;
+}
+
 /** The violation of one import, or null. */
-function judge(from, spec, exists) {
+function judge(from, spec, exists, kind = 'static', browserReason = () => null) {
+  if (from.layer === 'web' && !from.isTest) return judgeWeb(from, spec, kind, exists, browserReason);
   return judgeLayers(from, spec, exists) ?? judgeBot(from, spec, exists);
 }
 
@@ -317,7 +357,7 @@ function judgeLayers(from, spec, exists) {
   if (from.layer === 'src-root') return { rule: 'src-root', message: `${from.path} belongs to no layer; move it into a layer folder` };
 
   // Nothing in src/ reaches up into the programs.
-  if (from.path.startsWith('src/') && (to.layer === 'daemon' || to.layer === 'cli')) {
+  if (from.path.startsWith('src/') && (to.layer === 'daemon' || to.layer === 'cli' || to.layer === 'web')) {
     return { rule: 'src-imports-program', message: `${where}: src/ may not import ${to.layer}/` };
   }
   // Own files are always fine.
@@ -326,6 +366,7 @@ function judgeLayers(from, spec, exists) {
   // Tests and testing helpers may use anything in src/ (and, in the programs, their own program).
   if ((from.isTest || from.isTesting) && to.path.startsWith('src/')) return null;
   if (from.isTest && from.layer === 'cli' && to.layer === 'daemon') return null;
+  if (from.isTest && from.layer === 'web' && (to.path.startsWith('src/') || to.layer === 'web')) return null;
 
   switch (from.layer) {
     case 'contracts':
@@ -392,6 +433,30 @@ function checkTree(root) {
   const warnings = [];
   const listing = [];
   let imports = 0;
+  // Why a src/contracts or src/client file cannot run in a browser (its value imports followed to the end), or null.
+  const reasons = new Map();
+  const browserReason = (target) => {
+    if (reasons.has(target)) return reasons.get(target);
+    reasons.set(target, null); // a cycle adds nothing new
+    let reason = null;
+    const info = classify(target);
+    if (info.layer !== 'contracts' && info.layer !== 'client') reason = `${target} is outside src/contracts and src/client`;
+    else if (exists(target) !== 'file') reason = `${target} does not exist`;
+    else {
+      for (const imp of findImports(readFileSync(join(root, ...target.split('/')), 'utf8'))) {
+        if (imp.kind === 'type' || imp.spec === null) continue;
+        if (imp.spec.startsWith('node:')) reason = `${target} imports ${imp.spec}`;
+        else if (!imp.spec.startsWith('.')) reason = BROWSER_SAFE_PACKAGES(packageName(imp.spec)) ? null : `${target} imports ${imp.spec}`;
+        else {
+          const inner = browserReason(resolveTarget(info, imp.spec, exists));
+          if (inner) reason = inner;
+        }
+        if (reason) break;
+      }
+    }
+    reasons.set(target, reason);
+    return reason;
+  };
   for (const path of files) {
     const from = classify(path);
     for (const imp of findImports(readFileSync(join(root, ...path.split('/')), 'utf8'))) {
@@ -400,7 +465,7 @@ function checkTree(root) {
         warnings.push({ file: path, line: imp.line, rule: 'computed-import', message: 'dynamic import of a computed specifier cannot be checked' });
         continue;
       }
-      const v = judge(from, imp.spec, exists);
+      const v = judge(from, imp.spec, exists, imp.kind, browserReason);
       listing.push(`${path}:${imp.line}  ${imp.kind}  ${imp.spec}  ${v ? `VIOLATION ${v.rule}` : 'ok'}`);
       if (v) violations.push({ file: path, line: imp.line, ...v });
     }
@@ -417,7 +482,7 @@ function main(argv) {
     else if (argv[k] === '--quiet') quiet = true;
     else if (argv[k] === '--list') list = true;
     else if (argv[k] === '-h' || argv[k] === '--help') {
-      process.stdout.write('Usage: node scripts/check-layers.mjs [--root DIR] [--quiet] [--list]\nChecks the import rules of DESIGN.md "Layers" in src/, daemon/, cli/.\n');
+      process.stdout.write('Usage: node scripts/check-layers.mjs [--root DIR] [--quiet] [--list]\nChecks the import rules of DESIGN.md "Layers" in src/, daemon/, cli/, web/.\n');
       return 0;
     } else {
       process.stderr.write(`check-layers: unknown argument ${argv[k]}\n`);

@@ -48,6 +48,25 @@ const GOOD: Record<string, string> = {
   'cli/telegram/format.test.ts': "import { toJson } from '../format.ts';\nimport { openDatabase } from '../../src/db/index.ts';\n",
   // The CLI runs the bot: importing it is the CLI's own layer.
   'cli/commands/telegram/run.ts': "import { createZeblitBot } from '../../telegram/bot.ts';\n",
+  // The browser client: preact, codemirror, types from anywhere in contracts, values from browser-safe files.
+  'src/contracts/version.ts': "export const API_VERSION = 'v1';\n",
+  'src/contracts/ids.ts': "import { randomBytes } from 'node:crypto';\n",
+  'src/client/requester.ts': "import type { Readable } from 'node:stream';\nimport { API_VERSION } from '../contracts/version.ts';\nimport { z } from 'zod';\n",
+  'web/main.tsx': [
+    "import { render } from 'preact';",
+    "import { useState } from 'preact/hooks';",
+    "import { EditorView } from '@codemirror/view';",
+    "import { basicSetup } from 'codemirror';",
+    "import { tags } from '@lezer/highlight';",
+    "import type { X } from '../src/contracts/index.ts';",
+    "import type { newId } from '../src/contracts/ids.ts';",
+    "import { API_VERSION } from '../src/contracts/version.ts';",
+    "import { seg } from '../src/client/requester.ts';",
+    "import { App } from './app.tsx';",
+    '',
+  ].join('\n'),
+  'web/app.tsx': 'export const App = () => null;\n',
+  'web/app.test.ts': "import { readFileSync } from 'node:fs';\nimport { Auth } from '../src/auth/index.ts';\n",
   // Imports written in comments, strings, templates and regexes are not imports.
   'src/contracts/text.ts': [
     "// import x from '../api/index.ts';",
@@ -92,6 +111,18 @@ describe('check-layers', () => {
     ['grammy outside the bot', { 'cli/commands/a.ts': "const require = createRequire(import.meta.url);\nconst g = require('grammy');\n" }, 2, 'vendor-grammy'],
     ['a file directly in src/', { 'src/api/a.ts': "import { x } from '../util.ts';\n", 'src/util.ts': 'export const x = 1;\n' }, 1, 'src-root'],
     ['an import outside the layers', { 'src/api/a.ts': "import { x } from '../../test/helpers.ts';\n" }, 1, 'outside-layers'],
+    ['web importing a domain', { 'web/a.ts': "import { Auth } from '../src/auth/index.ts';\n" }, 1, 'web-import'],
+    ['web importing a node builtin', { 'web/a.ts': "import { readFileSync } from 'node:fs';\n" }, 1, 'web-node'],
+    ['web importing a package that is not preact or codemirror', { 'web/a.ts': "import WebSocket from 'ws';\n" }, 1, 'web-package'],
+    ['web importing a value from a contract that needs Node', { 'web/a.ts': "import { newId } from '../src/contracts/ids.ts';\n" }, 1, 'web-browser-safe'],
+    [
+      'web importing a client file whose imports reach node:http',
+      { 'web/a.ts': "\nimport { streamSse } from '../src/client/stream.ts';\n", 'src/client/stream.ts': "import { x } from './http.ts';\n", 'src/client/http.ts': "import { request } from 'node:http';\n" },
+      2,
+      'web-browser-safe',
+    ],
+    ['src importing web', { 'src/api/a.ts': "import { App } from '../../web/app.tsx';\n" }, 1, 'src-imports-program'],
+    ['the cli importing web', { 'cli/a.ts': "import { App } from '../web/app.tsx';\n" }, 1, 'cli-import'],
     ['a multi-line re-export', { 'src/api/a.ts': "export {\n  keys,\n  users,\n} from '../auth/keys.ts';\n" }, 1, 'api-domain-internal'],
   ];
 

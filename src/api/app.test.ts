@@ -17,7 +17,8 @@ describe('errors become the envelope with the right code and status', () => {
   });
 
   test('unknown route: 404 NOT_FOUND with a pointer to the document', async () => {
-    for (const path of ['/api/v1/nope', '/api/v1/projects/x/y/z', '/', '/api/v2/health']) {
+    // (`/` is the web client's page.)
+    for (const path of ['/api/v1/nope', '/api/v1/projects/x/y/z', '/nowhere', '/api/v2/health']) {
       const err = await errorOf(await t.request(path, unix), 404, 'NOT_FOUND');
       assert.ok(err.message.includes(path));
       assert.match(err.suggestion ?? '', /openapi\.json/);

@@ -31,6 +31,8 @@ import { projectRoutes } from './routes/projects.ts';
 import { telegramRoutes } from './routes/telegram.ts';
 import { userRoutes } from './routes/users.ts';
 import { wsRoutes } from './routes/ws.ts';
+import { findWebRoot, isWebAppPath, webAppRoutes } from './routes/web-app.ts';
+import { webSessionRoutes } from './routes/web-session.ts';
 import { methodsFor } from './method-match.ts';
 import { BuiltOnce } from './openapi-doc.ts';
 import { OPENAI_BASE, isOpenAIPath, openaiFail, openaiRoutes } from './openai/index.ts';
@@ -39,7 +41,7 @@ import { Hub } from './ws/hub.ts';
 export const API_BASE = '/api/v1';
 /** Largest JSON body under /v1 (images may be inline), unless config says otherwise. */
 export const OPENAI_MAX_BODY_BYTES = 20 * 1024 * 1024;
-const PUBLIC = new Set(['GET /api/v1/health', 'HEAD /api/v1/health', 'GET /api/v1/openapi.json', 'POST /api/v1/auth/token', ...DOCS_PATHS.map((p) => `GET ${p}`)]);
+const PUBLIC = new Set(['GET /api/v1/health', 'HEAD /api/v1/health', 'GET /api/v1/openapi.json', 'POST /api/v1/auth/token', 'POST /api/v1/web/session', ...DOCS_PATHS.map((p) => `GET ${p}`)]);
 
 /** The app, with the OpenAPI document it serves (built at the first request; tests and benches read `builds`). */
 export type ZeblitApp = OpenAPIHono<AppEnv> & { readonly openapiDocument: BuiltOnce };
@@ -73,7 +75,13 @@ export function createApp(deps: AppDeps): ZeblitApp {
   app.use(`${OPENAI_BASE}/*`, function openaiBodyLimit(c, next) {
     return c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : openaiLimit(c, next);
   });
-  app.use('*', authenticate(deps.auth, (method, path) => PUBLIC.has(`${method} ${path}`), { placeholderTokenOnSocket: isOpenAIPath }));
+  // Answers hold a user's data (files, chats, keys): a browser must not keep them in its cache. Routes that
+  // are cacheable say so themselves (openapi.json: no-cache with an ETag; streams: no-cache).
+  app.use(`${API_BASE}/*`, async function noStore(c, next) {
+    await next();
+    if (c.res.status !== 101 && !c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
+  });
+  app.use('*', authenticate(deps.auth, (method, path) => PUBLIC.has(`${method} ${path}`) || isWebAppPath(method, path), { placeholderTokenOnSocket: isOpenAIPath }));
   app.use('*', rateLimit(config.rateLimit));
 
   const api = new OpenAPIHono<AppEnv>();
@@ -90,6 +98,7 @@ export function createApp(deps: AppDeps): ZeblitApp {
   api.route('/', agentRoutes(deps));
   api.route('/', llmRoutes(deps));
   api.route('/', telegramRoutes(deps));
+  api.route('/', webSessionRoutes(deps));
   api.route('/', scheduledTaskRoutes(deps));
   api.route('/', backupRoutes(deps));
   const ws = wsRoutes(deps, deps.hub ?? new Hub(deps.bus));
@@ -124,6 +133,8 @@ export function createApp(deps: AppDeps): ZeblitApp {
   app.route(API_BASE, api);
   app.route(OPENAI_BASE, openaiRoutes(deps));
   app.route('/', docsRoutes());
+  // The web client: its page and bundles, outside /api (a thin client over the routes above).
+  app.route('/', webAppRoutes(config.webRoot === undefined ? findWebRoot() : config.webRoot));
 
   const known = () => app.routes.filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, path: r.path }));
   app.notFound((c) => {

@@ -27,6 +27,8 @@ export interface ApiConfig {
   openaiMaxBodyBytes?: number;
   /** Largest file upload (multipart or raw bytes), in bytes. Default 100 MiB. */
   maxUploadBytes?: number;
+  /** The built web client (index.html, assets/); default: found beside the bundle (findWebRoot); null: none. */
+  webRoot?: string | null;
 }
 
 /** Everything the HTTP layer needs, handed in by the composition root (daemon/) or a test. */
@@ -56,6 +58,8 @@ export interface AppDeps {
   config: ApiConfig;
   startedAt: number;
   now: () => number;
+  /** The origin of the daemon's TCP listener (http://127.0.0.1:7823), for sign-in links; null or absent: none. */
+  webOrigin?: () => string | null;
   /** The daemon's vital signs for /health (trusted callers); absent in route tests. */
   processStats?: () => ProcessStats;
 }

@@ -94,6 +94,8 @@ export function makeTestApp(config: Partial<ApiConfig> = {}, now: () => number =
       // Route tests make many 401s from one (absent) address; the limiter's own tests set it low.
       authFailureLimit: { perSecond: 1000, burst: 1000 },
       maxBodyBytes: 1 << 20,
+      // No web client unless a test gives one: what / answers must not depend on whether dist/web was built.
+      webRoot: null,
       ...config,
     },
     startedAt: now(),

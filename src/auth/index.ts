@@ -6,6 +6,7 @@ import type { Principal } from './principal.ts';
 import { deriveKey, loadOrCreateSecret } from './secret.ts';
 import { TelegramLinks } from './telegram.ts';
 import { Users } from './users.ts';
+import { WebSessions, type WebSessionOptions } from './web-sessions.ts';
 
 export { hasScope, type Principal } from './principal.ts';
 export { loadOrCreateSecret, deriveKey } from './secret.ts';
@@ -17,11 +18,14 @@ export function looksLikeCredential(token: string): boolean {
   return token.startsWith('zbl_') || Jwt.looksLikeJwt(token);
 }
 export * as authTables from './auth.sql.ts';
+export { WebSessions, CODE_TTL_MS, SESSION_TOKEN_TTL_MS, SESSION_MAX_MS, type IssuedSession, type LoginCode, type WebSessionOptions } from './web-sessions.ts';
 
 export interface AuthOptions {
   db: Db;
   secret: Buffer;
   now?: () => number;
+  /** Lifetimes of web sign-in codes and sessions (tests shorten them). */
+  web?: WebSessionOptions;
 }
 
 /** The auth domain: users, API keys, JWTs and Telegram links, behind one object. */
@@ -30,12 +34,14 @@ export class Auth {
   readonly keys: ApiKeys;
   readonly jwt: Jwt;
   readonly telegram: TelegramLinks;
+  readonly web: WebSessions;
 
-  constructor({ db, secret, now = Date.now }: AuthOptions) {
+  constructor({ db, secret, now = Date.now, web }: AuthOptions) {
     this.users = new Users(db, now);
     this.keys = new ApiKeys(db, deriveKey(secret, 'api-key-hash'), now);
     this.jwt = new Jwt(deriveKey(secret, 'jwt'), now);
     this.telegram = new TelegramLinks(db, this.keys, deriveKey(secret, 'link-token-hash'), now);
+    this.web = new WebSessions(this.keys, this.users, { codeHash: deriveKey(secret, 'web-code-hash'), token: deriveKey(secret, 'web-session'), csrf: deriveKey(secret, 'web-csrf') }, now, web);
   }
 
   static fromSecretFile(db: Db, secretFile: string, now?: () => number): Auth {

@@ -127,6 +127,15 @@ export class ApiKeys {
     });
   }
 
+  /**
+   * The key behind a browser session (WebSessions): its secret is thrown
+   * away, so it is never presented; session tokens name it, and revoking it
+   * (logout, or `zeblit auth revoke`) ends the session.
+   */
+  createSession(userId: string, scopes: Scope[], expiresAt: number | null, projectId: string | null): CreatedKey {
+    return this.insert(userId, { name: 'web session', client_type: 'web', scopes, service: null, expires_at: expiresAt, project_id: projectId });
+  }
+
   private insert(userId: string, fields: Pick<KeyRow, 'name' | 'client_type' | 'scopes' | 'service' | 'expires_at' | 'project_id'>): CreatedKey {
     const now = this.now();
     const id = newId('key', now);

@@ -4,7 +4,8 @@ import type { ClientType, Scope, ServiceName, Transport, User } from '../contrac
 export interface Principal {
   user: User;
   transport: Transport;
-  auth: 'socket' | 'api_key' | 'jwt';
+  /** `web`: a browser session of the web client (its cookie together with its CSRF token). */
+  auth: 'socket' | 'api_key' | 'jwt' | 'web';
   keyId: string | null;
   /** A label the key's creator chose: it grants nothing. */
   clientType: ClientType | null;

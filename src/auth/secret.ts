@@ -25,7 +25,7 @@ export function loadOrCreateSecret(file: string): Buffer {
   return secret;
 }
 
-export type SecretPurpose = 'api-key-hash' | 'jwt' | 'secrets-aes' | 'link-token-hash';
+export type SecretPurpose = 'api-key-hash' | 'jwt' | 'secrets-aes' | 'link-token-hash' | 'web-code-hash' | 'web-session' | 'web-csrf';
 
 export function deriveKey(secret: Buffer, purpose: SecretPurpose): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `zeblit:${purpose}`, 32));

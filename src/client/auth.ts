@@ -1,4 +1,5 @@
 import type {
+  LoginCode,
   ApiKeyInfo,
   CreateKeyRequest,
   CreatedKey,
@@ -58,5 +59,10 @@ export class AuthApi {
 
   telegramUnlink(id: string): Promise<TelegramLink> {
     return this.r.request('DELETE', `/auth/telegram/links/${seg(id)}`);
+  }
+
+  /** A one-time sign-in code for the web client (socket owner or admin); open `url`, or the daemon's origin + `path`. */
+  webLoginCode(): Promise<LoginCode> {
+    return this.r.request('POST', '/web/login-codes');
   }
 }

@@ -18,6 +18,7 @@ export * from './llm.ts';
 export * from './agents.ts';
 export * from './telegram.ts';
 export * from './checkpoints.ts';
+export * from './web.ts';
 export * from './scheduler.ts';
 export * from './openai.ts';
 export * from './backup.ts';

@@ -34,6 +34,6 @@ export const Me = z.object({
   key_id: z.string().nullable(),
   client_type: ClientType.nullable(),
   scopes: z.array(Scope),
-  auth: z.enum(['socket', 'api_key', 'jwt']),
+  auth: z.enum(['socket', 'api_key', 'jwt', 'web']).describe('web: a browser session of the web client'),
 });
 export type Me = z.infer<typeof Me>;

@@ -23,7 +23,8 @@ function queryNames(url: string): string[] {
 
 /**
  * Guards the TCP listener against the web: DNS rebinding (Host must be
- * loopback), cross-site requests (Origin must be allow-listed) and tokens in
+ * loopback), cross-site requests (Origin must be allow-listed, or the
+ * daemon's own origin: the web client it serves) and tokens in
  * URLs (which end up in logs and browser history). The Unix socket is reached
  * only by local processes with file access, so only the query rule applies there.
  */
@@ -50,7 +51,9 @@ export function transportGuard(opts: TransportGuardOptions = {}): MiddlewareHand
           suggestion: 'Reach zeblitd as localhost or 127.0.0.1. (This check blocks DNS rebinding.)',
         });
       const origin = c.req.header('origin');
-      if (origin !== undefined) {
+      // The daemon's own page (the web client) is same-origin: its Origin is the Host it was loaded from, which passed the check above.
+      const own = origin !== undefined && host !== undefined && origin.toLowerCase() === `http://${host.toLowerCase()}`;
+      if (origin !== undefined && !own) {
         if (!origins.has(origin))
           throw new ZeblitError('FORBIDDEN', `Origin "${origin}" is not allowed`, {
             suggestion: 'Add it to "allowed_origins" in $ZEBLIT_HOME/config.json if you trust it.',

@@ -81,7 +81,7 @@ export function authRoutes(deps: AppDeps) {
     },
     async (c, { body }) => {
       const p = body.api_key ? await auth.authenticate(body.api_key, c.env?.transport ?? 'tcp') : c.get('principal');
-      if (!p || p.auth === 'jwt' || !p.keyId)
+      if (!p || p.auth === 'jwt' || p.auth === 'web' || !p.keyId)
         throw new ZeblitError('UNAUTHORIZED', 'An API key is required to get a token', { suggestion: 'Send the API key as Authorization: Bearer zbl_… or as "api_key" in the body.' });
       if (p.service) throw new ZeblitError('FORBIDDEN', 'A service credential cannot be exchanged for a token', { suggestion: 'Use the credential itself on its route.' });
       const { token, expiresAt } = await auth.jwt.sign(

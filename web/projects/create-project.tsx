@@ -1,0 +1,58 @@
+import { useState } from 'preact/hooks';
+import type { TemplateName } from '../../src/contracts/index.ts';
+import { describeError } from '../api/http.ts';
+import { useServices } from '../shell/context.ts';
+import { ErrorNote } from '../shell/error-note.tsx';
+import { go } from '../shell/router.ts';
+import { useAsync } from '../shell/use-async.ts';
+
+/** A new project from a template. The daemon checks the name (VALIDATION_FAILED says what is wrong with it). */
+export function CreateProject({ onCreated }: { onCreated: () => void }) {
+  const { client } = useServices();
+  const templates = useAsync(() => client.projects.templates(), []);
+  const [name, setName] = useState('');
+  const [template, setTemplate] = useState<TemplateName>('python');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const p = await client.projects.create({ name: name.trim(), template });
+      onCreated();
+      go({ view: 'project', id: p.id, tab: 'files' });
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="create" onSubmit={(e) => void submit(e)} aria-labelledby="create-title">
+      <h2 id="create-title">New project</h2>
+      <div class="row">
+        <label>
+          Name
+          <input value={name} onInput={(e) => setName(e.currentTarget.value)} required autoComplete="off" placeholder="my-app" />
+        </label>
+        <label>
+          Template
+          <select value={template} onChange={(e) => setTemplate(e.currentTarget.value as TemplateName)}>
+            {(templates.data ?? []).map((t) => (
+              <option key={t.name} value={t.name}>
+                {t.name} — {t.description}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? 'Creating…' : 'Create'}
+        </button>
+      </div>
+      <ErrorNote error={error ?? templates.error} />
+    </form>
+  );
+}
