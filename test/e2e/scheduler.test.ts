@@ -107,6 +107,10 @@ describe('zeblit schedule on the real clock (built daemon and CLI, real engine)'
     assert.equal(bad.code, 1);
     assert.match(bad.stdout, /Status\s+failed: exit code 4/);
     assert.match(bad.stdout, /--- stderr\nnope\n/);
+    // By task name: its latest run.
+    const latest = await zeblit('schedule', 'logs', 'broken');
+    assert.equal(latest.code, 0, latest.stderr);
+    assert.match(latest.stdout, /--- stderr\nnope\n/);
     const stats = JSON.parse((await zeblit('schedule', 'stats', '--json')).stdout) as TaskStats;
     assert.equal(stats.total, 2);
     assert.ok(stats.runs_24h.success >= 4);
