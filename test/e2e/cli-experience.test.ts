@@ -7,7 +7,8 @@
  * healthy set-up and with the engine gone.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { dockerSuite, dockerUnavailableReason, removeTestResources, requireDocker } from '../../src/containers/testing.ts';
@@ -114,6 +115,8 @@ describe('the CLI experience', dockerSuite(reason), () => {
     writeFileSync(join(home, 'v2.txt'), 'second version\n');
     const user = join(home, 'user');
     mkdirSync(user, { recursive: true });
+    // Backups are written outside the home they copy.
+    const outside = mkdtempSync(join(tmpdir(), 'zbl-cx-'));
     const key = JSON.parse(ok(await cli(['auth', 'create-key', 'ci', '--scopes', 'read', '--json']), 'create-key').stdout) as { id: string; key: string };
     const cases: Array<[string, string[], Record<string, string>?]> = [
       ['version', ['version']],
@@ -194,7 +197,21 @@ describe('the CLI experience', dockerSuite(reason), () => {
       ['completion install', ['completion', 'install', '--shell', 'fish'], { HOME: user }],
       ['cache stats', ['cache', 'stats']],
       ['cache clear', ['cache', 'clear']],
+      ['openai', ['openai']],
+      ['web', ['web', '--print']],
+      ['changes', ['changes']],
+      // No agent turn changed files in this project: diff and undo fail, with their error as JSON.
+      ['diff', ['diff']],
+      ['undo', ['undo']],
+      // The root folder cannot be a project: refused, the error as JSON.
+      ['init', ['init', '--path', '/']],
+      ['telegram run', ['telegram', 'run'], { TELEGRAM_BOT_TOKEN: '' }],
+      ['backup', ['backup', join(outside, 'home.tar')]],
+      ['restore', ['restore', join(outside, 'missing.tar')]],
+      ['daemon install', ['daemon', 'install', '--no-enable'], { HOME: user }],
+      ['daemon uninstall', ['daemon', 'uninstall'], { HOME: user }],
       ['delete', ['delete', 'scratch', '--force']],
+      ['daemon restart', ['daemon', 'restart']],
       ['daemon stop', ['daemon', 'stop']],
     ];
     // Every command of the CLI is in the table (a new one must be added here).
@@ -206,6 +223,7 @@ describe('the CLI experience', dockerSuite(reason), () => {
       const r = await cli(line, { env: extra });
       assertJson(r, `zeblit ${line.join(' ')} (${name})`);
     }
+    rmSync(outside, { recursive: true, force: true });
     daemon = await startDaemon(home, { env: CLEAN_ENV });
   });
 
