@@ -319,6 +319,42 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     await shot('07-container');
   });
 
+  it('schedules a task, sees its runs arrive with their output, and disables it', async () => {
+    await page.goto(`${origin}/#/projects/${project.id}/tasks`);
+    await page.getByRole('heading', { name: 'Scheduled tasks' }).waitFor();
+    await page.getByLabel('Task name').fill('ticker');
+    await page.getByLabel('Task command').fill("printf 'tick%s\\n' -from-schedule");
+    // The schedule is checked as it is typed: a wrong one is named, the right one shows its next runs.
+    const schedule = page.getByRole('textbox', { name: 'Schedule', exact: true });
+    await schedule.fill('*/2 * * *');
+    await page.locator('#schedule-check').getByText(/^Not a schedule:/).waitFor();
+    await schedule.fill('*/2 * * * * *');
+    await page.locator('#schedule-check').getByText(/Every 2 seconds\. Next:/).waitFor();
+    await page.getByRole('button', { name: 'Schedule', exact: true }).click();
+    await page.getByRole('button', { name: 'Runs of ticker' }).click();
+    // Runs arrive by themselves (task events reload the history): the first finished one, and its output.
+    const history = page.getByRole('region', { name: 'Runs of ticker' });
+    await history.locator('td.run-status.success').first().waitFor({ timeout: 60_000 });
+    await history.getByRole('button', { name: /^Output of the run/ }).first().click();
+    await page.getByRole('region', { name: 'Run output' }).getByText('tick-from-schedule').waitFor();
+    await shot('13-tasks');
+    await page.getByRole('button', { name: 'Disable ticker' }).click();
+    await page.getByRole('button', { name: 'Enable ticker' }).waitFor();
+    const tasks = await api<{ items: { name: string; enabled: boolean; run_count: number }[] }>('GET', `/scheduled-tasks?project=${project.id}`);
+    const ticker = tasks.items.find((t) => t.name === 'ticker');
+    assert.ok(ticker && !ticker.enabled && ticker.run_count >= 1, JSON.stringify(tasks.items));
+    // Run now works on a disabled task too: a manual run joins the history by itself.
+    await page.getByRole('button', { name: 'Run ticker now' }).click();
+    await history.locator('tr', { hasText: 'manual' }).locator('td.run-status.success').waitFor({ timeout: 60_000 });
+    // Delete asks first, then the task leaves the list and the daemon.
+    await api('POST', '/scheduled-tasks', { project_id: project.id, name: 'once-off', schedule: '@daily', command: 'true' });
+    await page.reload();
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete once-off' }).click();
+    await page.getByRole('button', { name: 'Delete once-off' }).waitFor({ state: 'detached' });
+    assert.equal((await request(sock(daemon), { path: `/api/v1/scheduled-tasks/once-off?project=${project.id}` })).status, 404);
+  });
+
   it('archives, unarchives and deletes a project from the list', async () => {
     const scratch = await api<Project>('POST', '/projects', { name: 'scratch', template: 'blank' });
     projects.push(scratch.id);
@@ -352,6 +388,7 @@ describe('the web client in Chromium against the built daemon', skip, () => {
       ['files', `#/projects/${project.id}/files/hello.py`, () => page.locator('.editor .cm-content').waitFor()],
       ['console', `#/projects/${project.id}/console`, () => page.getByRole('log', { name: 'Console output' }).getByText('hello from the web').first().waitFor()],
       ['chat', `#/projects/${project.id}/chat`, () => page.getByRole('heading', { name: 'Chat' }).waitFor()],
+      ['tasks', `#/projects/${project.id}/tasks`, () => page.getByRole('button', { name: 'Runs of ticker' }).waitFor()],
       ['container', `#/projects/${project.id}/container`, () => page.getByRole('heading', { name: 'Container' }).waitFor()],
       ['usage', '#/usage', () => page.getByRole('heading', { name: 'Usage and cost' }).waitFor()],
     ];
