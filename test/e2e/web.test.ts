@@ -7,7 +7,9 @@
  * the editor, run it and watch its output arrive live in the console, see
  * the detected error, chat with an agent and approve its command, see the
  * file's versions and diff, upload and download, the container and its
- * limits, usage, a phone's width, dark mode, and signing out. Along the way:
+ * limits, review and undo an agent turn's changes, schedule a task and see
+ * its runs, a project on a folder, usage, a phone's width, dark mode, and
+ * signing out. Along the way:
  * the CSP header, no CSP violation in the page, the cookie's attributes, and
  * a foreign Origin refused.
  *
@@ -389,9 +391,17 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     // Run now works on a disabled task too: a manual run joins the history by itself.
     await page.getByRole('button', { name: 'Run ticker now' }).click();
     await history.locator('tr', { hasText: 'manual' }).locator('td.run-status.success').waitFor({ timeout: 60_000 });
+    // An agent's task from the same form: a prompt for the engineer, on a nickname.
+    await page.getByLabel('Task name').fill('once-off');
+    await page.getByLabel('Kind').selectOption('agent');
+    await page.getByLabel('Prompt').fill('Run the tests and fix what fails');
+    await schedule.fill('@daily');
+    await page.locator('#schedule-check').getByText(/Next:/).waitFor();
+    await page.getByRole('button', { name: 'Schedule', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete once-off' }).waitFor();
+    const agentTask = await api<{ kind: string; agent: string | null; prompt: string | null; schedule: string }>('GET', `/scheduled-tasks/once-off?project=${project.id}`);
+    assert.deepEqual([agentTask.kind, agentTask.agent, agentTask.prompt, agentTask.schedule], ['agent', 'engineer', 'Run the tests and fix what fails', '@daily']);
     // Delete asks first, then the task leaves the list and the daemon.
-    await api('POST', '/scheduled-tasks', { project_id: project.id, name: 'once-off', schedule: '@daily', command: 'true' });
-    await page.reload();
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Delete once-off' }).click();
     await page.getByRole('button', { name: 'Delete once-off' }).waitFor({ state: 'detached' });
