@@ -7,7 +7,9 @@
  * the editor, run it and watch its output arrive live in the console, see
  * the detected error, chat with an agent and approve its command, see the
  * file's versions and diff, upload and download, the container and its
- * limits, usage, a phone's width, dark mode, and signing out. Along the way:
+ * limits, review and undo an agent turn's changes, schedule a task and see
+ * its runs, a project on a folder, usage, a phone's width, dark mode, and
+ * signing out. Along the way:
  * the CSP header, no CSP violation in the page, the cookie's attributes, and
  * a foreign Origin refused.
  *
@@ -16,7 +18,7 @@
  * suite fails with that instruction (ZEBLIT_REQUIRE_BROWSER=0 skips it).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -319,6 +321,93 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     await shot('07-container');
   });
 
+  it('shows what an agent turn changed, its diff, and undoes it', async () => {
+    await api('PUT', `/projects/${project.id}`, { settings: { approval: 'auto' } });
+    fake.reset();
+    fake.script([{ text: 'Writing it.', tool_calls: [{ name: 'write_file', input: { path: 'notes.md', content: '# Notes\nwritten by the agent\n' } }] }, { text: 'Notes are written.' }]);
+    await page.goto(`${origin}/#/projects/${project.id}/chat`);
+    await page.getByLabel('Message').fill('Write notes.md');
+    await page.getByLabel('Agent').selectOption('engineer');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByText('Notes are written.').waitFor({ timeout: 120_000 });
+    assert.equal((await api<FileContent>('GET', `/projects/${project.id}/files/notes.md`)).content, '# Notes\nwritten by the agent\n');
+    await page.getByRole('link', { name: 'Changes' }).click();
+    await page.getByRole('heading', { name: 'Changes by agents' }).waitFor();
+    const turn = page.locator('.card.checkpoint', { hasText: 'Write notes.md' });
+    await turn.getByText('notes.md').first().waitFor();
+    await turn.getByRole('button', { name: /^Diff of the turn/ }).click();
+    await turn.locator('.diff-lines .add', { hasText: 'written by the agent' }).waitFor();
+    await shot('14-changes');
+    page.once('dialog', (d) => void d.accept());
+    await turn.getByRole('button', { name: /^Undo the turn/ }).click();
+    await page.getByText(/^Undone: notes\.md deleted/).waitFor();
+    await turn.getByText(/^undone/).waitFor();
+    assert.equal((await request(sock(daemon), { path: `/api/v1/projects/${project.id}/files/notes.md` })).status, 404);
+    // A file changed by hand since its turn: the undo is refused with that file named, and done only when asked again.
+    fake.reset();
+    fake.script([{ text: 'Writing the list.', tool_calls: [{ name: 'write_file', input: { path: 'todo.md', content: 'first\n' } }] }, { text: 'The list is written.' }]);
+    await page.getByRole('link', { name: 'Chat' }).click();
+    await page.getByLabel('Message').fill('Write todo.md');
+    await page.getByLabel('Agent').selectOption('engineer');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByText('The list is written.').waitFor({ timeout: 120_000 });
+    await api('PUT', `/projects/${project.id}/files/todo.md`, { content: 'first\nsecond, by hand\n' });
+    await page.getByRole('link', { name: 'Changes' }).click();
+    const later = page.locator('.card.checkpoint', { hasText: 'Write todo.md' });
+    page.once('dialog', (d) => void d.accept());
+    await later.getByRole('button', { name: /^Undo the turn/ }).click();
+    const refused = later.getByRole('alert');
+    await refused.getByText('todo.md').waitFor();
+    assert.equal((await api<FileContent>('GET', `/projects/${project.id}/files/todo.md`)).content, 'first\nsecond, by hand\n', 'a refused undo changes nothing');
+    await refused.getByRole('button', { name: 'Undo anyway' }).click();
+    await page.getByText(/^Undone: todo\.md deleted/).waitFor();
+    assert.equal((await request(sock(daemon), { path: `/api/v1/projects/${project.id}/files/todo.md` })).status, 404);
+  });
+
+  it('schedules a task, sees its runs arrive with their output, and disables it', async () => {
+    await page.goto(`${origin}/#/projects/${project.id}/tasks`);
+    await page.getByRole('heading', { name: 'Scheduled tasks' }).waitFor();
+    await page.getByLabel('Task name').fill('ticker');
+    await page.getByLabel('Task command').fill("printf 'tick%s\\n' -from-schedule");
+    // The schedule is checked as it is typed: a wrong one is named, the right one shows its next runs.
+    const schedule = page.getByRole('textbox', { name: 'Schedule', exact: true });
+    await schedule.fill('*/2 * * *');
+    await page.locator('#schedule-check').getByText(/^Not a schedule:/).waitFor();
+    await schedule.fill('*/2 * * * * *');
+    await page.locator('#schedule-check').getByText(/Every 2 seconds\. Next:/).waitFor();
+    await page.getByRole('button', { name: 'Schedule', exact: true }).click();
+    await page.getByRole('button', { name: 'Runs of ticker' }).click();
+    // Runs arrive by themselves (task events reload the history): the first finished one, and its output.
+    const history = page.getByRole('region', { name: 'Runs of ticker' });
+    await history.locator('td.run-status.success').first().waitFor({ timeout: 60_000 });
+    await history.getByRole('button', { name: /^Output of the run/ }).first().click();
+    await page.getByRole('region', { name: 'Run output' }).getByText('tick-from-schedule').waitFor();
+    await shot('13-tasks');
+    await page.getByRole('button', { name: 'Disable ticker' }).click();
+    await page.getByRole('button', { name: 'Enable ticker' }).waitFor();
+    const tasks = await api<{ items: { name: string; enabled: boolean; run_count: number }[] }>('GET', `/scheduled-tasks?project=${project.id}`);
+    const ticker = tasks.items.find((t) => t.name === 'ticker');
+    assert.ok(ticker && !ticker.enabled && ticker.run_count >= 1, JSON.stringify(tasks.items));
+    // Run now works on a disabled task too: a manual run joins the history by itself.
+    await page.getByRole('button', { name: 'Run ticker now' }).click();
+    await history.locator('tr', { hasText: 'manual' }).locator('td.run-status.success').waitFor({ timeout: 60_000 });
+    // An agent's task from the same form: a prompt for the engineer, on a nickname.
+    await page.getByLabel('Task name').fill('once-off');
+    await page.getByLabel('Kind').selectOption('agent');
+    await page.getByLabel('Prompt').fill('Run the tests and fix what fails');
+    await schedule.fill('@daily');
+    await page.locator('#schedule-check').getByText(/Next:/).waitFor();
+    await page.getByRole('button', { name: 'Schedule', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete once-off' }).waitFor();
+    const agentTask = await api<{ kind: string; agent: string | null; prompt: string | null; schedule: string }>('GET', `/scheduled-tasks/once-off?project=${project.id}`);
+    assert.deepEqual([agentTask.kind, agentTask.agent, agentTask.prompt, agentTask.schedule], ['agent', 'engineer', 'Run the tests and fix what fails', '@daily']);
+    // Delete asks first, then the task leaves the list and the daemon.
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete once-off' }).click();
+    await page.getByRole('button', { name: 'Delete once-off' }).waitFor({ state: 'detached' });
+    assert.equal((await request(sock(daemon), { path: `/api/v1/scheduled-tasks/once-off?project=${project.id}` })).status, 404);
+  });
+
   it('archives, unarchives and deletes a project from the list', async () => {
     const scratch = await api<Project>('POST', '/projects', { name: 'scratch', template: 'blank' });
     projects.push(scratch.id);
@@ -334,6 +423,23 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     assert.equal((await request(sock(daemon), { path: `/api/v1/projects/${scratch.id}` })).status, 404);
     await page.getByRole('button', { name: 'Active' }).click();
     await page.getByRole('link', { name: 'webdemo' }).waitFor();
+  });
+
+  it('creates a project on a folder of the machine: its files are the workspace', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'zeblit-web-folder-'));
+    writeFileSync(join(folder, 'existing.py'), 'print("already here")\n');
+    await page.goto(`${origin}/#/`);
+    await page.getByLabel('Name').fill('webfolder');
+    await page.getByLabel('Template').selectOption('python');
+    await page.getByLabel('Folder (optional)').fill(folder);
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('heading', { name: 'webfolder' }).waitFor();
+    const p = await api<Project & { path: string | null }>('GET', '/projects/webfolder');
+    projects.push(p.id);
+    assert.equal(p.path, realpathSync(folder));
+    await page.getByRole('button', { name: 'existing.py' }).waitFor();
+    await api('DELETE', `/projects/${p.id}`);
+    assert.equal(readFileSync(join(folder, 'existing.py'), 'utf8'), 'print("already here")\n', 'deleting the project leaves the folder');
   });
 
   it('shows usage and cost by day, agent and model', async () => {
@@ -352,6 +458,8 @@ describe('the web client in Chromium against the built daemon', skip, () => {
       ['files', `#/projects/${project.id}/files/hello.py`, () => page.locator('.editor .cm-content').waitFor()],
       ['console', `#/projects/${project.id}/console`, () => page.getByRole('log', { name: 'Console output' }).getByText('hello from the web').first().waitFor()],
       ['chat', `#/projects/${project.id}/chat`, () => page.getByRole('heading', { name: 'Chat' }).waitFor()],
+      ['changes', `#/projects/${project.id}/changes`, () => page.locator('.card.checkpoint', { hasText: 'Write notes.md' }).waitFor()],
+      ['tasks', `#/projects/${project.id}/tasks`, () => page.getByRole('button', { name: 'Runs of ticker' }).waitFor()],
       ['container', `#/projects/${project.id}/container`, () => page.getByRole('heading', { name: 'Container' }).waitFor()],
       ['usage', '#/usage', () => page.getByRole('heading', { name: 'Usage and cost' }).waitFor()],
     ];
@@ -361,6 +469,9 @@ describe('the web client in Chromium against the built daemon', skip, () => {
       const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
       const wide = overflow > 1 ? await page.evaluate<string[]>(`[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)`) : [];
       assert.ok(overflow <= 1, `${name} scrolls sideways by ${overflow}px at 390px: ${wide.join(', ')}`);
+      // Nor is a project's tab hidden behind a scroll of its own.
+      const hiddenTabs = await page.evaluate<string[]>(`[...document.querySelectorAll('.tabs a')].filter((a) => a.getBoundingClientRect().right > a.parentElement.getBoundingClientRect().right + 1).map((a) => a.textContent)`);
+      assert.deepEqual(hiddenTabs, [], `${name}: tabs out of sight at 390px`);
       await shot(`09-phone-${name}`);
     }
   });

@@ -9,7 +9,7 @@ export type Route =
   | { view: 'usage' }
   | { view: 'project'; id: string; tab: ProjectTab; path?: string };
 
-export const PROJECT_TABS = ['files', 'console', 'chat', 'container'] as const;
+export const PROJECT_TABS = ['files', 'console', 'chat', 'changes', 'tasks', 'container'] as const;
 export type ProjectTab = (typeof PROJECT_TABS)[number];
 
 export function parseRoute(hash: string): Route {

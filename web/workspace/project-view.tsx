@@ -1,3 +1,4 @@
+import { ChangesView } from '../changes/changes-view.tsx';
 import { ChatView } from '../chat/chat-view.tsx';
 import { ConsoleView } from '../console/console-view.tsx';
 import { ContainerView } from '../container/container-view.tsx';
@@ -6,9 +7,10 @@ import { ErrorNote } from '../shell/error-note.tsx';
 import { usePageTitle } from '../shell/focus.ts';
 import { href, PROJECT_TABS, type ProjectTab } from '../shell/router.ts';
 import { useAsync } from '../shell/use-async.ts';
+import { TasksView } from '../tasks/tasks-view.tsx';
 import { Workspace } from './workspace.tsx';
 
-const LABELS: Record<ProjectTab, string> = { files: 'Files', console: 'Console', chat: 'Chat', container: 'Container' };
+const LABELS: Record<ProjectTab, string> = { files: 'Files', console: 'Console', chat: 'Chat', changes: 'Changes', tasks: 'Tasks', container: 'Container' };
 
 /** One project: its tabs are views over the same API the CLI uses. */
 export function ProjectView({ id, tab, path }: { id: string; tab: ProjectTab; path?: string }) {
@@ -36,6 +38,8 @@ export function ProjectView({ id, tab, path }: { id: string; tab: ProjectTab; pa
         {tab === 'files' && <Workspace project={p} path={path} />}
         {tab === 'console' && <ConsoleView project={p} />}
         {tab === 'chat' && <ChatView project={p} />}
+        {tab === 'changes' && <ChangesView project={p} />}
+        {tab === 'tasks' && <TasksView project={p} />}
         {tab === 'container' && <ContainerView project={p} onChanged={project.reload} />}
       </div>
     </section>
