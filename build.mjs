@@ -9,7 +9,8 @@
 //   node build.mjs --sea    also dist/sea/zeblitd: one executable (Node's single
 //                           executable application) carrying everything but the engine
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildCli } from './scripts/build-cli.mjs';
 import { buildSea } from './scripts/sea/build-sea.mjs';
 
@@ -38,7 +39,10 @@ const banner = [
 const optionalNatives = {
   name: 'optional-natives',
   setup(b) {
-    b.onResolve({ filter: /\.node$/ }, (args) => ({ path: args.path, namespace: 'optional-native' }));
+    // A module named like one (grammY's './platform.node' is platform.node.js) is ordinary JavaScript: left to esbuild.
+    b.onResolve({ filter: /\.node$/ }, (args) =>
+      existsSync(join(args.resolveDir, `${args.path}.js`)) ? undefined : { path: args.path, namespace: 'optional-native' },
+    );
     b.onLoad({ filter: /.*/, namespace: 'optional-native' }, (args) => ({ contents: `throw new Error(${JSON.stringify(`native addon not bundled: ${args.path}`)});`, loader: 'js' }));
   },
 };

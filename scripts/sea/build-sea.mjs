@@ -61,8 +61,9 @@ export async function buildSea({ out, version, optionalNatives, copyAssets }) {
     format: 'cjs',
     target: 'node20',
     // Only node's built-ins can be required inside a single executable: everything else is bundled, and
-    // the optional natives of ssh2 (cpu-features) and ws (bufferutil, utf-8-validate) fail to load as they do where never installed.
-    plugins: [optionalNatives, { name: 'absent', setup: (b) => b.onResolve({ filter: /^(cpu-features|bufferutil|utf-8-validate)$/ }, (args) => ({ path: args.path, namespace: 'optional-native' })) }],
+    // the optional natives of ssh2 (cpu-features) and ws (bufferutil, utf-8-validate), and node-fetch's optional
+    // encoding (grammY's), fail to load as they do where never installed (a require() of them would warn at start).
+    plugins: [optionalNatives, { name: 'absent', setup: (b) => b.onResolve({ filter: /^(cpu-features|bufferutil|utf-8-validate|encoding)$/ }, (args) => ({ path: args.path, namespace: 'optional-native' })) }],
     loader: { '.txt': 'text' },
     // Modules find their files beside `import.meta.url`: in the executable, that is the cache folder assets.ts extracts to.
     define: { 'import.meta.url': 'globalThis.__ZEBLIT_ASSETS_URL__' },
