@@ -14,6 +14,7 @@ function values(): ValueSource & { asked: Array<{ kind: ValueKind; project: stri
     runs: ['run_01a', 'run_01b'],
     agents: ['engineer', 'architect'],
     'setting-keys': ['cpus', 'memory_mb', 'env.'],
+    tasks: ['nightly', 'backup'],
   };
   return {
     asked,
@@ -58,6 +59,8 @@ describe('complete (what <Tab> offers)', () => {
     assert.deepEqual(values_(await complete(['chat', '--agent'], 'e', specs, v, 'api')), ['engineer']);
     assert.deepEqual(values_(await complete(['run', '-p'], '', specs, v, undefined)), ['api', 'web']);
     assert.deepEqual(values_(await complete(['settings', 'set'], 'm', specs, v, 'api')), ['memory_mb']);
+    assert.deepEqual(values_(await complete(['schedule', 'run'], 'n', specs, v, 'api')), ['nightly'], 'task names');
+    assert.deepEqual(values_(await complete(['schedule', 'logs'], 'b', specs, v, 'api')), ['backup']);
   });
 
   it('local files where a local path goes, and after the program of `zeblit run`', async () => {

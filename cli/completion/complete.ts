@@ -20,7 +20,7 @@ export interface Completion {
 }
 
 /** The kinds of live values; values.ts answers each. */
-export type ValueKind = 'projects' | 'remote-path' | 'runs' | 'agents' | 'conversations' | 'approvals' | 'templates' | 'setting-keys' | 'api-keys' | 'users' | 'local-path';
+export type ValueKind = 'projects' | 'remote-path' | 'runs' | 'agents' | 'conversations' | 'approvals' | 'templates' | 'setting-keys' | 'api-keys' | 'users' | 'tasks' | 'local-path';
 
 /** Positional arguments by name. */
 export const ARGUMENT_VALUES: Record<string, ValueKind> = {
@@ -35,6 +35,8 @@ export const ARGUMENT_VALUES: Record<string, ValueKind> = {
   approval_id: 'approvals',
   'key-id': 'api-keys',
   'user-id': 'users',
+  task: 'tasks',
+  'task-or-run': 'tasks',
 };
 
 /** Options by their long name. */

@@ -82,6 +82,12 @@ const FETCHERS: Record<Exclude<ValueKind, 'local-path'>, Fetcher> = {
     key: () => 'users',
     fetch: async (c) => (await c.users.list()).map((u) => ({ value: u.id, description: u.name })),
   },
+  // Scheduled tasks by name (the schedule commands take names); all of the caller's when no project is on the line.
+  tasks: {
+    type: 'runs',
+    key: ({ project }) => `tasks ${project ?? 'all'}`,
+    fetch: async (c, { project }) => (await c.scheduler.list({ project, limit: 500 })).items.map((t) => ({ value: t.name, description: `${t.schedule}${t.enabled ? '' : ' (disabled)'}` })),
+  },
 };
 
 export interface LiveValuesOptions {

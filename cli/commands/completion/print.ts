@@ -11,7 +11,7 @@ export class CompletionCommand extends ZeblitCommand {
     category: 'General',
     description: 'Print the shell completion script for bash, zsh or fish',
     details: `
-      Completes commands, options and, live from the daemon, project names, paths in the project, run ids, agent names, conversation and approval ids. Answers are cached briefly (see \`zeblit cache stats\`) so that <Tab> stays quick; the daemon is never started for a completion.
+      Completes commands, options and, live from the daemon, project names, paths in the project, run ids, scheduled task names, agent names, conversation and approval ids. Answers are cached briefly (see \`zeblit cache stats\`) so that <Tab> stays quick; the daemon is never started for a completion.
 
       \`zeblit completion install\` puts the script where the shell finds it.
     `,
