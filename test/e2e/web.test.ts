@@ -525,11 +525,11 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     // Following links with Enter: each new view's heading takes the focus, and is the tab's title.
     await page.getByRole('link', { name: 'Usage' }).focus();
     await page.keyboard.press('Enter');
-    await until("document.activeElement?.textContent === 'Usage and cost'");
+    await until("document.activeElement?.tagName === 'H1' && document.activeElement.textContent === 'Usage and cost'");
     await until(`document.title === ${JSON.stringify('Usage and cost — Zeblit')}`);
     await page.getByRole('link', { name: 'Projects' }).focus();
     await page.keyboard.press('Enter');
-    await until("document.activeElement?.textContent === 'Projects'");
+    await until("document.activeElement?.tagName === 'H1' && document.activeElement.textContent === 'Projects'");
     await page.getByRole('link', { name: 'webdemo' }).focus();
     await page.keyboard.press('Enter');
     await until("document.activeElement?.id === 'tree-title'");
@@ -542,13 +542,40 @@ describe('the web client in Chromium against the built daemon', skip, () => {
     await until(`document.title === ${JSON.stringify('hello.py — Files — webdemo — Zeblit')}`);
     await page.getByRole('link', { name: 'Console' }).focus();
     await page.keyboard.press('Enter');
-    await until("document.activeElement?.textContent === 'Console'");
+    await until("document.activeElement?.tagName === 'H2' && document.activeElement.textContent === 'Console'");
     await until(`document.title === ${JSON.stringify('Console — webdemo — Zeblit')}`);
     // The run form from the keyboard: type a command, Enter runs it, its output arrives on the console.
     await page.getByLabel('Command').focus();
     await page.keyboard.type("printf 'key%s\\n' board");
     await page.keyboard.press('Enter');
-    await page.getByRole('log', { name: 'Console output' }).getByText('keyboard', { exact: true }).first().waitFor({ timeout: 60_000 });
+    await page
+      .getByRole('log', { name: 'Console output' })
+      .getByText('keyboard', { exact: true })
+      .first()
+      .waitFor({ timeout: 60_000 })
+      .catch(async (e: unknown) => {
+        await page.screenshot({ path: join(shots, 'failed-keyboard-run.png'), fullPage: true });
+        const seen = await page.evaluate<string>("[...document.querySelectorAll('.console .run input, .console [role=alert], .console .lines')].map((el) => el.outerHTML.slice(0, 600)).join('\\n')");
+        throw new Error(`the command's output never reached the console; the page showed:\n${seen}`, { cause: e });
+      });
+    // Whoever moves the focus while a view is still loading keeps it: the heading, once it renders, does not take it back.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(`${origin}/api/v1/projects/${project.id}`, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.getByRole('link', { name: 'Usage' }).focus();
+    await page.keyboard.press('Enter');
+    await until("document.activeElement?.tagName === 'H1' && document.activeElement.textContent === 'Usage and cost'");
+    await page.evaluate(`location.hash = ${JSON.stringify(`#/projects/${project.id}/chat`)}`);
+    await page.getByRole('status').getByText('Loading…').waitFor();
+    await page.getByRole('link', { name: 'Skip to content' }).focus();
+    release();
+    await page.getByRole('heading', { name: 'Chat', level: 2 }).waitFor();
+    await page.waitForTimeout(300);
+    assert.equal(await focused(), 'A Skip to content');
+    await page.unroute(`${origin}/api/v1/projects/${project.id}`);
   });
 
   it('signs out: every later request with that cookie and token is refused; nothing broke the CSP', async () => {

@@ -19,7 +19,11 @@ function target(r: Route): HTMLElement | null {
   return main.querySelector<HTMLElement>('h1');
 }
 
-/** Moves the focus once the new view has rendered its heading (views load their data first); gives up after 5 s. */
+/**
+ * Moves the focus once the new view has rendered its heading (views load
+ * their data first); gives up after 5 s, or as soon as the focus has moved
+ * elsewhere in the meantime.
+ */
 export function useFocusOnViewChange(route: Route): void {
   const last = useRef<string | null>(null);
   useEffect(() => {
@@ -29,8 +33,11 @@ export function useFocusOnViewChange(route: Route): void {
     last.current = key;
     if (first || !changed) return;
     const deadline = Date.now() + 5_000;
+    // Whoever moves the focus before the heading renders (a click, a Tab, a script) keeps it: the page never takes it back.
+    const from = document.activeElement;
     let frame = 0;
     const attempt = () => {
+      if (document.activeElement !== from && document.activeElement !== document.body) return;
       const el = target(route);
       if (el) {
         if (!el.hasAttribute('tabindex')) el.setAttribute('tabindex', '-1');
