@@ -24,6 +24,9 @@ interface ModemError {
   message?: unknown;
 }
 
+/** Docker's words (libnetwork) when every default address pool is taken by a network. */
+const ADDRESS_POOLS_FULL = /could not find an available, non-overlapping IPv4 address pool|no available (IPv4 )?address pool/i;
+
 const asModem = (e: unknown): ModemError => (typeof e === 'object' && e !== null ? (e as ModemError) : {});
 
 /** True when the engine did not answer at all (as opposed to answering with an error). */
@@ -64,6 +67,13 @@ export function translate(e: unknown, endpoint: string, onDown: (err: unknown) =
   }
   const status = statusOf(e);
   const message = `${what}: ${messageOf(e)}`;
+  // The engine answers 404 when its address pools are used up: nothing is missing, the engine is full.
+  if (ADDRESS_POOLS_FULL.test(messageOf(e)))
+    return new ZeblitError('UNAVAILABLE', `The container engine has no free address range left for a new network (${what})`, {
+      details: { engine: messageOf(e) },
+      suggestion: 'Remove networks nothing uses with `docker network prune` (each Zeblit project has one; `docker network ls` lists them), then try again.',
+      cause: e,
+    });
   if (status === 404) return new ZeblitError('NOT_FOUND', message, { cause: e });
   if (status === 409) return new ZeblitError('CONFLICT', message, { cause: e });
   if (status === 400) return new ZeblitError('BAD_REQUEST', message, { cause: e });
