@@ -16,9 +16,7 @@ test('a Python traceback is ONE detection, emitted by the push of its exception 
   const lines = fixtureLines('python-zero-division.txt');
   const before = lines.slice(0, -1).flatMap((text, i) => d.push(line(text, 'run_a', i)));
   assert.deepEqual(before, [], 'nothing before the exception line');
-  const t0 = performance.now();
   const [e, ...rest] = d.push(line(lines.at(-1) ?? '', 'run_a', 99));
-  assert.ok(performance.now() - t0 < 100);
   assert.deepEqual(rest, []);
   assert.equal(e?.type, 'python.ZeroDivisionError');
   assert.equal(e?.first_line_text, 'Traceback (most recent call last):');
@@ -205,10 +203,9 @@ test('memory is bounded: runs, block length, line length', () => {
   assert.match(out[0]?.raw ?? '', /lines omitted/);
   assert.match(out[0]?.raw ?? '', /\nRecursionError: maximum recursion depth exceeded$/, 'raw keeps the exception line');
 
-  // A 1 MB line is cut before matching: no slow regex.
-  const t0 = performance.now();
-  new ErrorDetector().push(line(`${'a'.repeat(1_000_000)}: command not found`));
-  assert.ok(performance.now() - t0 < 50);
+  // A 1 MB line is cut before matching (no regex ever sees a megabyte): what lies past the cut is not found.
+  assert.equal(new ErrorDetector().push(line(`bash: ${'a'.repeat(40)}: command not found`))[0]?.type, 'shell.CommandNotFound');
+  assert.deepEqual(new ErrorDetector().push(line(`bash: ${'a'.repeat(1_000_000)}: command not found`)), []);
 });
 
 test('a block that never ends is emitted as is once it overflows', () => {
