@@ -101,6 +101,7 @@ describe('git auto-commit refuses on a detached HEAD, during a merge, during a r
     git(repo, 'push', '-q', '-u', 'origin', 'main');
     // A push would run this hook (even one that failed afterwards).
     const pushed = join(base, 'pushed');
+    mkdirSync(join(repo, '.git', 'hooks'), { recursive: true });
     writeFileSync(join(repo, '.git', 'hooks', 'pre-push'), `#!/bin/sh\ntouch '${pushed}'\n`, { mode: 0o755 });
     const remoteBefore = git(origin, 'for-each-ref', '--format=%(refname) %(objectname)');
     const head0 = git(repo, 'rev-parse', 'HEAD').trim();
