@@ -6,12 +6,13 @@
 #   git               folder projects cloned from git repositories
 #   systemd-analyze   `zeblit daemon install`'s unit verified (package systemd)
 #   chattr            proof 4's read-only database (package e2fsprogs)
+#   script            a terminal for the CLI's confirmations (package bsdutils; Debian installs it always)
 #
 # Only what is missing is installed (Debian/Ubuntu, as root). Idempotent.
 # Usage: bash scripts/ensure-tools.sh [--check]   (--check: report, install nothing)
 set -euo pipefail
 
-declare -A PACKAGE=([chromium]=chromium [tmux]=tmux [zsh]=zsh [fish]=fish [git]=git [systemd-analyze]=systemd [chattr]=e2fsprogs)
+declare -A PACKAGE=([chromium]=chromium [tmux]=tmux [zsh]=zsh [fish]=fish [git]=git [systemd-analyze]=systemd [chattr]=e2fsprogs [script]=bsdutils)
 missing=()
 for cmd in "${!PACKAGE[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${PACKAGE[$cmd]}")

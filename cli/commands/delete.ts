@@ -3,28 +3,43 @@ import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZeblitCommand } from '../base-command.ts';
 import { plural } from '../format.ts';
+import { formatBytes } from '../progress.ts';
 import { confirm, isInteractive } from '../prompt.ts';
 
-/** Files and bytes below a folder (links not followed), for the purge question; null when it cannot be read from here. */
-function folderSize(dir: string): { files: number; bytes: number } | null {
-  let files = 0;
-  let bytes = 0;
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const st = lstatSync(join(d, name));
-      if (st.isDirectory()) walk(join(d, name));
-      else {
-        files++;
-        bytes += st.size;
-      }
+interface Tally {
+  files: number;
+  bytes: number;
+}
+
+/** Files (links counted, not followed) and bytes below a folder; throws when it cannot be read. */
+function tally(dir: string, into: Tally = { files: 0, bytes: 0 }): Tally {
+  for (const name of readdirSync(dir)) {
+    const st = lstatSync(join(dir, name));
+    if (st.isDirectory()) tally(join(dir, name), into);
+    else {
+      into.files++;
+      into.bytes += st.size;
     }
-  };
-  try {
-    walk(dir);
-  } catch {
-    return null;
   }
-  return { files, bytes };
+  return into;
+}
+
+/**
+ * What --purge would remove, said before asking: the files of the folder and,
+ * apart, a git repository's .git (its whole history goes too). Counted here,
+ * so only when the folder is readable from this machine.
+ */
+function purgeSummary(dir: string): string {
+  try {
+    const hasGit = lstatSync(join(dir, '.git'), { throwIfNoEntry: false })?.isDirectory() === true;
+    const repo = hasGit ? tally(join(dir, '.git')) : null;
+    const all = tally(dir);
+    const own = { files: all.files - (repo?.files ?? 0), bytes: all.bytes - (repo?.bytes ?? 0) };
+    const files = `${plural(own.files, 'file')} (${formatBytes(own.bytes)})`;
+    return `${files}${repo ? `, and .git: the git repository with its whole history (${plural(repo.files, 'file')}, ${formatBytes(repo.bytes)})` : ''}`;
+  } catch (e) {
+    return `what is in it cannot be counted from here (${(e as NodeJS.ErrnoException).code ?? String(e)})`;
+  }
 }
 
 export class DeleteCommand extends ZeblitCommand {
@@ -51,10 +66,7 @@ export class DeleteCommand extends ZeblitCommand {
     const project = await client.projects.get(this.project);
     const purge = this.purge && project.path !== null;
     if (this.purge && !project.path) this.err(`${project.name} is not a folder project: --purge changes nothing.\n`);
-    if (purge && project.path) {
-      const size = folderSize(project.path);
-      this.err(`--purge removes the folder ${project.path}${size ? ` and everything in it: ${plural(size.files, 'file')}, ${(size.bytes / 1e6).toFixed(1)} MB` : ''} (.git included).\n`);
-    }
+    if (purge && project.path) this.err(`--purge removes the folder ${project.path} from disk with everything in it: ${purgeSummary(project.path)}.\n`);
     if (!this.force) {
       if (!isInteractive(this.context.stdin)) throw new UsageError(`Refusing to delete ${project.name} without --force when stdin is not a terminal`);
       const what = purge ? `project ${project.name} (${project.id}) AND its folder ${project.path}` : project.path ? `project ${project.name} (${project.id})? Its folder ${project.path} stays` : `project ${project.name} (${project.id}) and its workspace`;

@@ -12,7 +12,7 @@ const CHOSEN_BY = {
 
 export class InfoCommand extends ZeblitCommand {
   static override paths = [['info']];
-  static override json = 'Project and `chosen_by`: given, folder or current (the rule that chose it)';
+  static override json = 'Project, `chosen_by` (given, folder or current: the rule that chose it) and `runs_as` (a folder project: uid, gid, source and note of who commands in its container run as; else null)';
   static override usage = Command.Usage({
     category: 'Projects',
     description: 'Show a project (by default the folder project you are in, else the current one) and why it was chosen',
@@ -34,7 +34,7 @@ export class InfoCommand extends ZeblitCommand {
     });
     // Whom the container runs as matters for a folder project (files written there are the user's, never root's).
     const user = project.path ? await this.client().then((c) => c.containers.status(project.id)).then((st) => st.user, () => null) : null;
-    this.emit({ ...project, chosen_by: chosen.rule }, (p) => projectDetails(p, this.config().current_project, { chosenBy: CHOSEN_BY[chosen.rule](chosen.subdir), user }));
+    this.emit({ ...project, chosen_by: chosen.rule, runs_as: user }, (p) => projectDetails(p, this.config().current_project, { chosenBy: CHOSEN_BY[chosen.rule](chosen.subdir), user }));
     return 0;
   }
 }

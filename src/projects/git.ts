@@ -52,8 +52,12 @@ export function git(args: string[], opts: GitOptions): Promise<GitResult> {
         resolvePromise({ code: exit, stdout: String(stdout), stderr: String(stderr) });
       },
     );
-    // stdin always ends: git must never wait on it.
-    child.stdin?.end(opts.input ?? '');
+    // stdin always ends: git must never wait on it. A git that exits without reading it (most commands, or any
+    // that fails early) makes this write fail with EPIPE: harmless, its exit status says what happened, and
+    // unhandled it would be an uncaught exception in the daemon.
+    child.stdin?.on('error', () => {});
+    if (opts.input) child.stdin?.end(opts.input);
+    else child.stdin?.end();
   });
 }
 
@@ -148,8 +152,7 @@ export async function commitPaths(input: CommitInput): Promise<CommitResult> {
   const run = (args: string[], extra: Partial<GitOptions> = {}) => git([...safeDir(folder), ...args], { cwd: folder, user, ...extra });
   const top = await run(['rev-parse', '--show-toplevel']);
   if (top.code !== 0) return { commit: null, note: `not a git repository (${top.stderr.trim().split('\n')[0] ?? ''})` };
-  const head = await run(['symbolic-ref', '-q', 'HEAD']);
-  if (head.code !== 0) return { commit: null, note: 'detached HEAD: no commit' };
+  // An operation in progress first: a rebase also detaches HEAD, and "detached HEAD" alone would hide why.
   for (const [marker, what] of [
     ['MERGE_HEAD', 'a merge'],
     ['rebase-merge', 'a rebase'],
@@ -161,6 +164,8 @@ export async function commitPaths(input: CommitInput): Promise<CommitResult> {
     const path = p.stdout.trim();
     if (p.code === 0 && path && existsSync(path.startsWith('/') ? path : `${folder}/${path}`)) return { commit: null, note: `${what} is in progress: no commit` };
   }
+  const head = await run(['symbolic-ref', '-q', 'HEAD']);
+  if (head.code !== 0) return { commit: null, note: 'detached HEAD: no commit' };
   if (input.paths.length === 0) return { commit: null, note: 'the turn changed no files' };
   // Paths git ignores would make `git add` fail: leave them out.
   const ignored = await run(['check-ignore', '--stdin', '-z'], { input: input.paths.join('\0') });

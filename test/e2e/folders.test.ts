@@ -74,6 +74,8 @@ describe('folder projects through the CLI: init, run, changes, diff, undo, git c
     const info = ok(await cli(['info'], join(repo, 'src')), 'info').stdout;
     assert.match(info, /Chosen because\s+the current directory is in its folder \(src\)/);
     assert.match(info, new RegExp(`Runs as\\s+uid ${OWNER}, gid ${OWNER} \\(the folder's owner\\)`));
+    const json = JSON.parse(ok(await cli(['info', '--json'], join(repo, 'src')), 'info --json').stdout) as { runs_as: unknown };
+    assert.deepEqual(json.runs_as, { uid: OWNER, gid: OWNER, source: 'folder_owner', note: null });
   });
 
   it('zeblit run in a subfolder runs there; what it writes belongs to the folder owner on the host', async () => {
