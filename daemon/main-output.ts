@@ -30,8 +30,10 @@ export function followMainOutput(opts: MainOutputOptions): () => void {
     following.set(e.project_id, ac);
     // Logs have one-second resolution: start a second early, and the first line of a fast main process is not lost.
     const since = Math.max(0, Math.floor(e.at / 1000) * 1000 - 1000);
+    // Not tail 0: the engine then drops every line written before the follow attached, `since` or not (what a
+    // main process prints at once, or a command writes to PID 1 just after the start, was lost that way).
     opts.containers
-      .followLogs(project, { tail: 0, since }, (l) => opts.capture.write({ projectId: project.id, runId: null, source: 'container', stream: l.stream, data: `${l.text}\n` }), ac.signal)
+      .followLogs(project, { tail: 10_000, since }, (l) => opts.capture.write({ projectId: project.id, runId: null, source: 'container', stream: l.stream, data: `${l.text}\n` }), ac.signal)
       .catch((err: unknown) => {
         if (!ac.signal.aborted) opts.onError(err, project.id);
       })
