@@ -119,12 +119,14 @@ function cancelled(provider: ProviderName, cause: unknown): ProviderFailure {
 
 /**
  * Aborts its signal when `kick()` has not been called for `ms`: a stream
- * that stops sending fails as a timeout instead of hanging. The SDK's own
- * timeout covers the wait for the response headers.
+ * that stops sending fails as a timeout instead of hanging. A kick only
+ * notes the time (one per chunk, so it must cost nothing); the one timer
+ * looks at that time when it fires and waits again for the rest.
  */
 export class Watchdog {
   private readonly controller = new AbortController();
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private last = 0;
   fired = false;
 
   constructor(private readonly ms: number) {}
@@ -134,16 +136,23 @@ export class Watchdog {
   }
 
   kick(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.fired = true;
-      this.controller.abort(new Error(`no data for ${this.ms} ms`));
-    }, this.ms);
+    this.last = performance.now();
+    if (this.timer === null && !this.fired) this.arm(this.ms);
   }
 
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(() => {
+      const quiet = performance.now() - this.last;
+      if (quiet < this.ms) return this.arm(this.ms - quiet);
+      this.timer = null;
+      this.fired = true;
+      this.controller.abort(new Error(`no data for ${this.ms} ms`));
+    }, ms);
   }
 }
 

@@ -153,6 +153,24 @@ describe('OpenAI provider', () => {
     assert.equal(f.retryable, true);
   });
 
+  it('a server that never sends the response head: a retryable timeout', async () => {
+    fake.script([{ text: 'too late', delay_ms: 5_000 }]);
+    const f = await failure(provider('openai', 300).call(call()));
+    assert.equal(f.retryable, true);
+    assert.match(f.message, /did not answer within 300 ms/);
+  });
+
+  it('keeps its connection alive: calls one after another share it, a call after a dropped one opens another', async () => {
+    const p = provider();
+    for (let i = 0; i < 3; i++) await p.call(call());
+    fake.script([{ drop_connection: true }]);
+    await failure(p.call(call()));
+    await p.call(call());
+    const conns = fake.requests.map((r) => r.connection);
+    assert.deepEqual(conns.slice(0, 4), [conns[0], conns[0], conns[0], conns[0]], 'the first four share a connection');
+    assert.notEqual(conns[4], conns[0]);
+  });
+
   it('a stream gone quiet longer than timeoutMs: a retryable timeout', async () => {
     fake.script([{ text: 'stalls after the first chunk', chunk_delay_ms: 5_000 }]);
     const f = await failure(provider('openai', 300).call(call()));

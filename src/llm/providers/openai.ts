@@ -23,6 +23,7 @@ import {
   type ToolUseBlock,
 } from '../types.ts';
 import { endedEarly, toFailure, Watchdog, type CallContext } from './failure.ts';
+import { streamChat } from './openai-stream.ts';
 import { parseToolInput, toolArgumentsText } from './tool-input.ts';
 
 export interface OpenAIProviderOptions {
@@ -36,6 +37,7 @@ export interface OpenAIProviderOptions {
 
 const SDK_ERRORS = { APIError, APIUserAbortError, APIConnectionError, APIConnectionTimeoutError };
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+const USER_AGENT = 'zeblitd (openai-compatible)';
 
 const FINISH: Record<string, StopReason> = { stop: 'end_turn', tool_calls: 'tool_use', function_call: 'tool_use', length: 'max_tokens', content_filter: 'refusal' };
 
@@ -48,14 +50,14 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
   let sendStreamOptions = true;
 
   async function attempt(req: ProviderCall, params: Params, ctx: CallContext): Promise<ProviderResult> {
-    const stream = await client!.chat.completions.create(params, { signal: AbortSignal.any([req.signal, ctx.watchdog.signal]) });
+    // The watchdog runs from the request on: it bounds the wait for the response's head as well as each pause in the stream.
     ctx.watchdog.kick();
+    const stream = streamChat({ baseURL, apiKey: opts.apiKey, body: params, signal: AbortSignal.any([req.signal, ctx.watchdog.signal]), userAgent: USER_AGENT });
     const acc = new Accumulator(req.model);
     for await (const chunk of stream) {
       ctx.watchdog.kick();
       acc.add(chunk, req.onText, req.onEvent);
     }
-    // An abort ends the SDK's iteration quietly: find out why it stopped.
     if (req.signal.aborted || ctx.watchdog.fired) throw new Error('stream aborted');
     if (acc.finish === null) throw endedEarly(name);
     return acc.result();

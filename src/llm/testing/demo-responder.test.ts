@@ -5,7 +5,7 @@ import { demoResponder } from './demo-responder.ts';
 import type { FakeRequest } from './fake-reply.ts';
 
 const TOOLS = ['list_files', 'read_file', 'write_file', 'edit_file', 'delete_file', 'search', 'run_command', 'read_console', 'delegate', 'finish'];
-const req = (messages: LlmMessage[], tools = TOOLS): FakeRequest => ({ vendor: 'anthropic', model: 'm', system: '', messages, tools, stream: true, max_tokens: 100, headers: {}, api_key: null, raw: {}, path: '/v1/messages' });
+const req = (messages: LlmMessage[], tools = TOOLS): FakeRequest => ({ vendor: 'anthropic', model: 'm', system: '', messages, tools, stream: true, max_tokens: 100, headers: {}, api_key: null, raw: {}, path: '/v1/messages', connection: 1 });
 
 describe('demoResponder', () => {
   it('writes, runs and finishes "write hello.py", one tool per turn', () => {

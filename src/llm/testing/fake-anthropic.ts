@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { ContentBlock, LlmMessage } from '../types.ts';
 import { chunks, isRecord, writeStream, type FakeRequest, type Plan } from './fake-reply.ts';
 
-type Parsed = Omit<FakeRequest, 'headers' | 'api_key' | 'raw' | 'path' | 'vendor'>;
+type Parsed = Omit<FakeRequest, 'headers' | 'api_key' | 'raw' | 'path' | 'vendor' | 'connection'>;
 
 /** Reads a /v1/messages body; a string is the 400 complaint. */
 export function parseAnthropic(body: Record<string, unknown>): Parsed | string {

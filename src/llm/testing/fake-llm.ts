@@ -60,6 +60,15 @@ export class FakeLlm {
     this.openaiBaseUrl = `${this.url}/v1`;
   }
 
+  /** Numbers the client's connections in the order they came (kept-alive requests share one). */
+  private readonly connections = new WeakMap<object, number>();
+  private connectionOf(req: IncomingMessage): number {
+    let n = this.connections.get(req.socket);
+    if (n === undefined) this.connections.set(req.socket, (n = ++this.connectionCount));
+    return n;
+  }
+  private connectionCount = 0;
+
   static async start(opts: FakeLlmOptions = {}): Promise<FakeLlm> {
     const host = opts.host ?? '127.0.0.1';
     let self: FakeLlm | null = null;
@@ -202,7 +211,7 @@ export class FakeLlm {
     const headers = headersOf(req);
     const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1] ?? null;
     const apiKey = headers['x-api-key'] ?? bearer;
-    const request: FakeRequest = { vendor: isMessages ? 'anthropic' : 'openai', ...parsed, headers, api_key: apiKey, raw: body, path };
+    const request: FakeRequest = { vendor: isMessages ? 'anthropic' : 'openai', ...parsed, headers, api_key: apiKey, raw: body, path, connection: this.connectionOf(req) };
     this.requests.push(request);
     for (const w of this.waiters) {
       if (this.requests.length < w.n) continue;

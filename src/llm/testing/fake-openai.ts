@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { ContentBlock, LlmMessage } from '../types.ts';
 import { chunks, isRecord, mergeTurns, writeStream, type FakeRequest, type Plan } from './fake-reply.ts';
 
-type Parsed = Omit<FakeRequest, 'headers' | 'api_key' | 'raw' | 'path' | 'vendor'>;
+type Parsed = Omit<FakeRequest, 'headers' | 'api_key' | 'raw' | 'path' | 'vendor' | 'connection'>;
 
 function text(content: unknown): string | null {
   if (content === null || content === undefined) return null;

@@ -63,6 +63,8 @@ export interface FakeRequest {
   /** The request body as sent (for what the neutral shape leaves out: stream_options, tool schemas…). */
   raw: Record<string, unknown>;
   path: string;
+  /** Which connection it came on (1, 2…): requests on a kept-alive connection share the number. */
+  connection: number;
 }
 
 export type FakeResponder = (req: FakeRequest) => FakeReply | Promise<FakeReply>;
