@@ -63,6 +63,11 @@ describe('the CLI, first steps of a new user', () => {
     daemon = lock;
     const health = await request<{ pid: number }>({ socketPath: join(home, 'zeblitd.sock') }, { path: '/api/v1/health' });
     assert.equal(health.body?.data?.pid, lock.pid);
+    // Its log is the log file; the output file it was started with gets warnings and errors only, not a copy of every line.
+    const logged = await waitFor('the create request in the log', () => (/"method":"POST","path":"\/api\/v1\/projects".*"msg":"request"/.test(readFileSync(join(home, 'logs', 'zeblitd.log'), 'utf8')) ? true : undefined));
+    assert.ok(logged);
+    const out = readFileSync(join(home, 'logs', 'zeblitd.out'), 'utf8');
+    assert.doesNotMatch(out, /"level":(10|20|30),/, `info lines in zeblitd.out:\n${out.slice(0, 500)}`);
   });
 
   it('`zeblit list` shows it in a table; `zeblit use demo` makes it current; `zeblit info` describes it', async () => {

@@ -118,7 +118,7 @@ describe('database migrations at start', () => {
       const d = await startDaemon(home, { script: newer });
       const made = autoBackups(home).filter((n) => !before.includes(n));
       assert.equal(made.length, 1, `start ${i + 1}: one automatic backup, before the first start's migration only`);
-      if (i === 0) assert.match(d.output(), /backed up the database before migrating it/);
+      if (i === 0) assert.match(readFileSync(join(home, 'logs', 'zeblitd.log'), 'utf8'), /backed up the database before migrating it/);
       const p = await request<{ name: string }>(sock(d), { path: `/api/v1/projects/${projectId}` });
       assert.equal(dataOf(p).name, 'before-upgrade', 'old rows read fine after the upgrade');
       const created = await request(sock(d), { method: 'POST', path: '/api/v1/projects', json: { name: `after-upgrade-${i}` } });
