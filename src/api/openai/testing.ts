@@ -4,9 +4,9 @@
  * readers of OpenAI's error and SSE shapes.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach } from 'node:test';
 import type { ChatCompletionChunk, OpenAIErrorBody } from '../../contracts/index.ts';
-import { FakeLlm } from '../../llm/testing/fake-llm.ts';
+import type { FakeLlm } from '../../llm/testing/fake-llm.ts';
+import { useFakeLlm } from '../../llm/testing/use-fake-llm.ts';
 import type { TestApp } from '../testing.ts';
 
 export interface Upstream {
@@ -21,9 +21,7 @@ export interface Upstream {
  * providers with its address.
  */
 export async function startUpstream(): Promise<Upstream> {
-  const fake = await FakeLlm.start();
-  afterEach(() => fake.reset());
-  after(() => fake.close());
+  const fake = await useFakeLlm();
   const configure = (t: TestApp, vendor: 'anthropic' | 'openai'): void => {
     const key = vendor === 'anthropic' ? 'sk-ant-test' : 'sk-openai-test';
     t.deps.llm.update({ max_retries: 0, order: [vendor], providers: { [vendor]: { api_key: key, base_url: vendor === 'anthropic' ? fake.anthropicBaseUrl : fake.openaiBaseUrl, model: vendor === 'anthropic' ? 'claude-haiku-4-5' : 'gpt-4.1-mini' } } });
