@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { dockerSuite, dockerUnavailableReason } from '../../src/containers/testing.ts';
 import type { ContainerStatus } from '../../src/contracts/index.ts';
 import { runCli as runCliInProcess } from '../../cli/testing.ts';
-import { useCliProject } from './cli-project.ts';
+import { useCliProject } from './project-daemon.ts';
 
 const reason = await dockerUnavailableReason();
 

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { dockerSuite, dockerUnavailableReason, removeTestResources, requireDocker } from '../../src/containers/testing.ts';
 import type { ConsoleHistory, PageOf, Project, ScheduledTask, ScheduledTaskDetail, TaskRun, TaskRunSummary, TaskStats } from '../../src/contracts/index.ts';
-import { useCliProject } from './cli-project.ts';
+import { useCliProject } from './project-daemon.ts';
 import { CLI_JS, cleanup, dataOf, request, sock, startDaemon, stopDaemon, tempHome, waitFor, type DaemonProc } from './helpers.ts';
 
 const reason = await dockerUnavailableReason();
