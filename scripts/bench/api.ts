@@ -12,13 +12,13 @@
  * --profile runs the daemon with --cpu-prof and prints where its CPU time went
  * --daemon  measures another build (default dist/zeblitd.js), e.g. to compare a change
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon, { type Options, type Result } from 'autocannon';
-import { cleanup, createKey, DAEMON_JS, request, requireBuilt, ROOT, sock, startDaemon, stopDaemon, tempHome, waitFor } from '../../test/e2e/helpers.ts';
+import { cleanup, createKey, DAEMON_JS, request, requireBuilt, ROOT, sock, startDaemon, stopDaemon, tempHome } from '../../test/e2e/helpers.ts';
+import { startHelperServer } from './lib/helper-server.ts';
 import { summarizeProfile } from './profile.ts';
 import { writeSection } from './report.ts';
 
@@ -103,19 +103,6 @@ function percentile(sorted: Float64Array, q: number): number {
   return sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN);
 }
 
-/** The bare server, in its own process like the daemon. */
-async function startHello(): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'bench', 'hello-server.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  const port = await waitFor('the hello-world server', () => {
-    if (child.exitCode !== null) throw new Error(`hello-server exited with ${child.exitCode}`);
-    const m = /port=(\d+)/.exec(out);
-    return m ? Number(m[1]) : undefined;
-  });
-  return { child, port };
-}
-
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 
 function table(rows: Row[]): string {
@@ -178,7 +165,7 @@ async function main(): Promise<void> {
   requireBuilt(script);
   const home = tempHome('bench');
   const profileDir = join(home, 'profile');
-  const hello = await startHello();
+  const hello = await startHelperServer('hello-server.ts', [], 'the hello-world server');
   const d = await startDaemon(home, {
     env: { ZEBLIT_RATE_LIMIT_RPS: '1000000000', ZEBLIT_RATE_LIMIT_BURST: '1000000000', ZEBLIT_LOG_LEVEL: 'warn' },
     nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],

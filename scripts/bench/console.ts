@@ -20,7 +20,7 @@
  * --write    replaces the "## Real time (console and WebSocket)" section of docs/benchmarks.md.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, platform, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,6 +30,8 @@ import WebSocket from 'ws';
 import type { Project, WsServerMessage } from '../../src/contracts/index.ts';
 import { cleanup, createKey, request, ROOT, sock, startDaemon, stopDaemon, tempHome, type DaemonProc } from '../../test/e2e/helpers.ts';
 import { createProject, deleteProjects, execIn, hubStats, socketUrl, tcpUrl } from '../../test/e2e/realtime-kit.ts';
+import { cpuSeconds } from './lib/proc.ts';
+import { ms, pct } from './lib/stats.ts';
 import { summarizeProfile } from './profile.ts';
 
 const { values } = parseArgs({
@@ -54,17 +56,9 @@ const say = (s = '') => {
   console.log(s);
   out.push(s);
 };
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? Number.NaN;
-const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 1)} ms`;
 const rate = (x: number) => `${Math.round(x).toLocaleString('en-US')}/s`;
 /** Wall-clock time in ms with sub-ms resolution, comparable with time.time_ns() in the container. */
 const wallMs = () => performance.timeOrigin + performance.now();
-
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
 
 /** A subscriber that keeps raw messages and their arrival times; parsing waits until the run is over. */
 class Subscriber {

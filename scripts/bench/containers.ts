@@ -15,14 +15,17 @@
  * --write  replaces the "Containers" section of docs/benchmarks.md (other sections stay).
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { Agent, request as httpRequest } from 'node:http';
-import { cpus, loadavg, platform, release } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
 import { cleanup, DAEMON_JS, requireBuilt, ROOT, startDaemon, stopDaemon, tempHome } from '../../test/e2e/helpers.ts';
+import { machineAtEnd } from './lib/machine.ts';
+import { cpuSeconds } from './lib/proc.ts';
+import { socketApi } from './lib/socket-api.ts';
+import { ms, pct } from './lib/stats.ts';
 import { writeSection } from './report.ts';
 
 const run = promisify(execFile);
@@ -41,50 +44,10 @@ const BASELINE = Number(values.baseline);
 const IMAGE = values.image;
 const SECTION = '## Containers: cold start and warm exec';
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
-};
-const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;
-
-/** CPU seconds (user + system) a process used so far, from /proc. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-
 /** CPU seconds a container used so far (everything in it: the runner and the commands). */
 async function containerCpu(c: Docker.Container): Promise<number> {
   const s = (await c.stats({ stream: false })) as { cpu_stats: { cpu_usage: { total_usage: number } } };
   return s.cpu_stats.cpu_usage.total_usage / 1e9;
-}
-
-interface Json {
-  success: boolean;
-  data: Record<string, unknown> | null;
-  error: { code: string; message: string } | null;
-}
-
-function api(socketPath: string, agent: Agent) {
-  return (method: string, path: string, body?: unknown): Promise<Json> =>
-    new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = httpRequest(
-        { socketPath, agent, method, path: `/api/v1${path}`, headers: { host: 'localhost', ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json;
-            if (!parsed.success) reject(new Error(`${method} ${path}: ${parsed.error?.code} ${parsed.error?.message}`));
-            else resolve(parsed);
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
 }
 
 async function main(): Promise<void> {
@@ -96,10 +59,10 @@ async function main(): Promise<void> {
   writeFileSync(join(home, 'config.json'), JSON.stringify({ images: { blank: IMAGE } }));
   const daemon = await startDaemon(home, { env: { ZEBLIT_LOG_LEVEL: 'warn' } });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const call = api(daemon.socket, agent);
+  const call = socketApi(daemon.socket, agent);
   const projects: string[] = [];
   const newProject = async (name: string) => {
-    const p = (await call('POST', '/projects', { name, template: 'blank' })).data as { id: string };
+    const p = await call<{ id: string }>('POST', '/projects', { name, template: 'blank' });
     projects.push(p.id);
     return p.id;
   };
@@ -176,9 +139,7 @@ async function main(): Promise<void> {
       `- warm exec p50 < 15 ms: ${pct(warm, 50) < 15 ? 'met' : 'NOT met'} (${ms(pct(warm, 50))})`,
     ];
     const cpu = `CPU per warm exec (steadier than wall time on a busy machine): daemon ${ms(daemonCpuMs)}, inside the container (runner + the command) ${ms(containerCpuMs)}.`;
-    const machine = `${platform()} ${release()}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, load average ${loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')} at the end, Docker ${(await docker.version()).Version}, image ${IMAGE}, Node ${process.version}`;
+    const machine = machineAtEnd(`Docker ${(await docker.version()).Version}`, `image ${IMAGE}`);
     console.log(`\n${table.join('\n')}\n\n${goals.join('\n')}\n\n${cpu}\n\n${machine}`);
     if (values.write) writeDocs(table, [...goals, '', cpu], machine);
   } finally {

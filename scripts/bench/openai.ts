@@ -23,7 +23,6 @@
  * --write    replaces the "OpenAI-compatible endpoint" section of docs/benchmarks.md
  * --profile  runs the daemon with --cpu-prof and prints where its CPU time went
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +30,8 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import OpenAI from 'openai';
 import { FakeLlm } from '../../src/llm/testing/fake-llm.ts';
-import { cleanup, dataOf, DIST, request, ROOT, sock, startDaemon, stopDaemon, tempHome, waitFor } from '../../test/e2e/helpers.ts';
+import { cleanup, dataOf, DIST, request, sock, startDaemon, stopDaemon, tempHome } from '../../test/e2e/helpers.ts';
+import { startHelperServer } from './lib/helper-server.ts';
 import { summarizeProfile } from './profile.ts';
 import { writeSection } from './report.ts';
 
@@ -112,18 +112,6 @@ function cpuMs(pid: number): number | null {
   }
 }
 
-async function startRelay(target: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'bench', 'relay-server.ts'), target], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  const port = await waitFor('the relay', () => {
-    if (child.exitCode !== null) throw new Error(`relay-server exited with ${child.exitCode}`);
-    const m = /port=(\d+)/.exec(out);
-    return m ? Number(m[1]) : undefined;
-  });
-  return { child, port };
-}
-
 async function main(): Promise<void> {
   const fake = await FakeLlm.start();
   fake.fallback(() => ({ text: 'Hello from the fake model: a sentence of a few words.', usage: { input_tokens: 20, output_tokens: 12 } }));
@@ -133,7 +121,7 @@ async function main(): Promise<void> {
     env: { OPENAI_API_KEY: UPSTREAM_KEY, OPENAI_BASE_URL: fake.openaiBaseUrl, ANTHROPIC_API_KEY: '', ANTHROPIC_BASE_URL: '', ZEBLIT_RATE_LIMIT_RPS: '100000', ZEBLIT_RATE_LIMIT_BURST: '100000' },
     nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   });
-  const relay = await startRelay(fake.openaiBaseUrl);
+  const relay = await startHelperServer('relay-server.ts', [fake.openaiBaseUrl], 'the relay');
   try {
     dataOf(await request(sock(d), { method: 'PUT', path: '/api/v1/config/llm', json: { max_retries: 0, order: ['openai'] } }));
     const key = dataOf(await request<{ key: string }>(sock(d), { method: 'POST', path: '/api/v1/auth/keys', json: { name: 'bench', client_type: 'openai' } })).key;

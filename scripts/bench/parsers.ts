@@ -27,8 +27,8 @@ import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { crc32, deflateRawSync } from 'node:zlib';
 import { readForm } from '../../src/api/multipart.ts';
+import { zipOf } from '../../src/files/archive/testing.ts';
 import { readZip } from '../../src/files/archive/zip.ts';
 import { multipartParts } from './baseline/multipart-handwritten.ts';
 import { readZip as readZipOld } from './baseline/zip-handwritten.ts';
@@ -68,47 +68,6 @@ async function newMultipart(body: Buffer, boundary: string): Promise<number> {
     else for await (const c of p.body) n += c.byteLength;
   }
   return n;
-}
-
-function zipOf(members: { name: string; data: Buffer }[]): Buffer {
-  const out: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const m of members) {
-    const name = Buffer.from(m.name);
-    const packed = deflateRawSync(m.data);
-    const crc = crc32(m.data) >>> 0;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(packed.length, 18);
-    local.writeUInt32LE(m.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const c = Buffer.alloc(46);
-    c.writeUInt32LE(0x02014b50, 0);
-    c.writeUInt16LE((3 << 8) | 20, 4);
-    c.writeUInt16LE(20, 6);
-    c.writeUInt16LE(8, 10);
-    c.writeUInt32LE(crc, 16);
-    c.writeUInt32LE(packed.length, 20);
-    c.writeUInt32LE(m.data.length, 24);
-    c.writeUInt16LE(name.length, 28);
-    c.writeUInt32LE((0o100644 << 16) >>> 0, 38);
-    c.writeUInt32LE(offset, 42);
-    out.push(local, name, packed);
-    central.push(c, name);
-    offset += 30 + name.length + packed.length;
-  }
-  const cd = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(members.length, 8);
-  end.writeUInt16LE(members.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...out, cd, end]);
 }
 
 async function oldZip(file: string): Promise<number> {
@@ -171,10 +130,10 @@ try {
   const big = form(boundary, [{ name: 'path', data: Buffer.from('dir/') }, { name: 'file', filename: 'big.bin', data: randomBytes(MIB << 20) }]);
   const small = form(boundary, Array.from({ length: 900 }, (_, i) => ({ name: 'file', filename: `f${i}.bin`, data: randomBytes(1024) })));
   const zipSmall = join(dir, 'small.zip');
-  writeFileSync(zipSmall, zipOf(Array.from({ length: 2000 }, (_, i) => ({ name: `src/m${i}.txt`, data: Buffer.from(`line ${i} `.repeat(410).slice(0, 4096)) }))));
+  writeFileSync(zipSmall, zipOf(Array.from({ length: 2000 }, (_, i) => ({ name: `src/m${i}.txt`, body: Buffer.from(`line ${i} `.repeat(410).slice(0, 4096)), deflate: true }))));
   const zipBig = join(dir, 'big.zip');
   // Half random (incompressible), half text: inflate does real work on both kinds.
-  writeFileSync(zipBig, zipOf([{ name: 'big.bin', data: Buffer.concat([randomBytes((MIB << 20) / 2), Buffer.from('0123456789abcdef'.repeat((MIB << 20) / 32))]) }]));
+  writeFileSync(zipBig, zipOf([{ name: 'big.bin', body: Buffer.concat([randomBytes((MIB << 20) / 2), Buffer.from('0123456789abcdef'.repeat((MIB << 20) / 32))]), deflate: true }]));
 
   const cases: Case[] = [
     { name: `multipart: one ${MIB} MiB file`, bytes: big.length, old: () => oldMultipart(big, boundary), lib: () => newMultipart(big, boundary) },

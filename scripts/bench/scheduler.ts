@@ -17,12 +17,15 @@
  *
  * --write  replaces the "Scheduler" section of docs/benchmarks.md (other sections stay).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { Agent, request as httpRequest } from 'node:http';
-import { cpus, loadavg, platform, release } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cleanup, DAEMON_JS, requireBuilt, startDaemon, stopDaemon, tempHome } from '../../test/e2e/helpers.ts';
+import { machineAtEnd } from './lib/machine.ts';
+import { cpuSeconds, rssBytes } from './lib/proc.ts';
+import { socketApi } from './lib/socket-api.ts';
+import { ms, pct } from './lib/stats.ts';
 import { writeSection } from './report.ts';
 
 const { values } = parseArgs({
@@ -40,23 +43,7 @@ const WINDOW_S = Number(values.window);
 const IMAGE = values.image;
 const SECTION = '## Scheduler: start delay, idle CPU, memory per task';
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
-};
-const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;
 const sleep = (n: number) => new Promise((r) => setTimeout(r, n));
-
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-
-function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m?.[1] ?? 0) * 1024;
-}
 
 /** The daemon's CPU as a share of one core over `seconds`. */
 async function idleCpu(pid: number, seconds: number): Promise<number> {
@@ -64,33 +51,6 @@ async function idleCpu(pid: number, seconds: number): Promise<number> {
   const t0 = performance.now();
   await sleep(seconds * 1000);
   return (cpuSeconds(pid) - c0) / ((performance.now() - t0) / 1000);
-}
-
-interface Json {
-  success: boolean;
-  data: unknown;
-  error: { code: string; message: string } | null;
-}
-
-function api(socketPath: string, agent: Agent) {
-  return <T = unknown>(method: string, path: string, body?: unknown): Promise<T> =>
-    new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = httpRequest(
-        { socketPath, agent, method, path: `/api/v1${path}`, headers: { host: 'localhost', ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : { 'content-length': 0 }) } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json;
-            if (!parsed.success) reject(new Error(`${method} ${path}: ${parsed.error?.code} ${parsed.error?.message}`));
-            else resolve(parsed.data as T);
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
 }
 
 interface RunRow {
@@ -107,7 +67,7 @@ async function main(): Promise<void> {
   writeFileSync(join(home, 'config.json'), JSON.stringify({ images: { blank: IMAGE }, rate_limit: { per_second: 100_000, burst: 100_000 } }));
   const daemon = await startDaemon(home, { env: { ZEBLIT_LOG_LEVEL: 'warn' } });
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-  const call = api(daemon.socket, agent);
+  const call = socketApi(daemon.socket, agent);
   let projectId = '';
   const ids: string[] = [];
   try {
@@ -197,9 +157,7 @@ async function main(): Promise<void> {
       `- memory: ${(perTask / 1024).toFixed(1)} KiB of RSS per task (${((rss1 - rss0) / 1048576).toFixed(1)} MiB for ${TASKS}, SQLite's page cache included); after every task fired at least once: ${((rss2 - rss0) / TASKS / 1024).toFixed(1)} KiB per task (the run records and their caches included); creating a task through the API took ${ms(createMs)} on average`,
       `- while firing (~${Math.round(TASKS / 60)} runs a second) the daemon used ${pctCore(cpuFiring)}; run outcomes: ${[...statuses].map(([k, v]) => `${v} ${k}`).join(', ')} (${drained ? `the last ended ${drainS.toFixed(1)} s after the window's runs were disabled` : `some still running ${drainS.toFixed(0)} s after the window`})`,
     ];
-    const machine = `${platform()} ${release()}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, load average ${loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')} at the end, image ${IMAGE}, Node ${process.version}`;
+    const machine = machineAtEnd(`image ${IMAGE}`);
     console.log(`\n${table.join('\n')}\n\n${lines.join('\n')}\n\n${machine}`);
     if (values.write) {
       const section = [

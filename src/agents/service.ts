@@ -10,7 +10,6 @@ import {
   ZeblitError,
   conflict,
   newId,
-  notFound,
   type AgentDefinition,
   type AgentName,
   type AgentStatus,
@@ -30,13 +29,15 @@ import {
 import type { Db } from '../db/index.ts';
 import type { EventBus } from '../events/index.ts';
 import type { CallMeta, LlmClient, LlmMessage } from '../llm/index.ts';
-import { commitPaths } from '../projects/index.ts';
 import { Approvals } from './approvals.ts';
+import { BoundedMap } from './bounded-map.ts';
 import { DEFAULT_CONTEXT_BUDGET, estimateTokens, historyWithin, pathsIn, projectSection, wellFormed, type ProjectSnapshot } from './context.ts';
 import { AGENTS, agentDefinition, systemPrompt } from './definitions.ts';
 import { DEFAULT_STEP_LIMIT, DEFAULT_TURN_COST_LIMIT_USD, Turn, runAgent, type LoopDeps, type TurnCaller } from './loop.ts';
+import { AgentStatusBoard } from './status-board.ts';
 import { ConversationStore, emptyUsage } from './store.ts';
 import { ChatThreads, type TranscriptMessage } from './threads.ts';
+import { closeCheckpoint, turnResponse } from './turn-end.ts';
 import type { ToolServices } from './types.ts';
 
 export interface ChatContext {
@@ -91,19 +92,12 @@ export interface AgentServiceDeps extends ToolServices {
   llm: AgentLlm;
 }
 
-/**
- * Turns an agent is part of right now (an agent can work in two
- * conversations, and for two users, at once), the one whose state changed
- * last at the end.
- */
-type AgentState = Map<Turn, Exclude<AgentStatus['status'], 'idle'>>;
-
 export class AgentService {
   private readonly store: ConversationStore;
   private readonly threads: ChatThreads;
   private readonly approvalsBox: Approvals;
   private readonly busy = new Map<string, Turn>();
-  private readonly states = new Map<AgentName, AgentState>();
+  private readonly board: AgentStatusBoard;
   private readonly now: () => number;
   private readonly loopDeps: LoopDeps;
   /** The request-independent part of each project's context, until the project changes (see projectSection). */
@@ -117,13 +111,14 @@ export class AgentService {
     this.now = options.now ?? Date.now;
     this.store = new ConversationStore(deps.db, this.now);
     this.threads = new ChatThreads(deps.db, this.now);
+    this.board = new AgentStatusBoard(deps.bus);
     this.approvalsBox = new Approvals(deps.db, deps.bus, { now: this.now, timeoutMs: options.approvalTimeoutMs });
     this.loopDeps = {
       llm: deps.llm,
       bus: deps.bus,
       services: { files: deps.files, containers: deps.containers, console: deps.console, tasks: deps.tasks },
       approvals: this.approvalsBox,
-      setState: (agent, state, turn, message) => this.setState(agent, state, turn, message),
+      setState: (agent, state, turn, message) => this.board.set(agent, state, turn, message),
     };
     // Files, console, runs, containers: anything but the agents' own events may change what the context shows.
     this.offBus = deps.bus.subscribe((e) => {
@@ -184,23 +179,7 @@ export class AgentService {
    * out, as if they did not exist. Without it: everything (an admin).
    */
   status(projectIds?: readonly string[]): AgentStatus[] {
-    const visible = projectIds ? new Set(projectIds) : null;
-    const today = this.deps.llm.todayByAgent?.(this.now(), projectIds) ?? {};
-    return AGENTS.map((d) => {
-      const turns = [...(this.states.get(d.name) ?? [])].filter(([t]) => visible === null || visible.has(t.init.project.id));
-      const states = turns.map(([, state]) => state);
-      const latest = turns.at(-1)?.[0];
-      return {
-        name: d.name,
-        title: d.title,
-        // An agent is waiting if any of its turns waits, else working if any works.
-        status: states.includes('waiting') ? 'waiting' : states.length ? 'working' : 'idle',
-        project_id: latest?.init.project.id ?? null,
-        conversation_id: latest?.init.conversationId ?? null,
-        calls_today: today[d.name]?.calls ?? 0,
-        cost_today_usd: today[d.name]?.cost_usd ?? 0,
-      };
-    });
+    return this.board.table(this.deps.llm.todayByAgent?.(this.now(), projectIds) ?? {}, projectIds);
   }
 
   /**
@@ -299,8 +278,8 @@ export class AgentService {
       if (result.status === 'completed') turn.answer = result.answer;
       turn.save(result.status);
       this.store.addCost(conversationId, turn.usage.cost_usd);
-      await this.closeCheckpoint(project, turn, agent, input.message, result.status);
-      const response = this.response(turn, agent, result.status, result.error);
+      await closeCheckpoint(this.deps.files, project, turn, agent, input.message, result.status);
+      const response = turnResponse(turn, agent, result.status, result.error);
       onRecord({ type: 'done', response });
       this.turnEnded({ project, userId: ctx.userId, conversationId, agent, status: result.status, durationMs: this.now() - startedAt, answer: turn.answer });
       return response;
@@ -310,31 +289,6 @@ export class AgentService {
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
       this.busy.delete(conversationId);
-    }
-  }
-
-  /**
-   * The turn's checkpoint gets its files (after the scans of its commands),
-   * and with the project setting git_commit a folder project's repository
-   * gets a commit of them. Never fails the turn: what went wrong is noted.
-   */
-  private async closeCheckpoint(project: Project, turn: Turn, agent: AgentName, request: string, status: TurnStatus): Promise<void> {
-    const { messageId } = turn.init;
-    const files = this.deps.files;
-    let cp;
-    try {
-      cp = await files.finishTurn(project.id, messageId, status, turn.runs);
-    } catch {
-      return; // the project went meanwhile
-    }
-    if (!project.settings.git_commit || !project.path) return;
-    try {
-      const title = request.split('\n')[0]?.trim().slice(0, 72) ?? '';
-      const message = `zeblit(${agent}): ${title}\n\n${request.slice(0, 2_000)}\n\nZeblit-Turn: ${messageId}\nZeblit-Conversation: ${turn.init.conversationId}\n`;
-      const res = await commitPaths({ folder: project.path, paths: cp.files.map((f) => f.path), message, author: project.settings.git_author });
-      files.checkpoints.setCommit(project.id, messageId, res.commit, res.note);
-    } catch (err) {
-      files.checkpoints.setCommit(project.id, messageId, null, `git failed: ${(err as Error).message}`);
     }
   }
 
@@ -391,49 +345,5 @@ export class AgentService {
     });
     const usage: TurnUsage = { ...res.usage, calls: 1, cost_usd: res.cost_usd };
     return { text: res.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('').trim(), usage };
-  }
-
-  private response(turn: Turn, agent: AgentName, status: TurnStatus, error: ChatResponse['error']): ChatResponse {
-    return {
-      conversation_id: turn.init.conversationId,
-      message_id: turn.init.messageId,
-      agent,
-      status,
-      answer: turn.answer,
-      steps: turn.steps,
-      files_changed: [...turn.filesChanged],
-      runs: turn.runs,
-      usage: { ...turn.usage },
-      error,
-    };
-  }
-
-  /** Records a turn's state for the status table (see status()) and announces it to the turn's project. */
-  private setState(agent: AgentName, state: AgentStatus['status'], turn: Turn, message: string | null): void {
-    let s = this.states.get(agent);
-    if (!s) this.states.set(agent, (s = new Map()));
-    // Deleted and set again, so the turn changed last is the last entry.
-    s.delete(turn);
-    if (state !== 'idle') s.set(turn, state);
-    const { project, conversationId, onRecord } = turn.init;
-    onRecord({ type: 'status', agent, status: state, message });
-    this.deps.bus.publish(project.id, 'agent.status', { agent, status: state, conversation_id: conversationId, message });
-  }
-}
-
-/** A Map that forgets its oldest entry beyond `max` entries. */
-class BoundedMap<K, V> extends Map<K, V> {
-  constructor(private readonly max: number) {
-    super();
-  }
-
-  override set(key: K, value: V): this {
-    this.delete(key);
-    super.set(key, value);
-    if (this.size > this.max) {
-      const oldest = this.keys().next();
-      if (!oldest.done) this.delete(oldest.value);
-    }
-    return this;
   }
 }

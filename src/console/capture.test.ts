@@ -1,39 +1,20 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Auth } from '../auth/index.ts';
-import { zeblitPaths, type ZeblitEvent } from '../contracts/index.ts';
-import { openDatabase, type OpenedDatabase } from '../db/index.ts';
-import { EventBus } from '../events/index.ts';
-import { Projects } from '../projects/index.ts';
+import type { ZeblitEvent } from '../contracts/index.ts';
 import { ConsoleService } from './index.ts';
+import { consoleFixture, type ConsoleFixture } from './testing.ts';
 
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe('console capture', () => {
-  let home: string;
-  let database: OpenedDatabase;
-  let bus: EventBus;
-  let projectId: string;
-
-  before(() => {
-    home = mkdtempSync(join(tmpdir(), 'zeblit-console-'));
-    const paths = zeblitPaths({ ZEBLIT_HOME: home });
-    database = openDatabase(paths.db);
-    const owner = Auth.fromSecretFile(database.db, paths.secret).users.ensureOwner('o');
-    projectId = new Projects(database.db, paths).create(owner.id, { name: 'c' }).id;
-    bus = new EventBus(database.db);
-  });
-  after(() => {
-    database.close();
-    rmSync(home, { recursive: true, force: true });
-  });
+  let fx: ConsoleFixture;
+  before(() => (fx = consoleFixture('console', 'c')));
+  after(() => fx.close());
 
   it('joins lines split across chunks, including a UTF-8 character cut in half, and keeps streams apart', async () => {
+    const { database, bus, projectId } = fx;
     const svc = new ConsoleService(database.db, bus);
     const seen: ZeblitEvent[] = [];
     const off = bus.subscribe((e) => seen.push(e));
@@ -56,6 +37,7 @@ describe('console capture', () => {
   });
 
   it('flushes a line without an end after the partial timeout', async () => {
+    const { database, bus, projectId } = fx;
     const svc = new ConsoleService(database.db, bus, { partialFlushMs: 20 });
     svc.capture.write({ projectId, runId: 'run_b', source: 'exec', stream: 'stdout', data: 'prompt> ' });
     await new Promise((r) => setTimeout(r, 60));
@@ -63,6 +45,7 @@ describe('console capture', () => {
   });
 
   it('a late partial timer does not cut a line whose rest already waits unread (the loop was busy)', async () => {
+    const { database, bus, projectId } = fx;
     const svc = new ConsoleService(database.db, bus, { partialFlushMs: 20 });
     const base = { projectId, runId: 'run_late', source: 'exec' as const, stream: 'stdout' as const };
     const accepted: Socket[] = [];
@@ -87,6 +70,7 @@ describe('console capture', () => {
   });
 
   it('pages history forward and backward, filters, and prunes to the retention limits', async () => {
+    const { database, bus, projectId } = fx;
     const svc = new ConsoleService(database.db, bus, { retention: { maxLines: 50, maxBytes: 1 << 20 } });
     const data = Array.from({ length: 120 }, (_, i) => `line ${i}`).join('\n') + '\n';
     svc.capture.write({ projectId, runId: 'run_c', source: 'exec', stream: 'stdout', data });
@@ -111,6 +95,7 @@ describe('console capture', () => {
   });
 
   it('commits a big burst in slices, yielding to other work in between, and tells when it has drained', async () => {
+    const { database, bus, projectId } = fx;
     const svc = new ConsoleService(database.db, bus);
     const data = Array.from({ length: 3500 }, (_, i) => `burst ${i}`).join('\n') + '\n';
     svc.capture.write({ projectId, runId: 'run_burst', source: 'exec', stream: 'stdout', data });

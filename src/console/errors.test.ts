@@ -1,38 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Auth } from '../auth/index.ts';
-import { zeblitPaths, type ZeblitEvent } from '../contracts/index.ts';
-import { openDatabase, type OpenedDatabase } from '../db/index.ts';
-import { EventBus } from '../events/index.ts';
-import { Projects } from '../projects/index.ts';
+import type { ZeblitEvent } from '../contracts/index.ts';
 import { ConsoleService } from './index.ts';
+import { consoleFixture, type ConsoleFixture } from './testing.ts';
 
 const TRACEBACK = ['Traceback (most recent call last):', '  File "/workspace/app.py", line 3, in <module>', '    import requests', "ModuleNotFoundError: No module named 'requests'"];
 
 describe('error recording', () => {
-  let home: string;
-  let database: OpenedDatabase;
-  let bus: EventBus;
-  let projectId: string;
-
-  before(() => {
-    home = mkdtempSync(join(tmpdir(), 'zeblit-errors-'));
-    const paths = zeblitPaths({ ZEBLIT_HOME: home });
-    database = openDatabase(paths.db);
-    const owner = Auth.fromSecretFile(database.db, paths.secret).users.ensureOwner('o');
-    projectId = new Projects(database.db, paths).create(owner.id, { name: 'e' }).id;
-    bus = new EventBus(database.db);
-  });
-  after(() => {
-    database.close();
-    rmSync(home, { recursive: true, force: true });
-  });
+  let fx: ConsoleFixture;
+  before(() => (fx = consoleFixture('errors', 'e')));
+  after(() => fx.close());
 
   // The 100 ms latency is measured in scripts/bench/console.ts, not asserted here: timed tests flake under load.
   it('turns a multi-line traceback into ONE error, published after its lines, and counts repeats', async () => {
+    const { database, bus, projectId } = fx;
     const svc = new ConsoleService(database.db, bus);
     const events: ZeblitEvent[] = [];
     const off = bus.subscribe((e) => events.push(e));
@@ -63,6 +44,7 @@ describe('error recording', () => {
   });
 
   it('judges exit codes no line explained (137 with OOM)', () => {
+    const { database, bus, projectId } = fx;
     const svc = new ConsoleService(database.db, bus);
     svc.runExited(projectId, 'run_oom', 137, true);
     const oom = svc.store.errors(projectId, { run_id: 'run_oom' });

@@ -10,10 +10,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { dockerSuite, dockerUnavailableReason, removeTestResources, requireDocker } from '../../src/containers/testing.ts';
+import { dockerSuite, dockerUnavailableReason } from '../../src/containers/testing.ts';
 import type { AgentDefinition, AgentStatus, Approval, ChatResponse, Conversation, PageOf, Project } from '../../src/contracts/index.ts';
 import { FakeLlm } from '../../src/llm/testing/fake-llm.ts';
-import { CLI_JS, cleanup, dataOf, request, runCli, sock, startDaemon, stopDaemon, tempHome, waitFor, type CliResult, type DaemonProc } from './helpers.ts';
+import { CLI_JS, cleanup, dataOf, request, runCli, sock, startDaemon, tempHome, waitFor, type CliResult, type DaemonProc } from './helpers.ts';
+import { useAgentProject } from './project-daemon.ts';
 
 const dockerReason = await dockerUnavailableReason();
 
@@ -222,30 +223,12 @@ describe('zeblit chat, agents, history, approvals against a real daemon', () => 
 });
 
 describe('zeblit chat with a command run in the container (real engine)', dockerSuite(dockerReason), () => {
-  let home: string;
-  let daemon: DaemonProc;
-  let fake: FakeLlm;
-  let project: Project;
-  const env = () => ({ ANTHROPIC_API_KEY: 'sk-e2e-fake', ANTHROPIC_BASE_URL: fake.anthropicBaseUrl, OPENAI_API_KEY: '', OPENAI_BASE_URL: '' });
-
-  before(async () => {
-    requireDocker(dockerReason);
-    fake = await FakeLlm.start();
-    home = tempHome('agentsd');
-    daemon = await startDaemon(home, { env: env() });
-    dataOf(await request(sock(daemon), { method: 'PUT', path: '/api/v1/config/llm', json: { max_retries: 0, providers: { anthropic: { model: 'claude-haiku-4-5' } } } }));
-    project = dataOf<Project>(await request(sock(daemon), { method: 'POST', path: '/api/v1/projects', json: { name: 'runner', template: 'blank' } }));
-  });
-  after(async () => {
-    if (daemon) await stopDaemon(daemon);
-    await cleanup();
-    if (project) await removeTestResources([project.id]);
-    await fake?.close();
-  });
+  const s = useAgentProject(dockerReason, 'agentsd', 'runner', 'blank');
+  const { env } = s;
 
   it('shows the command, its output dimmed and indented under it, its result and the run in the footer', async () => {
-    fake.script([{ tool_calls: [{ name: 'run_command', input: { command: 'echo hello; echo oops >&2' } }] }, { text: 'It printed hello.' }]);
-    const r = await runCli(home, ['chat', '--project', 'runner', '--agent', 'engineer', 'Run the greeting'], { env: env(), timeoutMs: 180_000 });
+    s.fake.script([{ tool_calls: [{ name: 'run_command', input: { command: 'echo hello; echo oops >&2' } }] }, { text: 'It printed hello.' }]);
+    const r = await runCli(s.home, ['chat', '--project', 'runner', '--agent', 'engineer', 'Run the greeting'], { env: env(), timeoutMs: 180_000 });
     assert.equal(r.code, 0, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
     assert.match(r.stdout, /^→ engineer run_command echo hello; echo oops >&2\n/);
     assert.match(r.stdout, /^ {4}│ hello$/m);

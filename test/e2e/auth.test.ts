@@ -4,21 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { CreatedUser, PageOf, Project } from '../../src/contracts/index.ts';
 import { cleanup, createKey, dataOf, request, sock, startDaemon, tcp, tempHome, type DaemonProc } from './helpers.ts';
-
-interface Project {
-  id: string;
-  name: string;
-  owner_id: string;
-}
-interface CreatedUser {
-  user: { id: string; name: string; role: string };
-  api_key: { id: string; key: string };
-}
-interface Page<T> {
-  items: T[];
-  total: number;
-}
 
 describe('keys, scopes and users', () => {
   let d: DaemonProc;
@@ -95,7 +82,7 @@ describe('keys, scopes and users', () => {
         assert.equal(r.body?.error?.code, 'NOT_FOUND');
       }
     }
-    const listB = dataOf(await request<Page<Project>>(tcp(d), { path: '/api/v1/projects', bearer: b.api_key.key }));
+    const listB = dataOf(await request<PageOf<Project>>(tcp(d), { path: '/api/v1/projects', bearer: b.api_key.key }));
     assert.equal(listB.total, 0);
     // B may use the same name: names are unique per user.
     assert.equal((await request(tcp(d), { method: 'POST', path: '/api/v1/projects', bearer: b.api_key.key, json: { name: 'secret-plans' } })).status, 201);

@@ -1,30 +1,16 @@
 /** The built CLI against the built daemon and the real engine: run, runs, start/stop/restart, status, logs. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { dockerSuite, dockerUnavailableReason, removeTestResources, requireDocker } from '../../src/containers/testing.ts';
-import type { ContainerStatus, Project } from '../../src/contracts/index.ts';
+import { describe, it } from 'node:test';
+import { dockerSuite, dockerUnavailableReason } from '../../src/containers/testing.ts';
+import type { ContainerStatus } from '../../src/contracts/index.ts';
 import { runCli as runCliInProcess } from '../../cli/testing.ts';
-import { cleanup, dataOf, request, runCli, sock, startDaemon, stopDaemon, tempHome, type DaemonProc } from './helpers.ts';
+import { useCliProject } from './project-daemon.ts';
 
 const reason = await dockerUnavailableReason();
 
 describe('zeblit run / runs / start / stop / restart / status / logs (built CLI, real engine)', dockerSuite(reason), () => {
-  let home: string;
-  let daemon: DaemonProc;
-  let project: Project;
-  const zeblit = (...args: string[]) => runCli(home, args, { timeoutMs: 120_000 });
-  before(async () => {
-    requireDocker(reason);
-    home = tempHome('clic');
-    daemon = await startDaemon(home);
-    project = dataOf<Project>(await request(sock(daemon), { method: 'POST', path: '/api/v1/projects', json: { name: 'clidemo', template: 'blank' } }));
-    assert.equal((await zeblit('use', 'clidemo')).code, 0);
-  });
-  after(async () => {
-    if (daemon) await stopDaemon(daemon);
-    await cleanup();
-    if (project) await removeTestResources([project.id]);
-  });
+  const s = useCliProject(reason, 'clic', 'clidemo');
+  const { zeblit } = s;
 
   it('run streams stdout and stderr apart and exits with the command’s code', async () => {
     const r = await zeblit('run', 'echo out; echo err >&2; exit 3');
@@ -39,7 +25,7 @@ describe('zeblit run / runs / start / stop / restart / status / logs (built CLI,
   });
 
   it('--stdin feeds the command', async () => {
-    const r = await runCliInProcess(['run', '--stdin', 'tr a-z A-Z'], { ZEBLIT_HOME: home, HOME: home }, { stdin: 'one\ntwo\n' });
+    const r = await runCliInProcess(['run', '--stdin', 'tr a-z A-Z'], { ZEBLIT_HOME: s.home, HOME: s.home }, { stdin: 'one\ntwo\n' });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'ONE\nTWO\n');
   });

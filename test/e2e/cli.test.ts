@@ -8,16 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { PageOf, Project } from '../../src/contracts/index.ts';
 import { cleanup, isAlive, readLockFile, request, runCli, tempHome, waitFor, type CliResult, type LockFile } from './helpers.ts';
-
-interface Project {
-  id: string;
-  name: string;
-}
-interface Page<T> {
-  items: T[];
-  total: number;
-}
 
 function ok(r: CliResult, what: string): CliResult {
   assert.equal(r.code, 0, `${what} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
@@ -35,7 +27,7 @@ describe('the CLI, first steps of a new user', () => {
   let home: string;
   let cli: (...args: string[]) => Promise<CliResult>;
   let daemon: LockFile;
-  let project: Project;
+  let project: Pick<Project, 'id' | 'name'>;
   let ciKey: { id: string; key: string };
 
   before(() => {
@@ -135,7 +127,7 @@ describe('the CLI, first steps of a new user', () => {
 
   it('`zeblit --json list` prints the API data as JSON', async () => {
     const r = ok(await cli('--json', 'list'), '--json list');
-    const page = JSON.parse(r.stdout) as Page<Project>;
+    const page = JSON.parse(r.stdout) as PageOf<Project>;
     assert.equal(page.total, 1);
     assert.deepEqual(page.items.map((p) => [p.id, p.name]), [[project.id, 'demo']]);
   });
@@ -165,7 +157,7 @@ describe('the CLI, first steps of a new user', () => {
     const workspace = join(home, 'projects', project.id, 'workspace');
     assert.ok(existsSync(workspace));
     ok(await cli('delete', 'demo', '--force'), 'delete demo --force');
-    const page = JSON.parse(ok(await cli('--json', 'list'), '--json list').stdout) as Page<Project>;
+    const page = JSON.parse(ok(await cli('--json', 'list'), '--json list').stdout) as PageOf<Project>;
     assert.equal(page.total, 0);
     assert.ok(!existsSync(workspace), 'the workspace is gone');
   });

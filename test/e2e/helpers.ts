@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import type { LockInfo } from '../../daemon/lock.ts';
 import type { EnvelopeOf } from '../../src/contracts/index.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -35,14 +36,7 @@ export function tempHome(tag = 'e2e'): string {
 }
 
 /** The daemon's own view of who holds a home. */
-export interface LockFile {
-  pid: number;
-  socket: string;
-  port: number | null;
-  bind: string;
-  started_at: number;
-  version: string;
-}
+export type LockFile = LockInfo;
 
 export function readLockFile(home: string): LockFile | null {
   try {

@@ -10,6 +10,7 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import WebSocket from 'ws';
+import type { PageOf, Project } from '../../src/contracts/index.ts';
 import {
   cleanup,
   createKey,
@@ -27,15 +28,6 @@ import {
   type DaemonProc,
   type RawResponse,
 } from './helpers.ts';
-
-interface Project {
-  id: string;
-  name: string;
-}
-interface Page<T> {
-  items: T[];
-  total: number;
-}
 
 /** Resolves true once nothing accepts connections at the target any more. */
 function refuses(target: { port: number } | { path: string }): Promise<boolean> {
@@ -104,7 +96,7 @@ describe('kill -9 and restart', () => {
     });
     assert.ok(log.includes(`"stale_pid":${d1.pid}`));
 
-    const list = dataOf(await request<Page<Project>>(sock(d2), { path: '/api/v1/projects' }));
+    const list = dataOf(await request<PageOf<Project>>(sock(d2), { path: '/api/v1/projects' }));
     assert.deepEqual(list.items.map((p) => p.name).sort(), ['alpha', 'beta']);
     for (const p of projects) {
       assert.equal(dataOf(await request<Project>(sock(d2), { path: `/api/v1/projects/${p.id}` })).name, p.name);
@@ -116,9 +108,9 @@ describe('kill -9 and restart', () => {
     assert.ok(keys.some((k) => k.id === ownerKey.id));
 
     // The keys still authenticate (same secret.key, same hashes) on the new port.
-    const viaOwnerKey = await request<Page<Project>>(tcp(d2), { path: '/api/v1/projects', bearer: ownerKey.key });
+    const viaOwnerKey = await request<PageOf<Project>>(tcp(d2), { path: '/api/v1/projects', bearer: ownerKey.key });
     assert.equal(dataOf(viaOwnerKey).total, 2);
-    const viaCarol = await request<Page<Project>>(tcp(d2), { path: '/api/v1/projects', bearer: carol.api_key.key });
+    const viaCarol = await request<PageOf<Project>>(tcp(d2), { path: '/api/v1/projects', bearer: carol.api_key.key });
     assert.deepEqual(dataOf(viaCarol).items.map((p) => p.id), [carolProject.id]);
   });
 });

@@ -10,12 +10,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI, { AuthenticationError, BadRequestError, NotFoundError, RateLimitError } from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
-import { dockerSuite, dockerUnavailableReason, removeTestResources, requireDocker } from '../../src/containers/testing.ts';
+import { dockerSuite, dockerUnavailableReason } from '../../src/containers/testing.ts';
 import type { ConversationWithMessages } from '../../src/agents/index.ts';
 import type { PageOf, Conversation, Project, UsageReport } from '../../src/contracts/index.ts';
 import { FakeLlm, fakeVector } from '../../src/llm/testing/fake-llm.ts';
 import type { OpenAIInfo } from '../../cli/commands/openai.ts';
 import { cleanup, dataOf, request, runCli, sock, startDaemon, stopDaemon, tempHome, type DaemonProc } from './helpers.ts';
+import { useAgentProject } from './project-daemon.ts';
 
 const dockerReason = await dockerUnavailableReason(['zeblit/python:local']);
 
@@ -207,31 +208,13 @@ describe('the rate limit through the SDK', () => {
 });
 
 describe('zeblit/engineer through the SDK does real work in a container', dockerSuite(dockerReason), () => {
-  let home: string;
-  let daemon: DaemonProc;
-  let fake: FakeLlm;
-  let project: Project;
-  const env = () => ({ ANTHROPIC_API_KEY: 'sk-ant-e2e', ANTHROPIC_BASE_URL: fake.anthropicBaseUrl, OPENAI_API_KEY: '', OPENAI_BASE_URL: '' });
-
-  before(async () => {
-    requireDocker(dockerReason);
-    fake = await FakeLlm.start();
-    home = tempHome('openai-agent');
-    daemon = await startDaemon(home, { env: env() });
-    dataOf(await request(sock(daemon), { method: 'PUT', path: '/api/v1/config/llm', json: { max_retries: 0, providers: { anthropic: { model: 'claude-haiku-4-5' } } } }));
-    project = dataOf<Project>(await request(sock(daemon), { method: 'POST', path: '/api/v1/projects', json: { name: 'pyshop', template: 'python' } }));
-  });
-  after(async () => {
-    if (daemon) await stopDaemon(daemon);
-    await cleanup();
-    if (project) await removeTestResources([project.id]);
-    await fake?.close();
-  });
+  const s = useAgentProject(dockerReason, 'openai-agent', 'pyshop', 'python');
+  const { env } = s;
 
   it('writes app.py, runs it, the answer streams with the tool lines; the file exists, the turn is in chat history and continues', async () => {
-    const key = dataOf(await request<{ key: string }>(sock(daemon), { method: 'POST', path: '/api/v1/auth/keys', json: { name: 'sdk', client_type: 'openai' } })).key;
-    const client = new OpenAI({ baseURL: `http://127.0.0.1:${daemon.port}/v1`, apiKey: key, maxRetries: 0, defaultHeaders: { 'X-Zeblit-Project': 'pyshop' } });
-    fake.script([
+    const key = dataOf(await request<{ key: string }>(sock(s.daemon), { method: 'POST', path: '/api/v1/auth/keys', json: { name: 'sdk', client_type: 'openai' } })).key;
+    const client = new OpenAI({ baseURL: `http://127.0.0.1:${s.daemon.port}/v1`, apiKey: key, maxRetries: 0, defaultHeaders: { 'X-Zeblit-Project': 'pyshop' } });
+    s.fake.script([
       { text: 'Writing the script.', tool_calls: [{ name: 'write_file', input: { path: 'app.py', content: 'print(6 * 7)\n' } }] },
       { tool_calls: [{ name: 'run_command', input: { command: 'python3 app.py' } }] },
       (req) => {
@@ -249,17 +232,17 @@ describe('zeblit/engineer through the SDK does real work in a container', docker
     assert.equal(text, 'Writing the script.\n→ write_file app.py\n→ run_command python3 app.py\nIt printed 42.');
     assert.ok((usage?.completion_tokens ?? 0) > 0 && (usage?.prompt_tokens ?? 0) > 0);
 
-    const file = dataOf(await request<{ content: string }>(sock(daemon), { path: `/api/v1/projects/${project.id}/files/app.py` }));
+    const file = dataOf(await request<{ content: string }>(sock(s.daemon), { path: `/api/v1/projects/${s.project.id}/files/app.py` }));
     assert.equal(file.content, 'print(6 * 7)\n');
-    const list = dataOf(await request<PageOf<Conversation>>(sock(daemon), { path: `/api/v1/projects/${project.id}/chat/history` }));
+    const list = dataOf(await request<PageOf<Conversation>>(sock(s.daemon), { path: `/api/v1/projects/${s.project.id}/chat/history` }));
     assert.equal(list.items.length, 1);
-    const history = await runCli(home, ['chat', 'history', '--project', 'pyshop', '--conversation', list.items[0]!.id], { env: env() });
+    const history = await runCli(s.home, ['chat', 'history', '--project', 'pyshop', '--conversation', list.items[0]!.id], { env: env() });
     assert.equal(history.code, 0, history.stderr);
     assert.match(history.stdout, /→ engineer write_file app\.py/);
     assert.match(history.stdout, /→ engineer run_command python3 app\.py\n {2}← ok \$ python3 app\.py\n {2}It printed 42\./, 'the model read 42 in the run\'s output');
 
     // The client sends the history back: the same conversation goes on.
-    fake.script([{ text: 'It prints 42.' }]);
+    s.fake.script([{ text: 'It prints 42.' }]);
     const again = await client.chat.completions.create({
       model: 'zeblit/engineer',
       messages: [
@@ -269,7 +252,7 @@ describe('zeblit/engineer through the SDK does real work in a container', docker
       ],
     });
     assert.equal(again.choices[0]?.message.content, 'It prints 42.');
-    const one = dataOf(await request<ConversationWithMessages>(sock(daemon), { path: `/api/v1/projects/${project.id}/chat/history?conversation_id=${list.items[0]!.id}` }));
+    const one = dataOf(await request<ConversationWithMessages>(sock(s.daemon), { path: `/api/v1/projects/${s.project.id}/chat/history?conversation_id=${list.items[0]!.id}` }));
     assert.equal(one.messages.length, 4);
   });
 });

@@ -7,10 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { dockerSuite, dockerUnavailableReason, removeTestResources, requireDocker } from '../../src/containers/testing.ts';
 import type { ConsoleHistory, PageOf, Project, ScheduledTask, ScheduledTaskDetail, TaskRun, TaskRunSummary, TaskStats } from '../../src/contracts/index.ts';
-import { CLI_JS, cleanup, dataOf, request, runCli, sock, startDaemon, stopDaemon, tempHome, waitFor, type DaemonProc } from './helpers.ts';
+import { useCliProject } from './project-daemon.ts';
+import { CLI_JS, cleanup, dataOf, request, sock, startDaemon, stopDaemon, tempHome, waitFor, type DaemonProc } from './helpers.ts';
 
 const reason = await dockerUnavailableReason();
 
@@ -18,22 +19,8 @@ const runsOf = async (d: DaemonProc, task: string) =>
   dataOf<PageOf<TaskRunSummary>>(await request(sock(d), { path: `/api/v1/scheduled-tasks/${task}/runs?limit=500` })).items.reverse();
 
 describe('zeblit schedule on the real clock (built daemon and CLI, real engine)', dockerSuite(reason), () => {
-  let home: string;
-  let daemon: DaemonProc;
-  let project: Project;
-  const zeblit = (...args: string[]) => runCli(home, args, { timeoutMs: 120_000 });
-  before(async () => {
-    requireDocker(reason);
-    home = tempHome('sched');
-    daemon = await startDaemon(home);
-    project = dataOf<Project>(await request(sock(daemon), { method: 'POST', path: '/api/v1/projects', json: { name: 'crondemo', template: 'blank' } }));
-    assert.equal((await zeblit('use', 'crondemo')).code, 0);
-  });
-  after(async () => {
-    if (daemon) await stopDaemon(daemon);
-    await cleanup();
-    if (project) await removeTestResources([project.id]);
-  });
+  const s = useCliProject(reason, 'sched', 'crondemo');
+  const { zeblit } = s;
 
   it('validate explains a schedule and refuses a bad one', async () => {
     const ok = await zeblit('schedule', 'validate', '0 9 * * 1-5', '--tz', 'Europe/Berlin', '--count', '3');
@@ -49,7 +36,7 @@ describe('zeblit schedule on the real clock (built daemon and CLI, real engine)'
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /^Scheduled tick \(tsk_[0-9a-z]{26}\): Every 2 seconds \(/);
     const runs = await waitFor('three successful runs', async () => {
-      const r = (await runsOf(daemon, 'tick')).filter((x) => x.status === 'success');
+      const r = (await runsOf(s.daemon, 'tick')).filter((x) => x.status === 'success');
       return r.length >= 3 ? r : undefined;
     }, 60_000, 250);
     // Successive instants of the schedule (no drift: each is a multiple of 2 s), each started promptly.
@@ -66,11 +53,11 @@ describe('zeblit schedule on the real clock (built daemon and CLI, real engine)'
     assert.match(logs.stdout, /Status\s+success/);
     assert.match(logs.stdout, /--- stdout\ntick \d+\n/);
     // The console shows the scheduler's lines.
-    const consoleLines = dataOf<ConsoleHistory>(await request(sock(daemon), { path: `/api/v1/projects/crondemo/console/history?source=scheduler&limit=50` }));
+    const consoleLines = dataOf<ConsoleHistory>(await request(sock(s.daemon), { path: `/api/v1/projects/crondemo/console/history?source=scheduler&limit=50` }));
     assert.ok(consoleLines.items.some((l) => /^tick \d+$/.test(l.text) && l.source === 'scheduler'), JSON.stringify(consoleLines.items.slice(0, 3)));
 
     // `zeblit console` follows the runs as they come: their output and a line as each starts and ends.
-    const follower = spawn(process.execPath, [CLI_JS, 'console', '-n', '0'], { env: { ...process.env, ZEBLIT_HOME: home, HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const follower = spawn(process.execPath, [CLI_JS, 'console', '-n', '0'], { env: { ...process.env, ZEBLIT_HOME: s.home, HOME: s.home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let followed = '';
     follower.stdout.on('data', (d: Buffer) => (followed += d.toString('utf8')));
     try {
@@ -88,12 +75,12 @@ describe('zeblit schedule on the real clock (built daemon and CLI, real engine)'
     const off = await zeblit('schedule', 'disable', 'tick');
     assert.equal(off.code, 0, off.stderr);
     assert.equal(off.stdout, 'tick is disabled.\n');
-    const settled = await waitFor('no run in progress', async () => ((await runsOf(daemon, 'tick')).some((r) => r.status === 'running') ? undefined : true), 15_000, 100);
+    const settled = await waitFor('no run in progress', async () => ((await runsOf(s.daemon, 'tick')).some((r) => r.status === 'running') ? undefined : true), 15_000, 100);
     assert.ok(settled);
-    const count = (await runsOf(daemon, 'tick')).length;
+    const count = (await runsOf(s.daemon, 'tick')).length;
     await new Promise((r) => setTimeout(r, 5_000));
-    assert.equal((await runsOf(daemon, 'tick')).length, count, 'no run after disable');
-    const detail = dataOf<ScheduledTaskDetail>(await request(sock(daemon), { path: '/api/v1/scheduled-tasks/tick' }));
+    assert.equal((await runsOf(s.daemon, 'tick')).length, count, 'no run after disable');
+    const detail = dataOf<ScheduledTaskDetail>(await request(sock(s.daemon), { path: '/api/v1/scheduled-tasks/tick' }));
     assert.equal(detail.next_run_at, null);
   });
 

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { createZeblitBot, type BotOptions, type RunningBot } from '../../cli/telegram/bot.ts';
 import { FakeLlm } from '../../src/llm/testing/fake-llm.ts';
-import { FakeTelegram, type ChatMessage, type FakeUser } from './fake-telegram.ts';
+import { FakeTelegram, type ChatMessage, type FakeUser } from './fake-telegram/index.ts';
 import { cleanup, dataOf, DAEMON_JS, request, requireBuilt, runCli, sock, startDaemon, tempHome, type DaemonProc } from './helpers.ts';
 
 export const alice: FakeUser = { id: 1001, first_name: 'Alice', username: 'alice' };

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { FakeTelegram, type FakeUser } from './fake-telegram.ts';
+import { FakeTelegram, type FakeUser } from './fake-telegram/index.ts';
 import { cleanup, CLI_JS, daemonEnv, DAEMON_JS, requireBuilt, runCli, startDaemon, tempHome, waitFor } from './helpers.ts';
 
 const alice: FakeUser = { id: 1001, first_name: 'Alice', username: 'alice' };

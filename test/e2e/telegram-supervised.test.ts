@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Health, TelegramBotStatus } from '../../src/contracts/index.ts';
-import { FakeTelegram, type FakeUser } from './fake-telegram.ts';
+import { FakeTelegram, type FakeUser } from './fake-telegram/index.ts';
 import { cleanup, dataOf, DAEMON_JS, isAlive, request, requireBuilt, runCli, sock, startDaemon, tempHome, waitFor, type DaemonProc } from './helpers.ts';
 
 const alice: FakeUser = { id: 1001, first_name: 'Alice', username: 'alice' };

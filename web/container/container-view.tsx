@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Project } from '../../src/contracts/index.ts';
 import { describeError } from '../api/http.ts';
 import { useServices } from '../shell/context.ts';
+import { ColumnHeads } from '../shell/column-heads.tsx';
 import { ErrorNote } from '../shell/error-note.tsx';
 import { when } from '../shell/format.ts';
 import { useAsync } from '../shell/use-async.ts';
@@ -83,14 +84,7 @@ export function ContainerView({ project, onChanged }: { project: Project; onChan
         <h2 id="runs-title">Recent runs</h2>
         <ErrorNote error={runs.error} />
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Command</th>
-              <th scope="col">Status</th>
-              <th scope="col">Exit</th>
-              <th scope="col">Started</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={['Command', 'Status', 'Exit', 'Started']} />
           <tbody>
             {runs.data?.items.map((r) => (
               <tr key={r.id}>

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ScheduledTask, TaskRun } from '../../src/contracts/index.ts';
 import { describeError } from '../api/http.ts';
 import { useServices } from '../shell/context.ts';
+import { ColumnHeads } from '../shell/column-heads.tsx';
 import { ErrorNote } from '../shell/error-note.tsx';
 import { when } from '../shell/format.ts';
 import { useAsync } from '../shell/use-async.ts';
@@ -31,16 +32,7 @@ export function TaskRuns({ task, tick }: { task: ScheduledTask; tick: number }) 
       {runs.data && runs.data.items.length > 0 && (
         <div class="table-wrap">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Due</th>
-                <th scope="col">Trigger</th>
-                <th scope="col">Status</th>
-                <th scope="col">Exit</th>
-                <th scope="col">Took</th>
-                <th scope="col">Output</th>
-              </tr>
-            </thead>
+            <ColumnHeads columns={['Due', 'Trigger', 'Status', 'Exit', 'Took', 'Output']} />
             <tbody>
               {runs.data.items.map((r) => (
                 <tr key={r.id}>

@@ -1,3 +1,4 @@
+import { ColumnHeads } from '../shell/column-heads.tsx';
 import { usd } from '../shell/format.ts';
 
 export interface Row {
@@ -32,13 +33,7 @@ export function BarChart({ title, rows }: { title: string; rows: Row[] }) {
         </svg>
       )}
       <table class="sr-only">
-        <thead>
-          <tr>
-            <th scope="col">Group</th>
-            <th scope="col">Cost</th>
-            <th scope="col">Calls</th>
-          </tr>
-        </thead>
+        <ColumnHeads columns={['Group', 'Cost', 'Calls']} />
         <tbody>
           {rows.map((r) => (
             <tr key={r.label}>

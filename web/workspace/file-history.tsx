@@ -3,6 +3,7 @@ import type { EditorView } from '@codemirror/view';
 import type { Project } from '../../src/contracts/index.ts';
 import { describeError } from '../api/http.ts';
 import { useServices } from '../shell/context.ts';
+import { ColumnHeads } from '../shell/column-heads.tsx';
 import { ErrorNote } from '../shell/error-note.tsx';
 import { when } from '../shell/format.ts';
 import { useDark } from '../shell/theme.ts';
@@ -59,17 +60,7 @@ export function FileHistory({ project, path, current, onRestored }: { project: P
       <h3>Versions</h3>
       <ErrorNote error={versions.error ?? error} />
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Version</th>
-            <th scope="col">Change</th>
-            <th scope="col">By</th>
-            <th scope="col">When</th>
-            <th scope="col">
-              <span class="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <ColumnHeads columns={['Version', 'Change', 'By', 'When', <span class="sr-only">Actions</span>]} />
         <tbody>
           {versions.data?.items.map((v) => (
             <tr key={v.version} aria-selected={shown === v.version}>

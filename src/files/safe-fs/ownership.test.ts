@@ -93,6 +93,18 @@ function reachable(home: string, ws: string): void {
   for (let d = ws; d.startsWith(home); d = dirname(d)) chmodSync(d, lstatSync(d).mode | 0o005);
 }
 
+/**
+ * Two folders of the workspace's user for a swap race: in `race` the daemon
+ * makes the folder `d` (returned), into `aside` the user moves it away.
+ */
+function raceFolders(ws: string, race: string, aside: string): string {
+  for (const name of [race, aside]) {
+    mkdirSync(join(ws, name));
+    chownSync(join(ws, name), USER.uid, USER.gid);
+  }
+  return join(ws, race, 'd');
+}
+
 for (const procFd of [true, false])
   describe(`a root daemon gives what it creates to the workspace owner (${procFd ? 'through /proc/self/fd' : 'portable: no /proc'})`, rootOnly, () => {
     let fx: FilesFixture;
@@ -126,11 +138,7 @@ for (const procFd of [true, false])
     test('a new folder swapped for a link to the outside right after the daemon made it: not left to root, nothing written through the link', async () => {
       await fx.files.create(p.id, { path: 'tmpl2/sub/b.txt', content: 'b' }, ctx);
       const before0 = snapshot(outside.dir);
-      mkdirSync(join(ws, 'race2'));
-      mkdirSync(join(ws, 'aside2'));
-      chownSync(join(ws, 'race2'), USER.uid, USER.gid);
-      chownSync(join(ws, 'aside2'), USER.uid, USER.gid);
-      const target = join(ws, 'race2', 'd');
+      const target = raceFolders(ws, 'race2', 'aside2');
       let swaps = 0;
       const restore = afterEveryMkdirAndRename(() => {
         if (!lstatSync(target, { throwIfNoEntry: false })?.isDirectory()) return;
@@ -189,11 +197,7 @@ for (const procFd of [true, false])
       symlinkSync('sub/b.txt', join(ws, 'tmpl', 'link'));
       lchownSync(join(ws, 'tmpl', 'link'), USER.uid, USER.gid);
       const before0 = snapshot(outside.dir);
-      mkdirSync(join(ws, 'race'));
-      mkdirSync(join(ws, 'aside'));
-      chownSync(join(ws, 'race'), USER.uid, USER.gid);
-      chownSync(join(ws, 'aside'), USER.uid, USER.gid);
-      const target = join(ws, 'race', 'd');
+      const target = raceFolders(ws, 'race', 'aside');
       const stop = join(fx.home, 'stop-attack');
       const trash = join(fx.home, 'test-trash');
       mkdirSync(trash);

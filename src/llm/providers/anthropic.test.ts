@@ -1,19 +1,15 @@
 /** The Anthropic adapter with the real SDK against the fake server over HTTP. */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { FakeLlm } from '../testing/fake-llm.ts';
-import { ProviderFailure, type LlmMessage, type ProviderCall, type ProviderResult } from '../types.ts';
+import { providerFailure } from '../testing/provider-failure.ts';
+import { useFakeLlm } from '../testing/use-fake-llm.ts';
+import type { LlmMessage, ProviderCall, ProviderResult } from '../types.ts';
 import { createAnthropicProvider } from './anthropic.ts';
 import { invalidToolArguments } from './tool-input.ts';
 
 const KEY = 'sk-ant-api03-very-secret-key-0123456789';
-let fake: FakeLlm;
-
-before(async () => {
-  fake = await FakeLlm.start();
-});
-after(() => fake.close());
-beforeEach(() => fake.reset());
+const fake = await useFakeLlm();
 
 const TOOLS = [
   { name: 'read_file', description: 'Read a file', input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } },
@@ -28,17 +24,7 @@ function call(over: Partial<ProviderCall> = {}): ProviderCall {
   return { model: 'claude-test', system: 'You are a test.', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], tools: [], max_tokens: 512, signal: new AbortController().signal, ...over };
 }
 
-async function failure(p: Promise<ProviderResult>): Promise<ProviderFailure> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof ProviderFailure, `expected a ProviderFailure, got ${String(err)}`);
-    assert.equal(err.provider, 'anthropic');
-    assert.ok(!err.message.includes(KEY), 'the key must never be in a message');
-    return err;
-  }
-  assert.fail('the call succeeded');
-}
+const failure = (p: Promise<ProviderResult>) => providerFailure(p, 'anthropic', KEY);
 
 describe('Anthropic provider', () => {
   it('streams text deltas in order and returns the text, stop reason and model', async () => {

@@ -1,21 +1,16 @@
 /** The OpenAI and compatible adapters with the real SDK against the fake server over HTTP. */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ProviderName } from '../../contracts/index.ts';
-import { FakeLlm } from '../testing/fake-llm.ts';
-import { ProviderFailure, type LlmMessage, type ProviderCall, type ProviderResult } from '../types.ts';
+import { providerFailure } from '../testing/provider-failure.ts';
+import { useFakeLlm } from '../testing/use-fake-llm.ts';
+import type { LlmMessage, ProviderCall, ProviderResult } from '../types.ts';
 import { createProvider } from './index.ts';
 import { createOpenAIProvider, toMessages } from './openai.ts';
 import { invalidToolArguments } from './tool-input.ts';
 
 const KEY = 'sk-proj-very-secret-key-0123456789abcdef';
-let fake: FakeLlm;
-
-before(async () => {
-  fake = await FakeLlm.start();
-});
-after(() => fake.close());
-beforeEach(() => fake.reset());
+const fake = await useFakeLlm();
 
 const TOOLS = [
   { name: 'read_file', description: 'Read a file', input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } },
@@ -30,17 +25,7 @@ function call(over: Partial<ProviderCall> = {}): ProviderCall {
   return { model: 'gpt-test', system: 'You are a test.', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], tools: [], max_tokens: 256, signal: new AbortController().signal, ...over };
 }
 
-async function failure(p: Promise<ProviderResult>, provider: ProviderName = 'openai'): Promise<ProviderFailure> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof ProviderFailure, `expected a ProviderFailure, got ${String(err)}`);
-    assert.equal(err.provider, provider);
-    assert.ok(!err.message.includes(KEY), 'the key must never be in a message');
-    return err;
-  }
-  assert.fail('the call succeeded');
-}
+const failure = (p: Promise<ProviderResult>, provider: ProviderName = 'openai') => providerFailure(p, provider, KEY);
 
 describe('OpenAI provider', () => {
   it('streams text deltas in order, with usage and the system prompt as a system message', async () => {

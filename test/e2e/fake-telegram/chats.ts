@@ -1,17 +1,11 @@
 /**
- * A faithful local stand-in for the Telegram Bot API (https://core.telegram.org/bots/api),
- * for driving the real bot (grammY) in tests: POST /bot<token>/<method> with
- * JSON or multipart bodies, answers `{ ok, result }` or `{ ok: false,
- * error_code, description, parameters }`, getUpdates long polling with
- * offsets, and file downloads at /file/bot<token>/<file_path>.
- *
- * The test plays the users: `say()` and `press()` queue updates as Telegram
- * would deliver them; `sent` and `waitFor()` observe what the bot did. Each
- * chat keeps its messages, so edits and removed keyboards can be checked.
+ * The fake Telegram's chats: what Telegram holds and does for a bot,
+ * without the HTTP. The test plays the users (`say()`, `sendDocument()`,
+ * `press()` queue updates as Telegram would deliver them) and observes the
+ * bot (`messages`, `botMessages()`, `waitFor()`); the Bot API's methods
+ * (`call()`) act on the same chats, so edits and removed keyboards can be
+ * checked. The HTTP server around it is in index.ts.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import busboy from 'busboy';
 
 export interface FakeUser {
   id: number;
@@ -32,13 +26,7 @@ export interface ChatMessage {
   edits: number;
 }
 
-export interface ApiCall {
-  method: string;
-  params: Record<string, unknown>;
-  at: number;
-}
-
-interface StoredFile {
+export interface StoredFile {
   file_id: string;
   file_path: string;
   bytes: Buffer;
@@ -46,12 +34,11 @@ interface StoredFile {
 
 const BOT_USER = { id: 999_000_001, is_bot: true, first_name: 'Zeblit', username: 'zeblit_test_bot' };
 
-export class FakeTelegram {
-  readonly token: string;
-  readonly apiRoot: string;
-  readonly calls: ApiCall[] = [];
+export class TelegramChats {
   /** Every message in every chat, in order; the bot's edits change them in place. */
   readonly messages: ChatMessage[] = [];
+  /** Answers to callback queries the bot gave. */
+  readonly callbackAnswers: Array<{ id: string; text?: string }> = [];
   private updates: Array<{ update_id: number } & Record<string, unknown>> = [];
   private nextUpdateId = 1;
   private nextMessageId = 1;
@@ -59,37 +46,6 @@ export class FakeTelegram {
   private readonly files = new Map<string, StoredFile>();
   private readonly pollers = new Set<() => void>();
   private readonly watchers = new Set<() => void>();
-  /** Methods that answer 429 once (with retry_after) before working. */
-  private readonly throttleOnce = new Map<string, number>();
-  /** Answers to callback queries the bot gave. */
-  readonly callbackAnswers: Array<{ id: string; text?: string }> = [];
-
-  private constructor(
-    private readonly server: Server,
-    port: number,
-    token: string,
-  ) {
-    this.token = token;
-    this.apiRoot = `http://127.0.0.1:${port}`;
-  }
-
-  static async start(token = '123456:TEST-token_for-the-fake'): Promise<FakeTelegram> {
-    let self: FakeTelegram | null = null;
-    const server = createServer((req, res) => {
-      void self!.handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error_code: 500, description: `fake: ${String(err)}` }));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    self = new FakeTelegram(server, (server.address() as AddressInfo).port, token);
-    return self;
-  }
-
-  async close(): Promise<void> {
-    for (const wake of this.pollers) wake();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
 
   // ---- the test plays the users -------------------------------------------------
 
@@ -135,11 +91,6 @@ export class FakeTelegram {
     return id;
   }
 
-  /** The next call of `method` answers 429 with retry_after, as Telegram's flood control does. */
-  throttleNext(method: string, retryAfterSeconds = 1): void {
-    this.throttleOnce.set(method, retryAfterSeconds);
-  }
-
   // ---- the test observes the bot ------------------------------------------------
 
   /** Messages the bot sent to a chat, oldest first. */
@@ -174,53 +125,12 @@ export class FakeTelegram {
 
   // ---- the Bot API ------------------------------------------------------------------
 
-  private push(update: Record<string, unknown>): void {
-    this.updates.push({ update_id: this.nextUpdateId++, ...update });
-    for (const wake of [...this.pollers]) wake();
-  }
-
-  private addMessage(m: Omit<ChatMessage, 'message_id' | 'edits'>): ChatMessage {
-    const msg: ChatMessage = { message_id: this.nextMessageId++, edits: 0, ...m };
-    this.messages.push(msg);
-    this.changed();
-    return msg;
-  }
-
-  private changed(): void {
-    for (const w of [...this.watchers]) w();
-  }
-
-  private storeFile(bytes: Buffer, path: string): StoredFile {
-    const file: StoredFile = { file_id: `file${this.nextFileId++}`, file_path: path, bytes };
-    this.files.set(file.file_id, file);
-    return file;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const fileMatch = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
-    if (fileMatch) {
-      const file = fileMatch[1] === this.token ? [...this.files.values()].find((f) => f.file_path === decodeURIComponent(fileMatch[2] ?? '')) : undefined;
-      if (!file) return void res.writeHead(404).end('Not Found');
-      return void res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(file.bytes.length) }).end(file.bytes);
-    }
-    const m = /^\/bot([^/]+)\/(\w+)$/.exec(url.pathname);
-    if (!m) return reply(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
-    if (m[1] !== this.token) return reply(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
-    const method = m[2] ?? '';
-    const params = await readParams(req);
-    this.calls.push({ method, params, at: Date.now() });
-    const retry = this.throttleOnce.get(method);
-    if (retry !== undefined) {
-      this.throttleOnce.delete(method);
-      return reply(res, 429, { ok: false, error_code: 429, description: `Too Many Requests: retry after ${retry}`, parameters: { retry_after: retry } });
-    }
-    const result = await this.call(method, params, req);
-    if (result instanceof ApiError) return reply(res, result.status, { ok: false, error_code: result.status, description: result.message });
-    reply(res, 200, { ok: true, result });
-  }
-
-  private async call(method: string, p: Record<string, unknown>, req: IncomingMessage): Promise<unknown> {
+  /**
+   * One Bot API method: its result, or the ApiError Telegram would answer.
+   * `onGone` registers what to do when the caller goes away (a long poll
+   * then ends at once).
+   */
+  async call(method: string, p: Record<string, unknown>, onGone: (fn: () => void) => void): Promise<unknown> {
     switch (method) {
       case 'getMe':
         return { ...BOT_USER, can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false };
@@ -228,7 +138,7 @@ export class FakeTelegram {
       case 'setMyCommands':
         return true;
       case 'getUpdates':
-        return this.getUpdates(p, req);
+        return this.getUpdates(p, onGone);
       case 'sendMessage': {
         const text = String(p.text ?? '');
         const error = checkText(text, p.parse_mode);
@@ -284,7 +194,39 @@ export class FakeTelegram {
     }
   }
 
-  private async getUpdates(p: Record<string, unknown>, req: IncomingMessage): Promise<unknown> {
+  /** A file a user sent, by the path getFile gave the bot. */
+  fileAt(path: string): StoredFile | undefined {
+    return [...this.files.values()].find((f) => f.file_path === path);
+  }
+
+  /** Ends every long poll now (the server is closing). */
+  protected wakePollers(): void {
+    for (const wake of this.pollers) wake();
+  }
+
+  private push(update: Record<string, unknown>): void {
+    this.updates.push({ update_id: this.nextUpdateId++, ...update });
+    for (const wake of [...this.pollers]) wake();
+  }
+
+  private addMessage(m: Omit<ChatMessage, 'message_id' | 'edits'>): ChatMessage {
+    const msg: ChatMessage = { message_id: this.nextMessageId++, edits: 0, ...m };
+    this.messages.push(msg);
+    this.changed();
+    return msg;
+  }
+
+  private changed(): void {
+    for (const w of [...this.watchers]) w();
+  }
+
+  private storeFile(bytes: Buffer, path: string): StoredFile {
+    const file: StoredFile = { file_id: `file${this.nextFileId++}`, file_path: path, bytes };
+    this.files.set(file.file_id, file);
+    return file;
+  }
+
+  private async getUpdates(p: Record<string, unknown>, onGone: (fn: () => void) => void): Promise<unknown> {
     const offset = Number(p.offset ?? 0);
     if (offset > 0) this.updates = this.updates.filter((u) => u.update_id >= offset);
     const ready = () => this.updates.filter((u) => u.update_id >= offset).slice(0, Number(p.limit ?? 100));
@@ -298,7 +240,7 @@ export class FakeTelegram {
         };
         const timer = setTimeout(wake, timeout * 1000);
         this.pollers.add(wake);
-        req.once('close', wake);
+        onGone(wake);
       });
     }
     return ready();
@@ -320,7 +262,8 @@ export class FakeTelegram {
   }
 }
 
-class ApiError {
+/** A refusal of the Bot API: its status and description. */
+export class ApiError {
   constructor(
     readonly status: number,
     readonly message: string,
@@ -352,54 +295,4 @@ function checkText(text: string, parseMode: unknown): ApiError | null {
     if (stack.length) return new ApiError(400, `Bad Request: can't parse entities: can't find end tag corresponding to start tag "${stack.at(-1)}"`);
   }
   return null;
-}
-
-function reply(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }).end(text);
-}
-
-/** JSON, form-urlencoded or multipart bodies, as grammY sends them; files become { name, bytes }. */
-async function readParams(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const type = req.headers['content-type'] ?? '';
-  if (type.startsWith('multipart/form-data')) {
-    return new Promise((resolve, reject) => {
-      const out: Record<string, unknown> = {};
-      const bb = busboy({ headers: req.headers, limits: { fileSize: 60 * 2 ** 20 } });
-      bb.on('field', (name, value) => {
-        out[name] = parseField(value);
-      });
-      bb.on('file', (name, stream, info) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          out[name] = { name: info.filename, bytes: Buffer.concat(chunks) };
-        });
-      });
-      bb.on('close', () => {
-        // grammY refers to attached files as "attach://<field>".
-        for (const [k, v] of Object.entries(out)) if (typeof v === 'string' && v.startsWith('attach://')) out[k] = out[v.slice('attach://'.length)];
-        resolve(out);
-      });
-      bb.on('error', reject);
-      req.pipe(bb);
-    });
-  }
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (!text) return Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams);
-  if (type.includes('json')) return JSON.parse(text) as Record<string, unknown>;
-  return Object.fromEntries([...new URLSearchParams(text)].map(([k, v]) => [k, parseField(v)]));
-}
-
-function parseField(v: string): unknown {
-  if (/^[[{]/.test(v) || /^-?\d+$/.test(v) || v === 'true' || v === 'false') {
-    try {
-      return JSON.parse(v);
-    } catch {
-      return v;
-    }
-  }
-  return v;
 }

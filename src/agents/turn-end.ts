@@ -1,0 +1,48 @@
+/**
+ * What a turn leaves when it ends, after its record is saved: its
+ * checkpoint closed (and, with the project setting git_commit, a commit of
+ * its files), and the response its client gets.
+ */
+import type { AgentName, ChatResponse, Project, TurnStatus } from '../contracts/index.ts';
+import { commitPaths } from '../projects/index.ts';
+import type { Turn } from './loop.ts';
+import type { ToolServices } from './types.ts';
+
+/**
+ * The turn's checkpoint gets its files (after the scans of its commands),
+ * and with the project setting git_commit a folder project's repository
+ * gets a commit of them. Never fails the turn: what went wrong is noted.
+ */
+export async function closeCheckpoint(files: ToolServices['files'], project: Project, turn: Turn, agent: AgentName, request: string, status: TurnStatus): Promise<void> {
+  const { messageId } = turn.init;
+  let cp;
+  try {
+    cp = await files.finishTurn(project.id, messageId, status, turn.runs);
+  } catch {
+    return; // the project went meanwhile
+  }
+  if (!project.settings.git_commit || !project.path) return;
+  try {
+    const title = request.split('\n')[0]?.trim().slice(0, 72) ?? '';
+    const message = `zeblit(${agent}): ${title}\n\n${request.slice(0, 2_000)}\n\nZeblit-Turn: ${messageId}\nZeblit-Conversation: ${turn.init.conversationId}\n`;
+    const res = await commitPaths({ folder: project.path, paths: cp.files.map((f) => f.path), message, author: project.settings.git_author });
+    files.checkpoints.setCommit(project.id, messageId, res.commit, res.note);
+  } catch (err) {
+    files.checkpoints.setCommit(project.id, messageId, null, `git failed: ${(err as Error).message}`);
+  }
+}
+
+export function turnResponse(turn: Turn, agent: AgentName, status: TurnStatus, error: ChatResponse['error']): ChatResponse {
+  return {
+    conversation_id: turn.init.conversationId,
+    message_id: turn.init.messageId,
+    agent,
+    status,
+    answer: turn.answer,
+    steps: turn.steps,
+    files_changed: [...turn.filesChanged],
+    runs: turn.runs,
+    usage: { ...turn.usage },
+    error,
+  };
+}
