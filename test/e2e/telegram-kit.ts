@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createZeblitBot, type BotOptions, type RunningBot } from '../../cli/telegram/bot.ts';
 import { FakeLlm } from '../../src/llm/testing/fake-llm.ts';
 import { FakeTelegram, type ChatMessage, type FakeUser } from './fake-telegram/index.ts';
+import { removeTestResources } from '../../src/containers/testing.ts';
 import { cleanup, dataOf, DAEMON_JS, request, requireBuilt, runCli, sock, startDaemon, tempHome, type DaemonProc } from './helpers.ts';
 
 export const alice: FakeUser = { id: 1001, first_name: 'Alice', username: 'alice' };
@@ -70,9 +71,12 @@ export async function startBotWorld(tag: string, botOptions: Partial<BotOptions>
     },
     async close() {
       await bot.stop();
+      // The projects the bot made have containers, networks and volumes: they go with the test, not after it.
+      const projects = await request<{ items: { id: string }[] }>(sock(daemon), { path: '/api/v1/projects?limit=500&status=all' }).catch(() => null);
       await tg.close();
       await llm.close();
       await cleanup();
+      await removeTestResources(projects?.body?.data?.items.map((p) => p.id) ?? []);
     },
   };
 }
