@@ -13,15 +13,10 @@ import { after, before, describe, it } from 'node:test';
 import { dockerSuite, dockerUnavailableReason } from '../../src/containers/testing.ts';
 import type { AgentDefinition, AgentStatus, Approval, ChatResponse, Conversation, PageOf, Project } from '../../src/contracts/index.ts';
 import { FakeLlm } from '../../src/llm/testing/fake-llm.ts';
-import { CLI_JS, cleanup, dataOf, request, runCli, sock, startDaemon, tempHome, waitFor, type CliResult, type DaemonProc } from './helpers.ts';
+import { cleanup, CLI_JS, type DaemonProc, dataOf, ok, request, runCli, sock, startDaemon, tempHome, waitFor } from './helpers.ts';
 import { useAgentProject } from './project-daemon.ts';
 
 const dockerReason = await dockerUnavailableReason();
-
-function ok(r: CliResult, what: string): CliResult {
-  assert.equal(r.code, 0, `${what} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
 
 /** A CLI process the test can watch and signal while it runs. */
 interface LiveCli {

@@ -13,16 +13,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { dockerSuite, dockerUnavailableReason, removeTestResources, requireDocker } from '../../src/containers/testing.ts';
 import { FakeLlm } from '../../src/llm/testing/fake-llm.ts';
-import { cleanup, DAEMON_JS, dataOf, request, runCli, sock, startDaemon, stopDaemon, tempHome, type CliResult, type DaemonProc } from './helpers.ts';
+import { cleanup, type CliResult, DAEMON_JS, type DaemonProc, dataOf, ok, request, runCli, sock, startDaemon, stopDaemon, tempHome } from './helpers.ts';
 
 const reason = await dockerUnavailableReason();
 const ESC = /\x1b/;
 const CLEAN_ENV = { ANTHROPIC_API_KEY: '', OPENAI_API_KEY: '', ANTHROPIC_BASE_URL: '', OPENAI_BASE_URL: '' };
-
-function ok(r: CliResult, what: string): CliResult {
-  assert.equal(r.code, 0, `${what} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
 
 /** stdout is JSON (one document, or one per line for streams); a failure is one JSON line on stderr. Never an escape code. */
 function assertJson(r: CliResult, what: string): void {

@@ -9,12 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { PageOf, Project } from '../../src/contracts/index.ts';
-import { cleanup, isAlive, readLockFile, request, runCli, tempHome, waitFor, type CliResult, type LockFile } from './helpers.ts';
-
-function ok(r: CliResult, what: string): CliResult {
-  assert.equal(r.code, 0, `${what} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
+import { cleanup, type CliResult, isAlive, type LockFile, ok, readLockFile, request, runCli, tempHome, waitFor } from './helpers.ts';
 
 function failed(r: CliResult, code: string, what: string): void {
   assert.notEqual(r.code, 0, `${what} should fail\nstdout: ${r.stdout}`);

@@ -16,15 +16,10 @@ import { after, before, describe, it } from 'node:test';
 import { dockerSuite, dockerUnavailableReason, removeTestResources, requireDocker } from '../../src/containers/testing.ts';
 import type { Checkpoint, CheckpointList, Project, RunSummary } from '../../src/contracts/index.ts';
 import { FakeLlm } from '../../src/llm/testing/fake-llm.ts';
-import { cleanup, dataOf, request, runCli, sock, startDaemon, tempHome, waitFor, type CliResult, type DaemonProc } from './helpers.ts';
+import { cleanup, type DaemonProc, dataOf, ok, request, runCli, sock, startDaemon, tempHome, waitFor } from './helpers.ts';
 
 const dockerReason = await dockerUnavailableReason();
 const OWNER = 4321;
-
-function ok(r: CliResult, what: string): CliResult {
-  assert.equal(r.code, 0, `${what} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
 
 describe('auto-fix attempts are checkpoints: listed, diffed, undone through the CLI', dockerSuite(dockerReason), () => {
   let home: string;

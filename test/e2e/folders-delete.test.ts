@@ -20,17 +20,12 @@ import { after, before, describe, it } from 'node:test';
 import { formatBytes } from '../../cli/progress.ts';
 import { dockerCli, dockerSuite, dockerUnavailableReason, removeTestResources, requireDocker } from '../../src/containers/testing.ts';
 import type { ContainerStatus, Project } from '../../src/contracts/index.ts';
-import { cleanup, CLI_JS, daemonEnv, request, runCli, sock, startDaemon, tempHome, type CliResult, type DaemonProc } from './helpers.ts';
+import { cleanup, CLI_JS, daemonEnv, type DaemonProc, git, ok, request, runCli, sock, startDaemon, tempHome } from './helpers.ts';
 
 const dockerReason = await dockerUnavailableReason();
 /** A user's folder (the daemon runs as root here and accepts any owner). */
 const OWNER = 4321;
 
-function ok(r: CliResult, what: string): CliResult {
-  assert.equal(r.code, 0, `${what} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
-const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=t@example.com', '-c', 'safe.directory=*', ...args], { cwd, encoding: 'utf8' });
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Every entry below `dir` (links not followed): files by content hash, so a removed or changed one shows. */

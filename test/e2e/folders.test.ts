@@ -16,17 +16,12 @@ import { after, before, describe, it } from 'node:test';
 import { dockerSuite, dockerUnavailableReason, removeTestResources, requireDocker } from '../../src/containers/testing.ts';
 import type { Checkpoint, CheckpointList, Project } from '../../src/contracts/index.ts';
 import { FakeLlm } from '../../src/llm/testing/fake-llm.ts';
-import { cleanup, dataOf, request, runCli, sock, startDaemon, tempHome, type CliResult, type DaemonProc } from './helpers.ts';
+import { cleanup, type DaemonProc, dataOf, git, ok, request, runCli, sock, startDaemon, tempHome } from './helpers.ts';
 
 const dockerReason = await dockerUnavailableReason();
 /** Not root's, not the image's 1000: whoever owns the folder is who the container runs as. */
 const OWNER = 4321;
 
-function ok(r: CliResult, what: string): CliResult {
-  assert.equal(r.code, 0, `${what} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
-const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=t@example.com', '-c', 'safe.directory=*', ...args], { cwd, encoding: 'utf8' });
 
 describe('folder projects through the CLI: init, run, changes, diff, undo, git commit, clone', dockerSuite(dockerReason), () => {
   let home: string;

@@ -5,7 +5,8 @@
  * `cleanup()` (called from each file's `after`) kills and removes them even
  * when a test failed half-way.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -346,3 +347,13 @@ export function runCli(home: string, args: string[], opts: { env?: Record<string
 export function fileMode(path: string): number {
   return statSync(path).mode & 0o777;
 }
+
+/** A CLI run that must have succeeded: its output, or a failure that shows what it printed. */
+export function ok(r: CliResult, what: string): CliResult {
+  assert.equal(r.code, 0, `${what} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r;
+}
+
+/** git in a test repository, as a user with a name and any folder's owner accepted. */
+export const git = (cwd: string, ...args: string[]): string =>
+  execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=t@example.com', '-c', 'safe.directory=*', ...args], { cwd, encoding: 'utf8' });
