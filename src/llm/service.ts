@@ -9,73 +9,22 @@
  */
 import { PROVIDER_NAMES, ZeblitError, type LlmConfigUpdate, type LlmConfigView, type ProviderCheckReport, type ProviderName, type TokenUsage, type UsageReport } from '../contracts/index.ts';
 import { deriveKey } from '../auth/index.ts';
-import type { Db } from '../db/index.ts';
 import { Budgets, type ProjectLookup } from './budget.ts';
 import { CallLog, monthStart, type UsageGroup } from './calls.ts';
-import { LlmConfigStore, type Env, type ResolvedConfig, type ResolvedProvider } from './config.ts';
+import { LlmConfigStore, type ResolvedConfig, type ResolvedProvider } from './config.ts';
 import { costOf, priceFor } from './pricing.ts';
 import { createProvider } from './providers/index.ts';
 import { SecretBox } from './secrets.ts';
 import { retryDelay, sleepUnlessAborted, type Backoff } from './backoff.ts';
 import { modelFits, vendorOf } from './vendor.ts';
-import { configuredModels, ModelCatalog, type ModelCatalogOptions, type ModelEntry } from './models.ts';
+import { configuredModels, ModelCatalog, type ModelEntry } from './models.ts';
 
 export { modelFits, vendorOf } from './vendor.ts';
-import { ProviderFailure, type LlmClient, type LlmRequest, type LlmResponse, type Provider, type ProviderFailureNote, type StreamEvent, type CallMeta, type EmbedResult } from './types.ts';
-
-export type ProviderFactory = (name: ProviderName, opts: { apiKey: string; baseURL: string; timeoutMs: number }) => Provider;
-
-export interface LlmLog {
-  warn(obj: object, msg: string): void;
-}
+import { ProviderFailure, type LlmClient, type LlmRequest, type LlmResponse, type Provider, type ProviderFailureNote, type StreamEvent } from './types.ts';
 
 export type { Backoff } from './backoff.ts';
-
-export interface LlmServiceOptions {
-  db: Db;
-  /** The server secret (secret.key); keys are sealed under a key derived from it (HKDF, 'secrets-aes'). */
-  secret: Buffer;
-  /** Builds one vendor's client; default: the adapters in ./providers (the official SDKs). */
-  createProvider?: ProviderFactory;
-  /** The environment read once for keys and base URLs; default process.env. */
-  env?: Env;
-  projects?: ProjectLookup;
-  now?: () => number;
-  log?: LlmLog;
-  backoff?: Partial<Backoff>;
-  random?: () => number;
-  /** How the providers' model lists are cached (tests shorten it). */
-  models?: ModelCatalogOptions;
-}
-
-export interface EmbedRequest {
-  provider: ProviderName;
-  model: string;
-  input: string[];
-  dimensions?: number;
-  user?: string;
-  meta: CallMeta;
-  signal?: AbortSignal;
-}
-
-export interface EmbedResponse extends Omit<EmbedResult, 'input_tokens'> {
-  provider: ProviderName;
-  usage: TokenUsage;
-  cost_usd: number;
-  call_id: string;
-}
-
-/** Thrown when the caller's AbortSignal ended the call. */
-export class LlmCancelledError extends ZeblitError {
-  constructor(message = 'The model call was cancelled') {
-    super('UNAVAILABLE', message, { suggestion: 'The request was cancelled; send it again to retry.' });
-    this.name = 'LlmCancelledError';
-  }
-}
-
-export function isCancelled(err: unknown): boolean {
-  return err instanceof LlmCancelledError || (err instanceof ProviderFailure && err.cancelled) || (err instanceof Error && err.name === 'AbortError');
-}
+export { isCancelled, LlmCancelledError, type EmbedRequest, type EmbedResponse, type LlmLog, type LlmServiceOptions, type ProviderFactory } from './service-types.ts';
+import { isCancelled, LlmCancelledError, type EmbedRequest, type EmbedResponse, type LlmLog, type LlmServiceOptions, type ProviderFactory } from './service-types.ts';
 
 const NOT_CONFIGURED_SUGGESTION =
   'Set ANTHROPIC_API_KEY (or OPENAI_API_KEY), or run `zeblit config set anthropic.api_key -`; for a local server: `zeblit config set compatible.base_url http://127.0.0.1:11434/v1` and `zeblit config set compatible.model llama3.1`';
