@@ -81,7 +81,10 @@ describe('git auto-commit refuses on a detached HEAD, during a merge, during a r
     const res = await f.agents.chat({ userId: f.ownerId, project }, { message: `write ${path}`, agent: 'engineer', stream: false }, {});
     assert.equal(res.status, 'completed', JSON.stringify(res.error));
     assert.deepEqual(res.files_changed, [path]);
-    return f.files.checkpoints.get(project.id, res.message_id);
+    const cp = f.files.checkpoints.get(project.id, res.message_id);
+    // The client hears the same outcome with the turn's response.
+    assert.deepEqual(res.git, { commit: cp.commit, note: cp.commit_note });
+    return cp;
   }
 
   /** The refusal's common part: no commit, the reason, the repository as it was, the file kept on disk and left untracked. */

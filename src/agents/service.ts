@@ -278,8 +278,8 @@ export class AgentService {
       if (result.status === 'completed') turn.answer = result.answer;
       turn.save(result.status);
       this.store.addCost(conversationId, turn.usage.cost_usd);
-      await closeCheckpoint(this.deps.files, project, turn, agent, input.message, result.status);
-      const response = turnResponse(turn, agent, result.status, result.error);
+      const git = await closeCheckpoint(this.deps.files, project, turn, agent, input.message, result.status);
+      const response = turnResponse(turn, agent, result.status, result.error, git);
       onRecord({ type: 'done', response });
       this.turnEnded({ project, userId: ctx.userId, conversationId, agent, status: result.status, durationMs: this.now() - startedAt, answer: turn.answer });
       return response;

@@ -13,26 +13,28 @@ import type { ToolServices } from './types.ts';
  * and with the project setting git_commit a folder project's repository
  * gets a commit of them. Never fails the turn: what went wrong is noted.
  */
-export async function closeCheckpoint(files: ToolServices['files'], project: Project, turn: Turn, agent: AgentName, request: string, status: TurnStatus): Promise<void> {
+export async function closeCheckpoint(files: ToolServices['files'], project: Project, turn: Turn, agent: AgentName, request: string, status: TurnStatus): Promise<ChatResponse['git']> {
   const { messageId } = turn.init;
   let cp;
   try {
     cp = await files.finishTurn(project.id, messageId, status, turn.runs);
   } catch {
-    return; // the project went meanwhile
+    return null; // the project went meanwhile
   }
-  if (!project.settings.git_commit || !project.path) return;
+  if (!project.settings.git_commit || !project.path) return null;
+  let git: NonNullable<ChatResponse['git']>;
   try {
     const title = request.split('\n')[0]?.trim().slice(0, 72) ?? '';
     const message = `zeblit(${agent}): ${title}\n\n${request.slice(0, 2_000)}\n\nZeblit-Turn: ${messageId}\nZeblit-Conversation: ${turn.init.conversationId}\n`;
-    const res = await commitPaths({ folder: project.path, paths: cp.files.map((f) => f.path), message, author: project.settings.git_author });
-    files.checkpoints.setCommit(project.id, messageId, res.commit, res.note);
+    git = await commitPaths({ folder: project.path, paths: cp.files.map((f) => f.path), message, author: project.settings.git_author });
   } catch (err) {
-    files.checkpoints.setCommit(project.id, messageId, null, `git failed: ${(err as Error).message}`);
+    git = { commit: null, note: `git failed: ${(err as Error).message}` };
   }
+  files.checkpoints.setCommit(project.id, messageId, git.commit, git.note);
+  return git;
 }
 
-export function turnResponse(turn: Turn, agent: AgentName, status: TurnStatus, error: ChatResponse['error']): ChatResponse {
+export function turnResponse(turn: Turn, agent: AgentName, status: TurnStatus, error: ChatResponse['error'], git: ChatResponse['git'] = null): ChatResponse {
   return {
     conversation_id: turn.init.conversationId,
     message_id: turn.init.messageId,
@@ -44,5 +46,6 @@ export function turnResponse(turn: Turn, agent: AgentName, status: TurnStatus, e
     runs: turn.runs,
     usage: { ...turn.usage },
     error,
+    git,
   };
 }

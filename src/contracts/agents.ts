@@ -75,6 +75,11 @@ export const ChatResponse = z.object({
   runs: z.array(z.string()),
   usage: TurnUsage,
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  git: z
+    .object({ commit: z.string().nullable().describe('The commit this turn made'), note: z.string().nullable().describe('Why none was made (a rebase in progress, a detached HEAD…)') })
+    .nullable()
+    .default(null)
+    .describe('With the project setting git_commit on a folder project in a git repository: what became of the turn in git; null otherwise'),
 });
 export type ChatResponse = z.infer<typeof ChatResponse>;
 

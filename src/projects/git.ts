@@ -162,10 +162,10 @@ export async function commitPaths(input: CommitInput): Promise<CommitResult> {
   ] as const) {
     const p = await run(['rev-parse', '--git-path', marker]);
     const path = p.stdout.trim();
-    if (p.code === 0 && path && existsSync(path.startsWith('/') ? path : `${folder}/${path}`)) return { commit: null, note: `${what} is in progress: no commit` };
+    if (p.code === 0 && path && existsSync(path.startsWith('/') ? path : `${folder}/${path}`)) return { commit: null, note: `${what} is in progress` };
   }
   const head = await run(['symbolic-ref', '-q', 'HEAD']);
-  if (head.code !== 0) return { commit: null, note: 'detached HEAD: no commit' };
+  if (head.code !== 0) return { commit: null, note: 'detached HEAD' };
   if (input.paths.length === 0) return { commit: null, note: 'the turn changed no files' };
   // Paths git ignores would make `git add` fail: leave them out.
   const ignored = await run(['check-ignore', '--stdin', '-z'], { input: input.paths.join('\0') });

@@ -134,8 +134,9 @@ describe('folder projects through the CLI: init, run, changes, diff, undo, git c
     ok(await cli(['settings', 'set', 'git_commit', 'on']), 'settings set git_commit on');
     fake.reset();
     fake.script([{ tool_calls: [{ name: 'write_file', input: { path: 'src/on.py', content: 'y = 2\n' } }] }, { text: 'Ok.' }]);
-    ok(await cli(['chat', '--agent', 'engineer', 'add on.py']), 'chat (on)');
+    const said = ok(await cli(['chat', '--agent', 'engineer', 'add on.py']), 'chat (on)');
     const log = git(repo, 'log', '-1', '--format=%s%n%b%n--files--', '--name-only');
+    assert.match(said.stdout, new RegExp(`git: committed ${git(repo, 'rev-parse', '--short=7', 'HEAD').trim()}`), said.stdout);
     const latest = (JSON.parse(ok(await cli(['changes', '--json']), 'changes').stdout) as CheckpointList).items[0];
     assert.match(log, /engineer/, `no commit: ${JSON.stringify(latest)}`);
     assert.match(log, /add on\.py/);

@@ -16,6 +16,7 @@ const response = (over: Partial<ChatResponse> = {}): ChatResponse => ({
   runs: ['run_1'],
   usage: { input_tokens: 1234, output_tokens: 56, cache_read_tokens: 0, cache_write_tokens: 0, calls: 2, cost_usd: 0.0123 },
   error: null,
+  git: null,
   ...over,
 });
 
@@ -27,6 +28,15 @@ function render(records: ChatStreamRecord[]): string {
 }
 
 describe('chat rendering', () => {
+  it('says what became of the turn in git: the commit, or why there is none (only when files changed)', () => {
+    const committed = render([{ type: 'done', response: response({ git: { commit: '0123456789abcdef0123456789abcdef01234567', note: null } }) }]);
+    assert.match(committed, /git: committed 0123456/);
+    const refused = render([{ type: 'done', response: response({ git: { commit: null, note: 'a rebase is in progress' } }) }]);
+    assert.match(refused, /git: no commit: a rebase is in progress/);
+    const nothing = render([{ type: 'done', response: response({ files_changed: [], git: { commit: null, note: 'the turn changed no files' } }) }]);
+    assert.doesNotMatch(nothing, /git:/);
+  });
+
   it('shows text as it streams, tool calls as compact lines, run output indented, and a footer', () => {
     const out = render([
       { type: 'start', conversation_id: 'cnv_1', message_id: 'msg_1', agent: 'dev_manager' },

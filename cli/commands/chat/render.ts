@@ -153,6 +153,9 @@ export class ChatView {
     // A turn whose text never streamed (a non-streaming provider, a replayed answer) still shows its answer.
     if (r.answer && !this.sawText) this.line(r.answer.trimEnd());
     if (r.files_changed.length > 0) this.line(this.paint(DIM, `files: ${r.files_changed.join(', ')}`));
+    // With git_commit on: the commit, or why there is none (said only when there was something to commit).
+    if (r.git?.commit) this.line(this.paint(DIM, `git: committed ${r.git.commit.slice(0, 7)}`));
+    else if (r.git?.note && r.files_changed.length > 0) this.line(this.paint(YELLOW, `git: no commit: ${r.git.note}`));
     if (r.error) this.line(this.paint(RED, `✖ ${r.error.code}: ${r.error.message}`));
     this.line(this.paint(r.status === 'completed' ? DIM : YELLOW, footer(r)));
   }

@@ -23,7 +23,8 @@ function describeCall(tool: string, input: unknown): string {
 
 function footer(r: ChatResponse): string {
   const tokens = r.usage.input_tokens + r.usage.output_tokens;
-  return `\n\n<i>— ${escapeHtml(r.agent)} · ${r.status} · ${tokens.toLocaleString('en-US')} tokens · ${usd(r.usage.cost_usd)}${r.files_changed.length ? ` · changed ${r.files_changed.length} file(s)` : ''}</i>`;
+  const git = r.git?.commit ? ` · committed ${r.git.commit.slice(0, 7)}` : r.git?.note && r.files_changed.length ? ` · no commit: ${escapeHtml(r.git.note)}` : '';
+  return `\n\n<i>— ${escapeHtml(r.agent)} · ${r.status} · ${tokens.toLocaleString('en-US')} tokens · ${usd(r.usage.cost_usd)}${r.files_changed.length ? ` · changed ${r.files_changed.length} file(s)` : ''}${git}</i>`;
 }
 
 async function turn(ctx: Context, env: BotEnv, user: LinkedUser, text: string): Promise<void> {
