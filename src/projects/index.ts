@@ -290,10 +290,11 @@ export class Projects {
   async delete(ownerId: string, idOrName: string, opts: { purge?: boolean } = {}): Promise<Project> {
     const project = this.get(ownerId, idOrName);
     for (const hook of this.deleteHooks) await hook(project);
+    // The folder goes first: when it cannot all be removed, the project stays, to be deleted again once that is fixed.
+    if (project.path && opts.purge) purgeFolder(project.name, project.path);
     this.db.delete(projects).where(eq(projects.id, project.id)).run();
     this.pages.clear();
     rmSync(this.dataDir(project.id), { recursive: true, force: true });
-    if (project.path && opts.purge) rmSync(project.path, { recursive: true, force: true });
     return project;
   }
 
@@ -317,4 +318,16 @@ export class Projects {
 export function assertActive(project: Project): void {
   if (project.status === 'archived')
     throw new ZeblitError('CONFLICT', `Project ${project.name} is archived`, { suggestion: `Unarchive it first: zeblit unarchive ${project.name}` });
+}
+
+function purgeFolder(name: string, folder: string): void {
+  try {
+    rmSync(folder, { recursive: true, force: true });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new ZeblitError('CONFLICT', `Could not remove all of ${folder}${err.code ? ` (${err.code} at ${err.path ?? folder})` : `: ${err.message}`}`, {
+      details: { path: folder, code: err.code ?? null, at: err.path ?? null },
+      suggestion: `The project ${name} is kept, and what was removed is gone. Fix what stopped it (permissions, an immutable or busy file), then run \`zeblit delete ${name} --purge\` again; or delete the project without --purge and remove the rest yourself.`,
+    });
+  }
 }

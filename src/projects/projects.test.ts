@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -149,6 +150,36 @@ describe('Projects (domain)', () => {
     await assert.rejects(projects.delete(b, projects.get(a, 'alpha').id), fails('NOT_FOUND'));
     assert.ok(existsSync(projects.workspace(projects.get(a, 'alpha'))));
   });
+
+  const root = process.getuid?.() === 0;
+  test(
+    'a purge that cannot remove all of the folder keeps the project (to be deleted again) and says what stopped it',
+    { skip: !root && !process.env.CI ? 'needs root (chattr); CI runs it' : false },
+    async () => {
+      const folder = mkdtempSync(join(tmpdir(), 'zeblit-purge-'));
+      mkdirSync(join(folder, 'keep'));
+      const locked = join(folder, 'keep', 'locked.txt');
+      writeFileSync(locked, 'immutable\n');
+      writeFileSync(join(folder, 'main.py'), 'print(1)\n');
+      const p = projects.create(a, { name: 'purged', path: folder });
+      execFileSync('chattr', ['+i', locked]);
+      try {
+        await assert.rejects(projects.delete(a, 'purged', { purge: true }), (e: unknown) => {
+          assert.ok(e instanceof ZeblitError && e.code === 'CONFLICT', String(e));
+          assert.match(e.message, /Could not remove all of .*zeblit-purge-\w+ \(E[A-Z]+ at .*locked\.txt\)/);
+          assert.match(e.suggestion ?? '', /zeblit delete purged --purge/);
+          return true;
+        });
+        assert.equal(projects.get(a, 'purged').id, p.id, 'the project is kept');
+        assert.ok(existsSync(locked));
+      } finally {
+        execFileSync('chattr', ['-i', locked]);
+      }
+      await projects.delete(a, 'purged', { purge: true });
+      assert.ok(!existsSync(folder), 'the second try removes the rest');
+      assert.throws(() => projects.get(a, p.id), fails('NOT_FOUND'));
+    },
+  );
 
   test('deleteAllOf removes every project of one user and nobody else’s', async () => {
     const e = s.auth.users.create({ name: 'eli' }).id;
