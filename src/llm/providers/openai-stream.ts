@@ -68,6 +68,12 @@ function send(req: ChatStreamRequest): Promise<IncomingMessage> {
 }
 
 async function statusError(res: IncomingMessage): Promise<APIError> {
+  // Redirects are not followed (a POST's body would not go along everywhere): the base URL is what is wrong.
+  const location = res.headers.location;
+  if (location && (res.statusCode ?? 0) >= 300 && (res.statusCode ?? 0) < 400) {
+    res.resume();
+    return APIError.generate(res.statusCode, { error: { message: `it redirects to ${location}: use that as the base URL` } }, undefined, toHeaders(res.headers));
+  }
   let text = '';
   try {
     res.setEncoding('utf8');

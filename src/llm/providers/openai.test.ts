@@ -1,5 +1,7 @@
 /** The OpenAI and compatible adapters with the real SDK against the fake server over HTTP. */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import type { ProviderName } from '../../contracts/index.ts';
 import { providerFailure } from '../testing/provider-failure.ts';
@@ -136,6 +138,19 @@ describe('OpenAI provider', () => {
     fake.script([{ text: 'a long enough answer to be cut', drop_after_chunks: 2 }]);
     const f = await failure(provider().call(call()));
     assert.equal(f.retryable, true);
+  });
+
+  it('a base URL that redirects: not followed, the failure names where it points', async () => {
+    const server = createServer((req, res) => res.writeHead(308, { location: `https://llm.example.test${req.url ?? ''}` }).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const f = await failure(provider('compatible', 10_000, `http://127.0.0.1:${port}/v1`).call(call()), 'compatible');
+      assert.equal(f.retryable, false);
+      assert.match(f.message, /\(308\).*redirects to https:\/\/llm\.example\.test\/v1\/chat\/completions: use that as the base URL/);
+    } finally {
+      server.close();
+    }
   });
 
   it('a server that never sends the response head: a retryable timeout', async () => {
