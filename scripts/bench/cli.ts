@@ -8,6 +8,7 @@
  *   zeblit list           a real answer from a running daemon (3 projects)
  *   zeblit --help         every command's usage
  *   completion            what the shell runs on <Tab> (a project name, live, then cached)
+ *   completion, next Tab  the next <Tab> at the same place: the script's memo, no zeblit started
  *
  *   node --import tsx scripts/bench/cli.ts [--runs 30] [--dist DIR] [--before-rev REV] [--profile] [--write]
  *
@@ -16,10 +17,11 @@
  *               temporary folder, built there) against the same daemon.
  * --profile     one `zeblit list` under --cpu-prof, and where its time went.
  * --write       replaces the "## CLI start-up" section of docs/benchmarks.md.
- * Goal (issue 14): `zeblit list` and `zeblit --version` ≤ 1.5 × `node -e 0`.
+ * Goals (issue 14): `zeblit list` and `zeblit --version` ≤ 1.5 × `node -e 0`;
+ * a cached completion < 100 ms.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -60,6 +62,35 @@ function buildRevision(rev: string): { dist: string; dir: string } {
   execFileSync('sh', ['-c', `git -C "${ROOT}" archive "${rev}" | tar -x -C "${dir}"`]);
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   return { dist: buildAt(dir, 'dist'), dir };
+}
+
+/**
+ * The next <Tab> at the same place of the line (one more letter typed, or
+ * the second <Tab> that lists): the completion script answers from its memo
+ * without starting zeblit. Timed inside bash (EPOCHREALTIME), RUNS calls,
+ * after one call that asks zeblit; each must offer the project.
+ */
+function memoTimes(cliPath: string, env: NodeJS.ProcessEnv): number[] {
+  const dir = mkdtempSync(join(tmpdir(), 'zbl-bench-memo-'));
+  try {
+    writeFileSync(join(dir, 'zeblit'), `#!/bin/sh\nexec "${process.execPath}" "${cliPath}" "$@"\n`);
+    chmodSync(join(dir, 'zeblit'), 0o755);
+    writeFileSync(join(dir, 'c.bash'), spawnSync(process.execPath, [cliPath, 'completion', 'bash'], { env, encoding: 'utf8' }).stdout);
+    const prog = [
+      `source ${dir}/c.bash`,
+      "COMP_WORDS=(zeblit use ''); COMP_CWORD=2; _zeblit_complete",
+      `for i in $(seq ${RUNS}); do COMP_WORDS=(zeblit use w); COMPREPLY=(); t0=$EPOCHREALTIME; _zeblit_complete; t1=$EPOCHREALTIME; echo "$t0 $t1 \${COMPREPLY[*]}"; done`,
+    ].join('\n');
+    const r = spawnSync('bash', ['--norc', '--noprofile', '-c', prog], { env: { ...env, LC_ALL: 'C', PATH: `${dir}:${env.PATH ?? ''}` }, encoding: 'utf8' });
+    return r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '))
+      .filter((f) => f[2] === 'web')
+      .map((f) => (Number(f[1]) - Number(f[0])) * 1000);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 interface Case {
@@ -121,6 +152,10 @@ try {
       if (t.cpu !== null) c.cpu.push(t.cpu);
     }
   const load1 = loadavg()[0] ?? 0;
+  if (cases.some((c) => /completion/.test(c.name))) {
+    const times = memoTimes(cli(dist), env);
+    if (times.length > 0) cases.push({ name: "completion, the next <Tab> at the same place (bash: the script's memo)", cmd: 'bash', args: [], times, cpu: [] });
+  }
 
   const floor = pct(cases[0]?.times ?? [], 50);
   const cpuFloor = pct(cases[0]?.cpu ?? [], 50);

@@ -110,6 +110,55 @@ describe('shell completion', () => {
     assert.match(sh.stderr, /--shell/);
   });
 
+  it('answers the next <Tab> at the same place from the shell’s memo, without starting zeblit, for a few seconds', async () => {
+    const script = join(home, 'memo.bash');
+    writeFileSync(script, (await runCli(home, ['completion', 'bash'])).stdout);
+    // Bash's completion call, as readline makes it: COMP_WORDS and COMP_CWORD set, COMPREPLY read after.
+    const tab = (line: string) => `COMP_WORDS=(${line}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _zeblit_complete; echo "[\${COMPREPLY[*]}]"`;
+    const run = spawnSync(
+      'bash',
+      [
+        '--norc',
+        '--noprofile',
+        '-c',
+        [
+          `source ${script}`,
+          tab("zeblit use ''"), // asks zeblit
+          'PATH=/nonexistent', // from here no zeblit can start
+          tab('zeblit use we'), // same place, one more letter: the memo
+          tab('zeblit use a'),
+          tab("zeblit files cat -p api ''"), // another place: nothing to answer with
+          'SECONDS=100', // past the memo's seconds
+          tab('zeblit use we'),
+        ].join('\n'),
+      ],
+      { env: { ...process.env, ZEBLIT_HOME: home, ZEBLIT_NO_AUTOSTART: '1', PATH: `${bin}:/usr/bin:/bin` }, encoding: 'utf8' },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(run.stdout.trim().split('\n'), ['[api web-shop]', '[web-shop]', '[api]', '[]', '[]']);
+  });
+
+  it('fish keeps its answers the same way: the next <Tab> at the same place starts no zeblit', { ...needs('fish') }, async () => {
+    const script = join(home, 'memo.fish');
+    writeFileSync(script, (await runCli(home, ['completion', 'fish'])).stdout);
+    // A zeblit that notes each start, then runs the real one.
+    const counted = join(home, 'counted');
+    mkdirSync(counted, { recursive: true });
+    const starts = join(home, 'starts.log');
+    writeFileSync(join(counted, 'zeblit'), `#!/bin/sh\necho start >> ${starts}\nexec "${process.execPath}" "${CLI_JS}" "$@"\n`);
+    chmodSync(join(counted, 'zeblit'), 0o755);
+    const values = (out: string) => out.split('\n').filter(Boolean).map((l) => l.split('\t')[0]);
+    const fish = (lines: string[]) =>
+      spawnSync('fish', ['--no-config', '-c', [`source ${script}`, ...lines].join('\n')], { env: { ...process.env, ZEBLIT_HOME: home, ZEBLIT_NO_AUTOSTART: '1', PATH: `${counted}:/usr/bin:/bin` }, encoding: 'utf8' });
+    const r = fish(["complete -C 'zeblit use '", 'echo ---', "complete -C 'zeblit use we'", 'echo ---', "complete -C 'zeblit files cat -p api '"]);
+    assert.equal(r.status, 0, r.stderr);
+    const [all, we, files] = r.stdout.split('---\n');
+    assert.deepEqual(values(all ?? ''), ['api', 'web-shop']);
+    assert.deepEqual(values(we ?? ''), ['web-shop']);
+    assert.ok(values(files ?? '').includes('README.md'), files);
+    assert.equal(readFileSync(starts, 'utf8').trim().split('\n').length, 2, 'two places, two starts: the second <Tab> at the first place was the memo');
+  });
+
   /** Types `line`, presses Tab, and returns the screen's last line once it settles. */
   async function typeAndTab(shell: string[], setup: string, line: string): Promise<string> {
     const session = `zbl-${process.pid}-${shell[0]}`;

@@ -2,7 +2,7 @@ import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { ZeblitCommand } from '../../base-command.ts';
 import { SHELLS } from '../../completion/index.ts';
-import { completionScript } from '../../completion/scripts.ts';
+import { completionScript, MEMO_SECONDS } from '../../completion/scripts.ts';
 
 export class CompletionCommand extends ZeblitCommand {
   static override paths = [['completion']];
@@ -11,7 +11,7 @@ export class CompletionCommand extends ZeblitCommand {
     category: 'General',
     description: 'Print the shell completion script for bash, zsh or fish',
     details: `
-      Completes commands, options and, live from the daemon, project names, paths in the project, run ids, scheduled task names, agent names, conversation and approval ids. Answers are cached briefly (see \`zeblit cache stats\`) so that <Tab> stays quick; the daemon is never started for a completion.
+      Completes commands, options and, live from the daemon, project names, paths in the project, run ids, scheduled task names, agent names, conversation and approval ids. Answers are cached briefly (see \`zeblit cache stats\`) so that <Tab> stays quick; the daemon is never started for a completion. The script itself keeps its last answer for ${MEMO_SECONDS} seconds: the next <Tab> at the same place of the line (one more letter typed, or the second <Tab> that lists) is answered by the shell without starting zeblit.
 
       \`zeblit completion install\` puts the script where the shell finds it.
     `,
