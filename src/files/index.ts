@@ -2,8 +2,6 @@
  * The files domain: workspace files with history. One service per daemon;
  * every method takes the project id (the caller checked access).
  */
-import { readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type {
@@ -41,7 +39,9 @@ import { list, tree } from './listing.ts';
 import { normalizePath } from './paths.ts';
 import { openRaw, readFile, statFile, type RawFile } from './read.ts';
 import type { ChangeContext } from './recorder.ts';
-import { pullInto, pushChanges, type RemoteWorkspaces } from './remote.ts';
+import { filesAt, MirrorPushes } from './mirror-pushes.ts';
+import { pullInto, type RemoteWorkspaces } from './remote.ts';
+import { cleanScratch } from './scratch.ts';
 import { importBaselineLocked, recordPaths, scanLocked, sinceMs } from './scan.ts';
 import { HostWatcher } from './watch.ts';
 import { search } from './search.ts';
@@ -86,6 +86,7 @@ export class FileService {
   readonly core: FilesCore;
   private readonly remote: RemoteWorkspaces | undefined;
   private readonly onError: (err: unknown, what: string) => void;
+  private readonly mirror: MirrorPushes;
 
   private readonly watcher: HostWatcher | null;
   /** Agent turns as reviewable, undoable units (see checkpoints.ts). */
@@ -95,6 +96,7 @@ export class FileService {
     this.core = new FilesCore(db, bus, paths, opts);
     this.remote = deps.remote;
     this.onError = deps.onError ?? (() => {});
+    this.mirror = new MirrorPushes(this.core, this.remote, this.onError);
     this.checkpoints = new Checkpoints(this.core);
     this.watcher =
       deps.watch === false
@@ -320,33 +322,12 @@ export class FileService {
    * Files only the container has are left for the next sync to find.
    */
   pushAll(projectId: string): Promise<number> {
-    const done = this.pushAllNow(projectId);
-    // Set at once (the caller is the container's "running" event): commands wait on it through workspaceReady.
-    this.fullPushes.set(projectId, done);
-    void done.catch(() => undefined).finally(() => {
-      if (this.fullPushes.get(projectId) === done) this.fullPushes.delete(projectId);
-    });
-    return done;
+    return this.mirror.all(projectId);
   }
 
   /** Resolves when the last whole-workspace push of this project is over (whatever its outcome). */
   workspaceReady(projectId: string): Promise<void> {
-    return (this.fullPushes.get(projectId) ?? Promise.resolve(0)).then(
-      () => undefined,
-      () => undefined,
-    );
-  }
-
-  private readonly fullPushes = new Map<string, Promise<number>>();
-  private async pushAllNow(projectId: string): Promise<number> {
-    const remote = this.remote;
-    if (!remote || !(await remote.isRemote(projectId))) return 0;
-    return this.core.exclusive(projectId, async () => {
-      await this.flushPushes();
-      const files = this.filesAt(projectId, '');
-      await pushChanges(this.core, remote, projectId, files);
-      return files.length;
-    });
+    return this.mirror.ready(projectId);
   }
 
   /** Retention over every project, then blobs no version needs. */
@@ -356,34 +337,9 @@ export class FileService {
     return { versions, blobs, bytes };
   }
 
-  /**
-   * At start: empties every project's scratch folder (archives staged,
-   * folders parked for deletion, new folders and links not yet moved into
-   * place by a daemon that stopped mid-way). The container never sees
-   * these folders, so nothing there is anyone's data.
-   */
+  /** At start: empties every project's scratch folder (see cleanScratch). */
   cleanScratch(): number {
-    let removed = 0;
-    let ids: string[] = [];
-    try {
-      ids = readdirSync(this.core.paths.projects);
-    } catch {
-      return 0;
-    }
-    for (const id of ids) {
-      for (const sub of ['uploads', 'trash', 'staging']) {
-        const dir = join(this.core.paths.projects, id, 'scratch', sub);
-        let names: string[] = [];
-        try {
-          names = readdirSync(dir);
-        } catch {
-          continue;
-        }
-        for (const n of names) rmSync(join(dir, n), { recursive: true, force: true });
-        removed += names.length;
-      }
-    }
-    return removed;
+    return cleanScratch(this.core.paths.projects);
   }
 
   /** An agent turn starts: the workspace as the user left it is recorded first, then the turn's checkpoint opens. */
@@ -427,25 +383,16 @@ export class FileService {
   }
 
   private filesAt(projectId: string, rel: string): FileChange[] {
-    return this.core
-      .ws(projectId)
-      .filesUnder(rel)
-      .map((path) => ({ path, action: 'modified' as const, version: null }));
+    return filesAt(this.core, projectId, rel);
   }
 
-  /** Archive mode: mirror an API change into the container, in the background, in order. */
-  private pushing: Promise<void> = Promise.resolve();
   private pushLater(projectId: string, changes: FileChange[]): void {
-    const remote = this.remote;
-    if (!remote) return;
-    this.pushing = this.pushing
-      .then(() => pushChanges(this.core, remote, projectId, changes))
-      .catch((err: unknown) => this.onError(err, `push to the container of ${projectId}`));
+    this.mirror.later(projectId, changes);
   }
 
   /** Resolves when every pending push to remote containers is done (tests, shutdown). */
   flushPushes(): Promise<void> {
-    return this.pushing;
+    return this.mirror.flush();
   }
 }
 
