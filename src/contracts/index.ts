@@ -16,6 +16,7 @@ export * from './containers.ts';
 export * from './lock.ts';
 export * from './llm.ts';
 export * from './agents.ts';
+export * from './git-outcome.ts';
 export * from './telegram.ts';
 export * from './checkpoints.ts';
 export * from './web.ts';

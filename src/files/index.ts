@@ -11,7 +11,6 @@ import type {
   UndoResult,
   DeleteResult,
   DiffQuery,
-  FileChange,
   FileContent,
   FileDiff,
   FileList,
@@ -101,7 +100,7 @@ export class FileService {
     this.watcher =
       deps.watch === false
         ? null
-        : new HostWatcher(this.core, { busy: deps.busy, debounceMs: deps.watchDebounceMs, onError: this.onError, onRecorded: (id, changes) => this.pushLater(id, changes) });
+        : new HostWatcher(this.core, { busy: deps.busy, debounceMs: deps.watchDebounceMs, onError: this.onError, onRecorded: (id, changes) => this.mirror.later(id, changes) });
   }
 
   /**
@@ -127,7 +126,7 @@ export class FileService {
    */
   async catchUp(projectId: string): Promise<number> {
     const res = await this.core.exclusive(projectId, () => scanLocked(this.core, projectId, { author: 'host' }));
-    if (res.changes.length > 0) this.pushLater(projectId, res.changes);
+    if (res.changes.length > 0) this.mirror.later(projectId, res.changes);
     return res.changes.length;
   }
 
@@ -150,7 +149,7 @@ export class FileService {
   async syncHost(projectId: string, author = 'host'): Promise<void> {
     if (this.watcher?.watching(projectId)) return this.watcher.settle(projectId);
     const res = await this.core.exclusive(projectId, () => scanLocked(this.core, projectId, { author }));
-    if (res.changes.length > 0) this.pushLater(projectId, res.changes);
+    if (res.changes.length > 0) this.mirror.later(projectId, res.changes);
   }
 
   /** The workspace folder on the host. */
@@ -189,13 +188,13 @@ export class FileService {
     const req = CreateSchema.parse(input);
     const data = decode(req.content, req.encoding);
     const meta = await writeContent(this.core, projectId, req.path, data, { ...ctx, mustNotExist: !req.overwrite });
-    this.pushLater(projectId, [{ path: meta.path, action: 'created', version: meta.version }]);
+    this.mirror.later(projectId, [{ path: meta.path, action: 'created', version: meta.version }]);
     return meta;
   }
 
   async write(projectId: string, path: string, data: Buffer, ctx: WriteInput): Promise<FileMeta> {
     const meta = await writeContent(this.core, projectId, path, data, { ...ctx, ifMatch: pre(ctx.ifMatch) });
-    this.pushLater(projectId, [{ path: meta.path, action: 'modified', version: meta.version }]);
+    this.mirror.later(projectId, [{ path: meta.path, action: 'modified', version: meta.version }]);
     return meta;
   }
 
@@ -205,25 +204,25 @@ export class FileService {
 
   async delete(projectId: string, path: string, ctx: WriteInput): Promise<DeleteResult> {
     const res = await deletePath(this.core, projectId, path, { ...ctx, ifMatch: pre(ctx.ifMatch) });
-    this.pushLater(projectId, [{ path: res.path, action: 'deleted', version: null }]);
+    this.mirror.later(projectId, [{ path: res.path, action: 'deleted', version: null }]);
     return res;
   }
 
   async move(projectId: string, from: string, to: string, overwrite: boolean, ctx: ChangeContext): Promise<MoveResult> {
     const res = await movePath(this.core, projectId, from, to, overwrite, ctx);
-    this.pushLater(projectId, [{ path: res.from, action: 'deleted', version: null }, ...this.filesAt(projectId, res.to)]);
+    this.mirror.later(projectId, [{ path: res.from, action: 'deleted', version: null }, ...filesAt(this.core, projectId, res.to)]);
     return res;
   }
 
   async copy(projectId: string, from: string, to: string, overwrite: boolean, ctx: ChangeContext): Promise<MoveResult> {
     const res = await copyPath(this.core, projectId, from, to, overwrite, ctx);
-    this.pushLater(projectId, this.filesAt(projectId, res.to));
+    this.mirror.later(projectId, filesAt(this.core, projectId, res.to));
     return res;
   }
 
   async upload(projectId: string, path: string, source: AsyncIterable<Uint8Array>, opts: Omit<UploadOptions, 'ifMatch'> & { ifMatch?: Precondition | string | null }): Promise<UploadResult> {
     const res = await uploadFile(this.core, projectId, path, source, { ...opts, ifMatch: pre(opts.ifMatch) });
-    this.pushLater(projectId, res.files.map((f) => ({ path: f.path, action: 'modified' as const, version: f.version })));
+    this.mirror.later(projectId, res.files.map((f) => ({ path: f.path, action: 'modified' as const, version: f.version })));
     return res;
   }
 
@@ -251,7 +250,7 @@ export class FileService {
 
   async restore(projectId: string, path: string, n: number, ctx: WriteInput): Promise<FileMeta> {
     const meta = await restoreVersion(this.core, projectId, path, n, { ...ctx, ifMatch: pre(ctx.ifMatch) });
-    this.pushLater(projectId, [{ path: meta.path, action: 'modified', version: meta.version }]);
+    this.mirror.later(projectId, [{ path: meta.path, action: 'modified', version: meta.version }]);
     return meta;
   }
 
@@ -364,7 +363,7 @@ export class FileService {
     // The turn's own files are looked at once more, whatever the watcher heard yet: an edit is never overwritten unseen.
     const paths = this.checkpoints.get(projectId, id).files.map((f) => f.path);
     const found = await this.core.exclusive(projectId, () => recordPaths(this.core, projectId, paths, { author: hostAuthor }));
-    if (found.length > 0) this.pushLater(projectId, found);
+    if (found.length > 0) this.mirror.later(projectId, found);
     return this.checkpoints.undo(projectId, id, opts, {
       write: (pid, path, data, ctx) => this.write(pid, path, data, ctx),
       delete: (pid, path, ctx) => this.delete(pid, path, ctx),
@@ -380,14 +379,6 @@ export class FileService {
   /** Shutdown: the host watchers stop. */
   close(): void {
     this.watcher?.close();
-  }
-
-  private filesAt(projectId: string, rel: string): FileChange[] {
-    return filesAt(this.core, projectId, rel);
-  }
-
-  private pushLater(projectId: string, changes: FileChange[]): void {
-    this.mirror.later(projectId, changes);
   }
 
   /** Resolves when every pending push to remote containers is done (tests, shutdown). */

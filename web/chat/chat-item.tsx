@@ -1,3 +1,4 @@
+import { gitOutcome } from '../../src/contracts/git-outcome.ts';
 import { tokens, usd } from '../shell/format.ts';
 import type { Item } from './turn.ts';
 
@@ -54,12 +55,12 @@ export function ChatItem({ item, onDecide }: { item: Item; onDecide(id: string, 
       );
     case 'done': {
       const r = item.response;
+      const git = gitOutcome(r);
       return (
         <p class="turn-footer">
           {r.status} · {tokens(r.usage.input_tokens)} in / {tokens(r.usage.output_tokens)} out tokens · <strong class="cost">{usd(r.usage.cost_usd)}</strong> · {r.usage.calls} calls
           {r.files_changed.length > 0 && ` · changed ${r.files_changed.join(', ')}`}
-          {r.git?.commit && ` · committed ${r.git.commit.slice(0, 7)}`}
-          {!r.git?.commit && r.git?.note && r.files_changed.length > 0 && ` · no commit: ${r.git.note}`}
+          {git && ` · ${git.text}`}
         </p>
       );
     }

@@ -4,7 +4,7 @@
  * output dimmed and indented, approvals, and a footer with the status, tokens
  * and cost. Pure text in, text out (through `write`), so it is tested alone.
  */
-import type { AgentName, ChatResponse, ChatStreamRecord, TurnStatus } from '../../../src/contracts/index.ts';
+import { gitOutcome, type AgentName, type ChatResponse, type ChatStreamRecord, type TurnStatus } from '../../../src/contracts/index.ts';
 import { plural } from '../../format.ts';
 
 const DIM = '\x1b[2m';
@@ -154,8 +154,8 @@ export class ChatView {
     if (r.answer && !this.sawText) this.line(r.answer.trimEnd());
     if (r.files_changed.length > 0) this.line(this.paint(DIM, `files: ${r.files_changed.join(', ')}`));
     // With git_commit on: the commit, or why there is none (said only when there was something to commit).
-    if (r.git?.commit) this.line(this.paint(DIM, `git: committed ${r.git.commit.slice(0, 7)}`));
-    else if (r.git?.note && r.files_changed.length > 0) this.line(this.paint(YELLOW, `git: no commit: ${r.git.note}`));
+    const git = gitOutcome(r);
+    if (git) this.line(this.paint(git.committed ? DIM : YELLOW, `git: ${git.text}`));
     if (r.error) this.line(this.paint(RED, `✖ ${r.error.code}: ${r.error.message}`));
     this.line(this.paint(r.status === 'completed' ? DIM : YELLOW, footer(r)));
   }

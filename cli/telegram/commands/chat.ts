@@ -6,7 +6,7 @@
  * the turn. Approval requests become messages with Approve / Deny buttons.
  */
 import type { Bot, Context } from 'grammy';
-import { AGENT_NAMES, type AgentName, type ChatResponse } from '../../../src/contracts/index.ts';
+import { AGENT_NAMES, gitOutcome, type AgentName, type ChatResponse } from '../../../src/contracts/index.ts';
 import type { BotEnv, ChatTurn } from '../bot.ts';
 import { escapeHtml, friendlyError, textMessages, usd } from '../format.ts';
 import type { LinkedUser } from '../state.ts';
@@ -23,7 +23,8 @@ function describeCall(tool: string, input: unknown): string {
 
 function footer(r: ChatResponse): string {
   const tokens = r.usage.input_tokens + r.usage.output_tokens;
-  const git = r.git?.commit ? ` · committed ${r.git.commit.slice(0, 7)}` : r.git?.note && r.files_changed.length ? ` · no commit: ${escapeHtml(r.git.note)}` : '';
+  const outcome = gitOutcome(r);
+  const git = outcome ? ` · ${escapeHtml(outcome.text)}` : '';
   return `\n\n<i>— ${escapeHtml(r.agent)} · ${r.status} · ${tokens.toLocaleString('en-US')} tokens · ${usd(r.usage.cost_usd)}${r.files_changed.length ? ` · changed ${r.files_changed.length} file(s)` : ''}${git}</i>`;
 }
 
